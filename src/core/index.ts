@@ -1,0 +1,8 @@
+/** The shared contracts: types only, plus tiny helpers with no runtime dependencies. */
+export * from './scenario.js';
+export * from './target.js';
+export * from './messages.js';
+export * from './result.js';
+export * from './errors.js';
+export * from './run.js';
+export * from './clock.js';

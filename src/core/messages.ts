@@ -1,0 +1,176 @@
+/**
+ * Messages between the coordinator (main thread) and worker threads. Every message carries `type` and `v`.
+ * Histograms cross threads encoded (HdrHistogram compressed base64); percentiles are computed once, in the coordinator.
+ */
+import type { Scenario } from './scenario.js';
+import type { TargetSpec } from './target.js';
+
+/** Version of the worker message protocol; bump on any shape change. */
+export const WORKER_PROTOCOL_VERSION = 1;
+
+/** One publisher this worker runs. */
+export interface PublisherAssignment {
+  /** Global publisher id (0..P-1), written into every envelope. */
+  publisherId: number;
+  /** Channel indexes this publisher writes to, round-robin. */
+  channels: number[];
+  /** Messages per second for this publisher, or 'max'. */
+  rate: number | 'max';
+  /** Offset of this publisher's schedule from the common start, spreading publishers evenly (µs). */
+  phaseOffsetUs: number;
+}
+
+/** One subscriber connection this worker runs. */
+export interface SubscriberAssignment {
+  /** Global subscriber id (0..S-1). */
+  subscriberId: number;
+  /** Channel indexes to SUBSCRIBE / SSUBSCRIBE. */
+  channels: number[];
+  /** Patterns to PSUBSCRIBE. */
+  patterns: string[];
+}
+
+/** Everything one worker thread needs for its single long task. */
+export interface WorkerTask {
+  v: number;
+  workerId: number;
+  /** Random tag of this run, written into envelopes so foreign and stale messages are recognised. */
+  runTag: number;
+  scenario: Scenario;
+  target: TargetSpec;
+  /** Channel names, index = channel index. */
+  channelNames: string[];
+  /** For each channel index, how many subscriptions in the whole plan receive it (channel + pattern matches). */
+  receiversPerChannel: number[];
+  publishers: PublisherAssignment[];
+  subscribers: SubscriberAssignment[];
+  /** Snapshot interval (ms). */
+  intervalMs: number;
+  /** Connect timeout (ms). */
+  connectTimeoutMs: number;
+}
+
+/** Coordinator → worker. */
+export type ControlMessage =
+  | {
+      type: 'start';
+      v: number;
+      /** Epoch µs (shared clock) at which the schedule starts; warmup runs [startUs, measureStartUs). */
+      startUs: number;
+      measureStartUs: number;
+      /** Publishing stops here; then drain. */
+      measureEndUs: number;
+    }
+  /** Send snapshots every `intervalMs` from now on (faster during the drain). */
+  | { type: 'interval'; v: number; intervalMs: number }
+  /** Stop publishing now (interrupt). */
+  | { type: 'stop-publishing'; v: number }
+  /** Send a last snapshot, close connections and finish the task. */
+  | { type: 'finish'; v: number };
+
+/** Counters a worker accumulates over one snapshot interval (all are deltas for that interval). */
+export interface Counters {
+  /** Messages sent (all phases). */
+  published: number;
+  /** Messages sent whose intended time lies in the measure phase. */
+  publishedMeasured: number;
+  /** Deliveries the plan expects for the measured messages sent (Σ receivers of their channel). */
+  expectedMeasured: number;
+  /** Sum of PUBLISH/SPUBLISH replies (receiver counts reported by Redis) for measured messages. */
+  publishRepliesMeasured: number;
+  /** Publish commands that failed. */
+  publishErrors: number;
+  /** Sends that left later than their intended time by more than the late threshold. */
+  lateSends: number;
+  /** Deliveries received (all phases, including duplicates). */
+  received: number;
+  /** Unique deliveries of measured messages (duplicates excluded). */
+  deliveredMeasured: number;
+  /** Deliveries whose payload is not a valid envelope of this run. */
+  malformed: number;
+  /** Ordering outcomes (measured and warmup messages alike). */
+  inOrder: number;
+  duplicates: number;
+  reordered: number;
+  /** Gap events and the number of messages skipped by them. */
+  gaps: number;
+  gapMessages: number;
+  /** Connection losses and reconnects seen. */
+  disconnects: number;
+  reconnects: number;
+}
+
+/** One example of an ordering violation. */
+export interface ViolationExample {
+  kind: 'duplicate' | 'reordered' | 'gap';
+  subscriberId: number;
+  /** Channel index and name of the message. */
+  channel: number;
+  /** Pattern, when delivered through a pattern subscription. */
+  pattern?: string;
+  publisherId: number;
+  expectedSeq: number;
+  gotSeq: number;
+  /** Epoch µs when it was seen. */
+  atUs: number;
+}
+
+/** Harness health of one worker thread over an interval. */
+export interface WorkerHealth {
+  /** Event-loop utilisation 0..1 (busy share of the thread). */
+  eventLoopUtilization: number;
+  /** Event-loop delay, µs. */
+  eventLoopDelayP99Us: number;
+  eventLoopDelayMaxUs: number;
+}
+
+/** Encoded histograms of one interval (HdrHistogram compressed base64; empty string when nothing was recorded). */
+export interface EncodedHistograms {
+  /** End-to-end latency from the intended send time (coordinated-omission corrected). */
+  endToEnd: string;
+  /** End-to-end latency from the actual send time. */
+  endToEndUncorrected: string;
+  /** Publish command latency: reply time − actual send time. */
+  publish: string;
+}
+
+/** Worker → coordinator. */
+export type WorkerMessage =
+  | {
+      type: 'snapshot';
+      v: number;
+      workerId: number;
+      /** Snapshot sequence number within this worker (0, 1, 2, …). */
+      seq: number;
+      fromUs: number;
+      toUs: number;
+      counters: Counters;
+      /** Histograms of measured messages only (warmup excluded). */
+      histograms: EncodedHistograms;
+      health: WorkerHealth;
+      /** New violation examples since the last snapshot (bounded per worker). */
+      violations: ViolationExample[];
+      /** True once every publisher of this worker has sent its last message (counters then hold all of them). */
+      publishingDone: boolean;
+      /** True on the last snapshot of the task. */
+      final: boolean;
+    }
+  /** All connections are up and every subscription is confirmed. */
+  | { type: 'ready'; v: number; workerId: number; confirmedSubscriptions: number }
+  /** Something went wrong that ends this worker (cannot connect / cannot subscribe / crash). */
+  | { type: 'fatal'; v: number; workerId: number; code: 'connect' | 'subscribe' | 'auth' | 'internal'; message: string };
+
+/** Returns counters with every field zero. */
+export function zeroCounters(): Counters {
+  return {
+    published: 0, publishedMeasured: 0, expectedMeasured: 0, publishRepliesMeasured: 0, publishErrors: 0,
+    lateSends: 0, received: 0, deliveredMeasured: 0, malformed: 0, inOrder: 0, duplicates: 0, reordered: 0,
+    gaps: 0, gapMessages: 0, disconnects: 0, reconnects: 0,
+  };
+}
+
+/** Adds `b` into `a` field by field. */
+export function addCounters(a: Counters, b: Counters): Counters {
+  for (const key of Object.keys(a) as Array<keyof Counters>) a[key] += b[key];
+  return a;
+}

@@ -1,0 +1,132 @@
+/**
+ * result.json: the source of truth of a run. Everything a report shows can be rebuilt from it.
+ * Names may grow, never change meaning; bump RESULT_SCHEMA_VERSION on an incompatible change.
+ */
+import type { Counters, ViolationExample } from './messages.js';
+import type { Scenario } from './scenario.js';
+import type { TargetDescription } from './target.js';
+
+/** Schema version of result.json. */
+export const RESULT_SCHEMA_VERSION = 1;
+
+/** Percentiles of one latency histogram, in microseconds. */
+export interface LatencySummaryUs {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  min: number;
+  mean: number;
+  /** Number of recorded values. */
+  count: number;
+}
+
+/** Phase of a run, for timeline entries and markers. */
+export type Phase = 'warmup' | 'measure' | 'drain';
+
+/** One interval of the timeline (normally one second). */
+export interface TimelineEntry {
+  /** Start and end of the interval, ms since the run's schedule start (negative before it). */
+  fromMs: number;
+  toMs: number;
+  /** Phase the interval mostly belongs to. */
+  phase: Phase;
+  /** Messages published and deliveries received per second in this interval. */
+  publishedPerS: number;
+  receivedPerS: number;
+  /** Open-loop target rate (msgs/s) in force, or null at --rate max. */
+  targetPerS: number | null;
+  /** End-to-end latency from intended send time in this interval (measured messages), µs. */
+  e2eP50Us: number | null;
+  e2eP99Us: number | null;
+  e2eMaxUs: number | null;
+  publishErrors: number;
+  lateSends: number;
+  duplicates: number;
+  reordered: number;
+  gapMessages: number;
+  disconnects: number;
+  reconnects: number;
+  malformed: number;
+  /** Highest event-loop utilisation among workers (0..1), and the worst event-loop delay p99 (µs). */
+  maxEventLoopUtilization: number;
+  maxEventLoopDelayP99Us: number;
+}
+
+/** Final numbers of the measure phase. */
+export interface RunSummary {
+  /** Messages published during the measure phase (by intended send time). */
+  published: number;
+  /** Deliveries the confirmed plan expects for them. */
+  expectedDeliveries: number;
+  /** Unique deliveries of those messages. */
+  delivered: number;
+  /** expectedDeliveries − delivered (never negative; see warnings). */
+  lost: number;
+  duplicates: number;
+  reordered: number;
+  /** Gap events seen in sequences and the messages they skipped. */
+  gaps: number;
+  gapMessages: number;
+  malformed: number;
+  publishErrors: number;
+  lateSends: number;
+  disconnects: number;
+  reconnects: number;
+  /** Sum of PUBLISH replies for measured messages (receivers as Redis counted them), or null when not comparable. */
+  publishReplyReceivers: number | null;
+  /** Measured messages per second over the measure phase. */
+  publishRate: number;
+  /** Unique measured deliveries per second over the measure phase. */
+  deliveryRate: number;
+  /** Offered open-loop rate, or null at --rate max. */
+  targetRate: number | null;
+  latencyUs: {
+    /** From intended send time (coordinated-omission corrected). */
+    endToEnd: LatencySummaryUs;
+    /** From actual send time. */
+    endToEndUncorrected: LatencySummaryUs;
+    /** PUBLISH reply latency. */
+    publish: LatencySummaryUs;
+  };
+}
+
+/** Harness self-observation over the measure phase. */
+export interface HarnessHealth {
+  maxEventLoopUtilization: number;
+  maxEventLoopDelayP99Us: number;
+  /** CPU used by the harness process over the run, as a share of one core (1.0 = one core busy). */
+  processCpuCores: number;
+  /** True when the harness itself, not Redis, limited the run (see `reasons`). */
+  harnessBottleneck: boolean;
+  reasons: string[];
+}
+
+/** The complete result of a run. */
+export interface RunResult {
+  schemaVersion: number;
+  runId: string;
+  /** ISO time when the run started. */
+  startedAt: string;
+  /** Wall time of the whole run, connect to stop. */
+  durationMs: number;
+  /** Measure phase length actually run (shorter when interrupted). */
+  measureMs: number;
+  /** True when Ctrl-C / SIGTERM cut the run short. */
+  interrupted: boolean;
+  versions: { harness: string; node: string; redis: string | null };
+  target: TargetDescription;
+  scenario: Scenario;
+  plan: { workers: number; publishersPerWorker: number[]; subscribersPerWorker: number[]; subscriptions: number };
+  summary: RunSummary;
+  timeline: TimelineEntry[];
+  /** Whole-measure histograms, HdrHistogram compressed base64 (µs). */
+  histograms: { endToEnd: string; endToEndUncorrected: string; publish: string };
+  ordering: { inOrder: number; duplicates: number; reordered: number; gaps: number; gapMessages: number; examples: ViolationExample[] };
+  /** Totals per worker thread over the whole run. */
+  workers: Array<{ workerId: number; publishers: number; subscribers: number; counters: Counters }>;
+  health: HarnessHealth;
+  /** Plain-words warnings (loss cross-check mismatch, harness bottleneck, insecure TLS, …). */
+  warnings: string[];
+}

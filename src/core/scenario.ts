@@ -1,0 +1,71 @@
+/**
+ * The scenario contract: what to run, as plain JSON-serialisable data.
+ * Built-in scenarios and user files share this one shape; `src/scenarios/validate.ts` checks it.
+ */
+
+/** How publishers send: one PUBLISH in flight, explicit pipeline batches, or auto-pipelining with a bounded window. */
+export type PublishMode = 'await' | 'pipeline' | 'auto';
+
+/** Channel set of a run. Channel i is named by expanding `naming` (see `expandChannelName`). */
+export interface ChannelSpec {
+  /** Number of channels (≥ 1). */
+  count: number;
+  /**
+   * Name template. `{i}` is the channel index; `{mod:a|b|c}` picks the (i mod 3)-th word, so
+   * `"{mod:orders|payments}.{i}"` gives `orders.0`, `payments.1`, `orders.2`, …
+   */
+  naming: string;
+  /** Use sharded pub/sub (SPUBLISH / SSUBSCRIBE, Redis 7+). */
+  sharded: boolean;
+}
+
+/** The publisher fleet. */
+export interface PublisherSpec {
+  /** Number of publisher connections (≥ 0). */
+  count: number;
+  /** Total messages per second across ALL publishers (open loop), or 'max' (closed loop, as fast as the mode allows). */
+  rate: number | 'max';
+  /** Size of every message in bytes, envelope header included (≥ ENVELOPE_HEADER_BYTES). */
+  messageBytes: number;
+  /** Publish mode. */
+  mode: PublishMode;
+  /** Commands per pipeline batch (mode 'pipeline'). */
+  batch: number;
+  /** Most commands in flight per connection (mode 'auto'). */
+  maxInFlight: number;
+  /**
+   * Which channels each publisher writes to, round-robin: 'all' channels, or `channelsEach` channels
+   * spread so that together the publishers cover every channel.
+   */
+  channelsEach: number | 'all';
+}
+
+/** One group of identical subscribers. */
+export interface SubscriberGroupSpec {
+  /** Number of subscriber connections in this group (≥ 0). */
+  count: number;
+  /** Channels each subscriber subscribes to: 'all', or k channels spread so the group covers every channel. */
+  channelsEach: number | 'all' | 0;
+  /** Glob patterns each subscriber PSUBSCRIBEs to (not with sharded channels). */
+  patterns: string[];
+}
+
+/** A complete, resolved scenario (every field present). */
+export interface Scenario {
+  /** Short name (built-ins: `fan-out`, `chat`, …; files: the file's `name` or its base name). */
+  name: string;
+  /** One line saying what it models. */
+  description: string;
+  channels: ChannelSpec;
+  publishers: PublisherSpec;
+  /** Subscriber groups; flags such as `--subscribers` change the first group. */
+  subscribers: SubscriberGroupSpec[];
+  /** Warmup before measuring, excluded from results. */
+  warmupMs: number;
+  /** Length of the measure phase. */
+  durationMs: number;
+  /** Longest wait after publishing stops for in-flight deliveries. */
+  drainTimeoutMs: number;
+  /** Seed for every pseudo-random choice, so runs are reproducible. */
+  seed: number;
+}
