@@ -52,6 +52,8 @@ export interface TimelineEntry {
   /** Highest event-loop utilisation among workers (0..1), and the worst event-loop delay p99 (µs). */
   maxEventLoopUtilization: number;
   maxEventLoopDelayP99Us: number;
+  /** This interval's end-to-end (corrected) histogram, HdrHistogram compressed base64 ('' when empty): feeds .hlog. */
+  e2eHistogram: string;
 }
 
 /** Final numbers of the measure phase. */
