@@ -1,0 +1,37 @@
+/** Checks on the target before the schedule starts: are the planned subscriptions really in place? */
+import { TargetError } from '../core/errors.js';
+import type { ControlConnection } from '../targets/types.js';
+import type { FleetPlan } from './plan.js';
+
+/** Channels asked about per PUBSUB NUMSUB call. */
+const NUMSUB_CHUNK = 1000;
+
+/**
+ * Compares the server's subscriber counts (PUBSUB NUMSUB / SHARDNUMSUB, NUMPAT) with the plan. Fewer than planned
+ * means a subscription was not made: the run cannot count loss honestly, so it fails (exit 3). More than planned
+ * means other clients listen too: the run goes on, and the returned notes say so.
+ */
+export async function checkSubscriptions(control: ControlConnection, plan: FleetPlan, sharded: boolean): Promise<string[]> {
+  const notes: string[] = [];
+  const missing: string[] = [];
+  let foreign = 0;
+  for (let from = 0; from < plan.channelNames.length; from += NUMSUB_CHUNK) {
+    const names = plan.channelNames.slice(from, from + NUMSUB_CHUNK);
+    const counts = await control.numsub(names, sharded);
+    counts.forEach((n, i) => {
+      const want = plan.expectedNumsub[from + i];
+      if (n < want) missing.push(`${names[i]} has ${n} subscribers, the plan made ${want}`);
+      else foreign += n - want;
+    });
+  }
+  if (plan.expectedNumpat > 0 || !sharded) {
+    const numpat = await control.numpat();
+    if (numpat < plan.expectedNumpat) missing.push(`the server has ${numpat} pattern subscriptions, the plan made ${plan.expectedNumpat}`);
+    else if (numpat > plan.expectedNumpat) notes.push(`${numpat - plan.expectedNumpat} pattern subscriptions on the server are not this run's.`);
+  }
+  if (foreign > 0) notes.push(`${foreign} subscriptions to this run's channels belong to other clients; they do not count as deliveries.`);
+  if (missing.length > 0) {
+    throw new TargetError(`Subscriptions were confirmed but the server does not show them all:\n  ${missing.slice(0, 5).join('\n  ')}`);
+  }
+  return notes;
+}

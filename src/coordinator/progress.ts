@@ -1,0 +1,36 @@
+/** The live progress line: phase, time left, rates and latency of the last complete interval, loss so far. */
+import type { Scenario } from '../core/scenario.js';
+import { nowUs } from '../core/clock.js';
+import type { RunAggregator } from '../metrics/aggregate.js';
+
+/** One line describing the run right now (no newline, no terminal control characters). */
+export function formatProgress(agg: RunAggregator, startUs: number, measureStartUs: number, measureEndUs: number, scenario: Scenario): string {
+  const now = nowUs();
+  const phase = now < measureStartUs ? 'warmup' : now < measureEndUs ? 'measure' : 'drain';
+  const leftS = phase === 'warmup' ? (measureStartUs - now) / 1e6 : phase === 'measure' ? (measureEndUs - now) / 1e6 : 0;
+  const timeline = agg.timeline();
+  // The newest bucket is still filling; the one before it is complete.
+  const last = timeline.length >= 2 ? timeline[timeline.length - 2] : timeline[timeline.length - 1];
+  const t = agg.totals();
+  const parts = [
+    `[${phase}${phase === 'drain' ? '' : ` ${leftS.toFixed(0)}s left`}]`,
+    `elapsed ${((now - startUs) / 1e6).toFixed(0)}s`,
+    `pub ${fmtRate(last?.publishedPerS ?? 0)}/s` + (scenario.publishers.rate === 'max' ? '' : ` (target ${fmtRate(scenario.publishers.rate)})`),
+    `recv ${fmtRate(last?.receivedPerS ?? 0)}/s`,
+    `e2e p99 ${last?.e2eP99Us != null ? fmtUs(last.e2eP99Us) : '-'}`,
+    `delivered ${t.deliveredMeasured}/${t.expectedMeasured}`,
+  ];
+  if (t.lateSends > 0) parts.push(`late ${t.lateSends}`);
+  if (t.gapMessages + t.duplicates + t.reordered > 0) parts.push(`violations ${t.gaps + t.duplicates + t.reordered}`);
+  if (t.disconnects > 0) parts.push(`disconnects ${t.disconnects}`);
+  if (t.publishErrors > 0) parts.push(`errors ${t.publishErrors}`);
+  return parts.join('  ');
+}
+
+function fmtRate(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0);
+}
+
+function fmtUs(us: number): string {
+  return us >= 1e6 ? `${(us / 1e6).toFixed(2)}s` : us >= 1000 ? `${(us / 1000).toFixed(2)}ms` : `${us.toFixed(0)}µs`;
+}

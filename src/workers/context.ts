@@ -1,0 +1,77 @@
+/**
+ * State shared by the fleets of one worker thread: counters and histograms of the current snapshot interval,
+ * the run's constants, and the measure window. Fleets write into it on the hot path; the reporter drains it.
+ */
+import type { Histogram } from 'hdr-histogram-js';
+import type { Counters, ViolationExample, WorkerTask } from '../core/messages.js';
+import { zeroCounters } from '../core/messages.js';
+import { createHistogram } from '../metrics/histogram.js';
+
+/** Most violation examples one worker keeps (the coordinator keeps the first ones overall). */
+export const MAX_EXAMPLES_PER_WORKER = 20;
+
+/** The measure window, set when the coordinator says start. */
+export interface Window {
+  startUs: number;
+  measureStartUs: number;
+  measureEndUs: number;
+}
+
+/** Per-worker shared state. */
+export class WorkerContext {
+  readonly task: WorkerTask;
+  readonly channelCount: number;
+  readonly publisherCount: number;
+  /** Channel names encoded once, index = channel index (the hot path never encodes strings). */
+  readonly channelBuffers: Buffer[];
+  /** Counters of the current interval (reset by `takeInterval`). */
+  counters: Counters = zeroCounters();
+  /** Histograms of the current interval; measured messages only. */
+  e2e: Histogram = createHistogram();
+  e2eUncorrected: Histogram = createHistogram();
+  publish: Histogram = createHistogram();
+  /** Violation examples not yet sent. */
+  examples: ViolationExample[] = [];
+  examplesKept = 0;
+  window: Window = { startUs: Infinity, measureStartUs: Infinity, measureEndUs: Infinity };
+  /** Set when publishers must stop early (interrupt). */
+  stopPublishing = false;
+
+  constructor(task: WorkerTask) {
+    this.task = task;
+    this.channelCount = task.channelNames.length;
+    this.publisherCount = task.scenario.publishers.count;
+    this.channelBuffers = task.channelNames.map((name) => Buffer.from(name));
+  }
+
+  /** Keeps a violation example if this worker has room left for one. */
+  addExample(example: ViolationExample): void {
+    if (this.examplesKept >= MAX_EXAMPLES_PER_WORKER) return;
+    this.examplesKept++;
+    this.examples.push(example);
+  }
+
+  /** Hands over this interval's data and starts a fresh interval. The caller owns (and destroys) the histograms. */
+  takeInterval(): { counters: Counters; e2e: Histogram; e2eUncorrected: Histogram; publish: Histogram; examples: ViolationExample[] } {
+    const taken = {
+      counters: this.counters,
+      e2e: this.e2e,
+      e2eUncorrected: this.e2eUncorrected,
+      publish: this.publish,
+      examples: this.examples,
+    };
+    this.counters = zeroCounters();
+    this.e2e = createHistogram();
+    this.e2eUncorrected = createHistogram();
+    this.publish = createHistogram();
+    this.examples = [];
+    return taken;
+  }
+
+  /** Frees the current histograms (end of task). */
+  destroy(): void {
+    this.e2e.destroy();
+    this.e2eUncorrected.destroy();
+    this.publish.destroy();
+  }
+}

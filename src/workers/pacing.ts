@@ -1,0 +1,65 @@
+/**
+ * Open-loop pacing: when each message of a publisher is meant to leave.
+ *
+ * Message k of a publisher is due at `firstUs + k × intervalUs`, where firstUs = schedule start + the publisher's
+ * phase offset, so P publishers at R/P msgs/s each together send an evenly spaced stream at R msgs/s (no per-second
+ * bursts). Latency is measured from these intended times, so a harness or server that falls behind cannot hide the
+ * wait it caused (coordinated omission). At `rate: 'max'` there is no schedule: a message is intended when it is built.
+ */
+import { setImmediate as setImmediateP, setTimeout as setTimeoutP } from 'node:timers/promises';
+import { nowUs } from '../core/clock.js';
+
+/** A send counts as late when it leaves more than this after its intended time. */
+export const LATE_THRESHOLD_US = 5_000;
+
+/** The schedule of one publisher. */
+export class Schedule {
+  /** Spacing between two messages of this publisher (µs); 0 at rate 'max'. */
+  readonly intervalUs: number;
+  /** Intended time of message 0 (µs). */
+  readonly firstUs: number;
+  /** Publishing stops at this time (µs): no message is intended at or after it. */
+  readonly endUs: number;
+
+  constructor(rate: number | 'max', startUs: number, phaseOffsetUs: number, endUs: number) {
+    this.intervalUs = rate === 'max' ? 0 : 1e6 / rate;
+    this.firstUs = startUs + phaseOffsetUs;
+    this.endUs = endUs;
+  }
+
+  /** True when this is an open-loop schedule (a numeric rate). */
+  get open(): boolean {
+    return this.intervalUs > 0;
+  }
+
+  /** Intended send time of message k (open loop only). */
+  intendedUs(k: number): number {
+    return this.firstUs + k * this.intervalUs;
+  }
+
+  /**
+   * How many messages from index k on are due at time `atUs`, capped at `limit` and at the end of the schedule.
+   * Open loop only.
+   */
+  dueCount(k: number, atUs: number, limit: number): number {
+    if (atUs < this.firstUs) return 0;
+    const lastDue = Math.floor((Math.min(atUs, this.endUs - 1e-3) - this.firstUs) / this.intervalUs);
+    const due = lastDue - k + 1;
+    return due <= 0 ? 0 : due < limit ? due : limit;
+  }
+
+  /** True when message k would fall at or after the end (open loop), or the end has passed (closed loop). */
+  finished(k: number, atUs: number): boolean {
+    return this.open ? this.intendedUs(k) >= this.endUs : atUs >= this.endUs;
+  }
+}
+
+/**
+ * Waits until `targetUs` on the shared clock. Timers fire about a millisecond late at best, so the last
+ * stretch under 1.5 ms yields with setImmediate instead of sleeping; the schedule, not the timer, decides what is due.
+ */
+export async function sleepUntilUs(targetUs: number): Promise<void> {
+  const waitMs = (targetUs - nowUs()) / 1000;
+  if (waitMs > 1.5) await setTimeoutP(Math.floor(waitMs - 1));
+  else await setImmediateP();
+}

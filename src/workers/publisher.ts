@@ -1,0 +1,193 @@
+/**
+ * One publisher connection's send loop, in the three publish modes:
+ * - await: one PUBLISH in flight (unpipelined);
+ * - pipeline: what is due (up to `batch`) goes out as one ioredis pipeline, one pipeline in flight;
+ * - auto: ioredis auto-pipelining, at most `maxInFlight` commands in flight (never unbounded fire-and-forget).
+ *
+ * Payload buffers are allocated once, zero-filled (padding never leaks process memory), and reused only after the
+ * command that carried them has settled, so the per-message path allocates nothing of its own.
+ */
+import type { PublisherAssignment } from '../core/messages.js';
+import { nowUs } from '../core/clock.js';
+import type { PublishConnection } from '../targets/types.js';
+import { recordUs } from '../metrics/histogram.js';
+import { encodeEnvelope, FLAG_MEASURED } from './envelope.js';
+import { LATE_THRESHOLD_US, Schedule, sleepUntilUs } from './pacing.js';
+import type { WorkerContext } from './context.js';
+
+/** Publishes one assignment's messages until the schedule ends or the context says stop. */
+export class Publisher {
+  private readonly ctx: WorkerContext;
+  private readonly conn: PublishConnection;
+  private readonly assignment: PublisherAssignment;
+  private readonly channels: number[];
+  private readonly receivers: number[];
+  private readonly messageBytes: number;
+  /** Next sequence number per channel (index into `channels`). */
+  private readonly seqs: Uint32Array;
+  /** Position in the round-robin over `channels`. */
+  private cursor = 0;
+  /** Messages built so far (index into the schedule). */
+  private sent = 0;
+
+  constructor(ctx: WorkerContext, conn: PublishConnection, assignment: PublisherAssignment) {
+    this.ctx = ctx;
+    this.conn = conn;
+    this.assignment = assignment;
+    this.channels = assignment.channels;
+    this.receivers = ctx.task.receiversPerChannel;
+    this.messageBytes = ctx.task.scenario.publishers.messageBytes;
+    this.seqs = new Uint32Array(assignment.channels.length);
+  }
+
+  /** Runs the loop of the scenario's publish mode. */
+  async run(): Promise<void> {
+    const { startUs, measureEndUs } = this.ctx.window;
+    const schedule = new Schedule(this.assignment.rate, startUs, this.assignment.phaseOffsetUs, measureEndUs);
+    if (this.channels.length === 0) return;
+    const { mode, batch, maxInFlight } = this.ctx.task.scenario.publishers;
+    await sleepUntilUs(schedule.firstUs);
+    if (mode === 'await') await this.runAwait(schedule);
+    else if (mode === 'pipeline') await this.runPipeline(schedule, batch);
+    else await this.runAuto(schedule, maxInFlight);
+  }
+
+  private newPayload(): Buffer {
+    return Buffer.alloc(this.messageBytes);
+  }
+
+  /**
+   * Writes the next message's envelope into `buf` and returns its channel position in `channels`.
+   * Counts it as published (and as expected deliveries when measured).
+   */
+  private fill(buf: Buffer, intendedUs: number, actualUs: number): number {
+    const ctx = this.ctx;
+    const pos = this.cursor;
+    this.cursor = pos + 1 === this.channels.length ? 0 : pos + 1;
+    const channel = this.channels[pos];
+    const measured = intendedUs >= ctx.window.measureStartUs && intendedUs < ctx.window.measureEndUs;
+    const seq = this.seqs[pos]++;
+    encodeEnvelope(buf, ctx.task.runTag, this.assignment.publisherId, channel, seq, intendedUs, actualUs, measured ? FLAG_MEASURED : 0);
+    const c = ctx.counters;
+    c.published++;
+    if (measured) {
+      c.publishedMeasured++;
+      c.expectedMeasured += this.receivers[channel];
+    }
+    if (actualUs - intendedUs > LATE_THRESHOLD_US) c.lateSends++;
+    this.sent++;
+    return pos;
+  }
+
+  /** Books one settled publish: reply receivers (or -1 for an error) and the command latency. */
+  private settle(buf: Buffer, reply: number, sentUs: number, doneUs: number): void {
+    const c = this.ctx.counters;
+    if (reply < 0) {
+      c.publishErrors++;
+      return;
+    }
+    if (buf[3] & FLAG_MEASURED) {
+      c.publishRepliesMeasured += reply;
+      recordUs(this.ctx.publish, doneUs - sentUs);
+    }
+  }
+
+  /** Time the next message is meant to leave, or -1 when the schedule is over. */
+  private nextIntendedUs(schedule: Schedule, now: number): number {
+    if (this.ctx.stopPublishing || schedule.finished(this.sent, now)) return -1;
+    return schedule.open ? schedule.intendedUs(this.sent) : now;
+  }
+
+  private async runAwait(schedule: Schedule): Promise<void> {
+    const buf = this.newPayload();
+    for (;;) {
+      let now = nowUs();
+      const intended = this.nextIntendedUs(schedule, now);
+      if (intended < 0) return;
+      if (intended > now) {
+        await sleepUntilUs(intended);
+        continue;
+      }
+      now = nowUs();
+      const pos = this.fill(buf, intended, now);
+      let reply: number;
+      try {
+        reply = await this.conn.publish(this.ctx.channelBuffers[this.channels[pos]], buf);
+      } catch {
+        reply = -1;
+      }
+      this.settle(buf, reply, now, nowUs());
+    }
+  }
+
+  private async runPipeline(schedule: Schedule, batch: number): Promise<void> {
+    const payloads: Buffer[] = [];
+    for (let i = 0; i < batch; i++) payloads.push(this.newPayload());
+    const channelArgs: Buffer[] = new Array(batch);
+    const replies = new Float64Array(batch);
+    for (;;) {
+      let now = nowUs();
+      const first = this.nextIntendedUs(schedule, now);
+      if (first < 0) return;
+      if (first > now) {
+        await sleepUntilUs(first);
+        continue;
+      }
+      now = nowUs();
+      const n = schedule.open ? schedule.dueCount(this.sent, now, batch) : batch;
+      for (let i = 0; i < n; i++) {
+        const intended = schedule.open ? schedule.intendedUs(this.sent) : now;
+        const pos = this.fill(payloads[i], intended, now);
+        channelArgs[i] = this.ctx.channelBuffers[this.channels[pos]];
+      }
+      try {
+        await this.conn.publishBatch(channelArgs, payloads, n, replies);
+      } catch {
+        replies.fill(-1, 0, n);
+      }
+      const done = nowUs();
+      for (let i = 0; i < n; i++) this.settle(payloads[i], replies[i], now, done);
+    }
+  }
+
+  private async runAuto(schedule: Schedule, maxInFlight: number): Promise<void> {
+    const free: Buffer[] = [];
+    let inFlight = 0;
+    let wake: (() => void) | null = null;
+    const onSettled = (buf: Buffer, reply: number, sentUs: number): void => {
+      this.settle(buf, reply, sentUs, nowUs());
+      free.push(buf);
+      inFlight--;
+      if (wake) {
+        const w = wake;
+        wake = null;
+        w();
+      }
+    };
+    const waitForSlot = (): Promise<void> => new Promise((resolve) => (wake = resolve));
+    for (;;) {
+      const now = nowUs();
+      const intended = this.nextIntendedUs(schedule, now);
+      if (intended < 0) break;
+      if (intended > now) {
+        await sleepUntilUs(intended);
+        continue;
+      }
+      if (inFlight >= maxInFlight) {
+        await waitForSlot();
+        continue;
+      }
+      const buf = free.pop() ?? this.newPayload();
+      const sentUs = nowUs();
+      const pos = this.fill(buf, intended, sentUs);
+      inFlight++;
+      this.conn.publish(this.ctx.channelBuffers[this.channels[pos]], buf).then(
+        (reply) => onSettled(buf, reply, sentUs),
+        () => onSettled(buf, -1, sentUs),
+      );
+      // Yield now and then so replies are read while we keep the window full.
+      if ((this.sent & 63) === 0) await sleepUntilUs(0);
+    }
+    while (inFlight > 0) await waitForSlot();
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Entry point of a worker thread (a piscina task that lasts the whole run). It connects its share of the fleet,
+ * reports 'ready', waits for the coordinator's 'start', runs the publishers, sends a snapshot every interval over
+ * its MessagePort, and on 'finish' sends the last snapshot and closes everything.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { ControlMessage, WorkerMessage, WorkerTask } from '../core/messages.js';
+import { WORKER_PROTOCOL_VERSION as V } from '../core/messages.js';
+import { nowUs } from '../core/clock.js';
+import { BenchError } from '../core/errors.js';
+import { createConnectionFactory } from '../targets/connection.js';
+import type { PublishConnection, SubscribeConnection } from '../targets/types.js';
+import { encodeHistogram, initHistogramEngine } from '../metrics/histogram.js';
+import { WorkerContext } from './context.js';
+import { Publisher } from './publisher.js';
+import { SubscriberSink } from './subscriber.js';
+
+/** Connections opened at once while connecting the fleet. */
+const CONNECT_CONCURRENCY = 32;
+
+/** The piscina task payload. */
+export interface WorkerInput {
+  task: WorkerTask;
+  port: MessagePort;
+}
+
+/** Runs one worker's share of the fleet. Resolves when the coordinator says finish (or on a fatal error). */
+export default async function runWorker({ task, port }: WorkerInput): Promise<void> {
+  await initHistogramEngine();
+  const post = (msg: WorkerMessage): void => port.postMessage(msg);
+  const ctx = new WorkerContext(task);
+  const sinks: SubscriberSink[] = [];
+  const subs: SubscribeConnection[] = [];
+  const pubs: PublishConnection[] = [];
+  const controls = controlQueue(port);
+  try {
+    const sharded = task.scenario.channels.sharded;
+    const factory = createConnectionFactory(task.target);
+    let confirmed = 0;
+    // Connect subscribers a few at a time: one by one is slow for big fleets, all at once floods the server.
+    for (let from = 0; from < task.subscribers.length; from += CONNECT_CONCURRENCY) {
+      const chunk = task.subscribers.slice(from, from + CONNECT_CONCURRENCY);
+      const counts = await Promise.all(chunk.map(async (a) => {
+        const sink = new SubscriberSink(ctx, a);
+        sinks.push(sink);
+        const opts = { sharded, clientName: `pb-sub-${a.subscriberId}`, connectTimeoutMs: task.connectTimeoutMs };
+        const conn = await factory.openSubscriber(opts, sink);
+        subs.push(conn);
+        let n = 0;
+        if (a.channels.length > 0) n += await conn.subscribe(a.channels.map((i) => task.channelNames[i]));
+        if (a.patterns.length > 0) n += await conn.psubscribe(a.patterns);
+        return n;
+      }));
+      for (const n of counts) confirmed += n;
+    }
+    const autoPipelining = task.scenario.publishers.mode === 'auto';
+    let connectionLost = 0;
+    for (const a of task.publishers) {
+      const opts = { sharded, autoPipelining, clientName: `pb-pub-${a.publisherId}`, connectTimeoutMs: task.connectTimeoutMs };
+      pubs.push(await factory.openPublisher(opts, {
+        onDisconnect: () => { ctx.counters.disconnects++; connectionLost++; },
+        onReconnect: () => { if (connectionLost > 0) { connectionLost--; ctx.counters.reconnects++; } },
+      }));
+    }
+    post({ type: 'ready', v: V, workerId: task.workerId, confirmedSubscriptions: confirmed });
+
+    const start = await controls.next('start');
+    if (start.type !== 'start') return;
+    ctx.window = { startUs: start.startUs, measureStartUs: start.measureStartUs, measureEndUs: start.measureEndUs };
+    const reporter = new Reporter(ctx, sinks, post, task.intervalMs, start.startUs);
+    controls.onStopPublishing = () => (ctx.stopPublishing = true);
+    controls.onInterval = (ms) => reporter.setInterval(ms);
+    const publishing = Promise.all(task.publishers.map((a, i) => new Publisher(ctx, pubs[i], a).run())).then(() => {
+      reporter.publishingDone = true;
+      reporter.snapshot(false);
+    });
+    await controls.next('finish');
+    ctx.stopPublishing = true;
+    await publishing;
+    reporter.stop();
+    reporter.snapshot(true);
+  } catch (err) {
+    const code = err instanceof BenchError ? (err.exitCode === 3 ? 'connect' : 'internal') : 'internal';
+    post({ type: 'fatal', v: V, workerId: task.workerId, code, message: err instanceof Error ? err.message : String(err) });
+  } finally {
+    await Promise.allSettled([...subs.map((s) => s.close()), ...pubs.map((p) => p.close())]);
+    ctx.destroy();
+    port.close();
+  }
+}
+
+/** Sends snapshots on interval boundaries counted from the schedule start, so all workers' intervals line up. */
+class Reporter {
+  private seq = 0;
+  private lastUs = nowUs();
+  private timer: NodeJS.Timeout | undefined;
+  private elu = performance.eventLoopUtilization();
+  private readonly delay = monitorEventLoopDelay({ resolution: 10 });
+  publishingDone = false;
+
+  constructor(
+    private readonly ctx: WorkerContext,
+    private readonly sinks: SubscriberSink[],
+    private readonly post: (m: WorkerMessage) => void,
+    private intervalMs: number,
+    private readonly originUs: number,
+  ) {
+    this.delay.enable();
+    this.arm();
+  }
+
+  setInterval(ms: number): void {
+    this.intervalMs = ms;
+    clearTimeout(this.timer);
+    this.arm();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.delay.disable();
+  }
+
+  private arm(): void {
+    const intervalUs = this.intervalMs * 1000;
+    const now = nowUs();
+    const next = this.originUs + Math.ceil((now - this.originUs + 1) / intervalUs) * intervalUs;
+    this.timer = setTimeout(() => {
+      this.snapshot(false);
+      this.arm();
+    }, Math.max(0, (next - now) / 1000));
+  }
+
+  /** Sends the data gathered since the last snapshot. */
+  snapshot(final: boolean): void {
+    for (const s of this.sinks) s.flushOrderingCounts();
+    const taken = this.ctx.takeInterval();
+    const toUs = nowUs();
+    const elu = performance.eventLoopUtilization(this.elu);
+    this.elu = performance.eventLoopUtilization();
+    const msg: WorkerMessage = {
+      type: 'snapshot', v: V, workerId: this.ctx.task.workerId, seq: this.seq++, fromUs: this.lastUs, toUs,
+      counters: taken.counters,
+      histograms: {
+        endToEnd: encodeHistogram(taken.e2e),
+        endToEndUncorrected: encodeHistogram(taken.e2eUncorrected),
+        publish: encodeHistogram(taken.publish),
+      },
+      health: {
+        eventLoopUtilization: elu.utilization,
+        eventLoopDelayP99Us: nsToUs(this.delay.percentile(99)),
+        eventLoopDelayMaxUs: nsToUs(this.delay.max),
+      },
+      violations: taken.examples,
+      publishingDone: this.publishingDone,
+      final,
+    };
+    taken.e2e.destroy();
+    taken.e2eUncorrected.destroy();
+    taken.publish.destroy();
+    this.delay.reset();
+    this.lastUs = toUs;
+    this.post(msg);
+  }
+}
+
+function nsToUs(ns: number): number {
+  return Number.isFinite(ns) ? Math.round(ns / 1000) : 0;
+}
+
+/** Buffers control messages so the task can await a given one while others (interval, stop) act at once. */
+function controlQueue(port: MessagePort) {
+  const waiters = new Map<ControlMessage['type'], (m: ControlMessage) => void>();
+  const seen = new Map<ControlMessage['type'], ControlMessage>();
+  const q = {
+    onStopPublishing: () => {},
+    onInterval: (_ms: number) => {},
+    next(type: ControlMessage['type']): Promise<ControlMessage> {
+      const m = seen.get(type);
+      if (m) return Promise.resolve(m);
+      return new Promise((resolve) => waiters.set(type, resolve));
+    },
+  };
+  port.on('message', (m: ControlMessage) => {
+    if (m.type === 'stop-publishing') q.onStopPublishing();
+    if (m.type === 'interval') q.onInterval(m.intervalMs);
+    // A finish before start (the coordinator gave up) ends the wait for start too.
+    const targets: ControlMessage['type'][] = m.type === 'finish' ? ['finish', 'start'] : [m.type];
+    for (const t of targets) {
+      const w = waiters.get(t);
+      if (!seen.has(t)) seen.set(t, m);
+      if (w) { waiters.delete(t); w(m); }
+    }
+  });
+  return q;
+}
