@@ -1,0 +1,87 @@
+/**
+ * One-line descriptions of a run's target, scenario and outcome, shared by the terminal, comparison and HTML outputs.
+ */
+import type { RunResult, Scenario, TargetDescription } from '../core/index.js';
+import { formatCompact, formatRate } from './format.js';
+
+/** "redis://127.0.0.1:6379 (single, local, Redis 7.0.15)". URLs are already redacted in result.json. */
+export function describeTarget(target: TargetDescription, redisVersion?: string | null): string {
+  const urls = target.urls.length > 3 ? `${target.urls.slice(0, 3).join(', ')} +${target.urls.length - 3} more` : target.urls.join(', ');
+  const tags: string[] = [target.kind];
+  if (target.local) tags.push('local');
+  if (target.tls) tags.push(target.tlsInsecure ? 'TLS, NOT VERIFIED' : 'TLS');
+  const version = target.redisVersion ?? redisVersion;
+  if (version) tags.push(`Redis ${version}`);
+  return `${urls} (${tags.join(', ')})`;
+}
+
+/** Total subscriber connections over every group. */
+export function subscriberCount(scenario: Scenario): number {
+  return scenario.subscribers.reduce((sum, g) => sum + g.count, 0);
+}
+
+/** "await", "pipeline ×100", "auto ≤1000 in flight". */
+export function describePublishMode(scenario: Scenario): string {
+  const p = scenario.publishers;
+  if (p.mode === 'pipeline') return `pipeline ×${p.batch}`;
+  if (p.mode === 'auto') return `auto ≤${p.maxInFlight} in flight`;
+  return 'await';
+}
+
+/** The key numbers of a scenario in one line: fleet shape, message size, rate and publish mode. */
+export function describeScenario(scenario: Scenario): string {
+  const p = scenario.publishers;
+  const patterns = scenario.subscribers.flatMap((g) => g.patterns);
+  const parts = [
+    `${p.count} pub → ${subscriberCount(scenario)} sub`,
+    `${formatCompact(scenario.channels.count)} ch${scenario.channels.sharded ? ' (sharded)' : ''}`,
+    ...(patterns.length > 0 ? [`${patterns.length} pattern${patterns.length === 1 ? '' : 's'}`] : []),
+    `${p.messageBytes} B`,
+    p.rate === 'max' ? 'rate max' : `rate ${formatRate(p.rate)}`,
+    describePublishMode(scenario),
+  ];
+  return `${scenario.name}: ${parts.join(' · ')}`;
+}
+
+/** Overall outcome of a run, most serious first. */
+export type VerdictKind = 'interrupted' | 'harness-bottleneck' | 'loss' | 'violations' | 'ok';
+
+/** A verdict with a headline and the reasons behind it. */
+export interface Verdict {
+  kind: VerdictKind;
+  /** Short headline ("OK", "Messages lost", …). */
+  title: string;
+  /** Plain-words reasons, one per line. */
+  details: string[];
+}
+
+/**
+ * Judges a run without thresholds: loss and ordering violations are always bad news; a harness bottleneck or an
+ * interruption means the numbers do not describe Redis. Thresholds (a later issue) will add their own outcome.
+ */
+export function judge(result: RunResult): Verdict {
+  const s = result.summary;
+  const details: string[] = [];
+  if (result.interrupted) details.push(`The run was interrupted after ${Math.round(result.measureMs / 1000)} s of measuring.`);
+  if (result.health.harnessBottleneck) {
+    details.push('The harness itself, not Redis, limited this run: ' + (result.health.reasons.join('; ') || 'see harness health') + '.');
+  }
+  if (s.lost > 0) details.push(`${s.lost} of ${s.expectedDeliveries} expected deliveries were lost.`);
+  const violations = s.duplicates + s.reordered + s.gaps;
+  if (violations > 0) details.push(`Ordering violations: ${s.duplicates} duplicates, ${s.reordered} reordered, ${s.gaps} gaps.`);
+  if (s.malformed > 0) details.push(`${s.malformed} malformed deliveries (not an envelope of this run).`);
+  if (s.publishErrors > 0) details.push(`${s.publishErrors} publish commands failed.`);
+  let kind: VerdictKind = 'ok';
+  if (result.interrupted) kind = 'interrupted';
+  else if (result.health.harnessBottleneck) kind = 'harness-bottleneck';
+  else if (s.lost > 0) kind = 'loss';
+  else if (violations + s.malformed + s.publishErrors > 0) kind = 'violations';
+  const titles: Record<VerdictKind, string> = {
+    ok: 'OK: every expected message delivered, in order',
+    loss: 'Messages lost',
+    violations: 'Ordering or delivery violations',
+    'harness-bottleneck': 'Harness bottleneck: these numbers describe the load generator, not Redis',
+    interrupted: 'Interrupted: partial results',
+  };
+  return { kind, title: titles[kind], details };
+}

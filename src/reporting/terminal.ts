@@ -1,0 +1,104 @@
+/**
+ * The terminal summary printed at the end of a run: compact, plain text, colour only when asked for.
+ */
+import type { LatencySummaryUs, RunResult } from '../core/index.js';
+import { describeScenario, describeTarget, judge } from './describe.js';
+import {
+  NONE, formatCount, formatDurationMs, formatLatencyUs, formatPercent, formatRate, formatShare,
+} from './format.js';
+import { heading, makeStyler, plainText, renderTable, type Styler } from './table.js';
+
+export { formatLatencyUs } from './format.js';
+
+/** Options of `formatSummary`. */
+export interface SummaryOptions {
+  /** Use ANSI colours and bold (only on a TTY that wants them). */
+  color: boolean;
+}
+
+/** Builds the end-of-run summary table. No ANSI codes unless `opts.color` is true. */
+export function formatSummary(result: RunResult, opts: SummaryOptions = { color: false }): string {
+  const st = makeStyler(opts.color);
+  const lines: string[] = [];
+  const verdict = judge(result);
+  const verdictStyle = verdict.kind === 'ok' ? st.green : verdict.kind === 'interrupted' ? st.yellow : st.red;
+  lines.push(verdictStyle(st.bold(verdict.title)));
+  lines.push(...verdict.details.map((d) => verdictStyle(`  ${plainText(d)}`)));
+  lines.push(...runSection(result), '');
+  lines.push(heading('Throughput', st), throughputTable(result, st), '');
+  lines.push(heading('Delivery', st), deliveryTable(result, st), '');
+  lines.push(heading('Latency (measure phase)', st), latencyTable(result), '');
+  lines.push(heading('Harness health', st), ...healthLines(result, st));
+  if (result.warnings.length > 0) {
+    lines.push('', heading('Warnings', st), ...result.warnings.map((w) => st.yellow(`  ! ${plainText(w)}`)));
+  }
+  return lines.join('\n');
+}
+
+function runSection(result: RunResult): string[] {
+  const measured = formatDurationMs(result.measureMs)
+    + ` (warmup ${formatDurationMs(result.scenario.warmupMs)}, whole run ${formatDurationMs(result.durationMs)})`
+    + (result.interrupted ? ' — interrupted' : '');
+  return [renderTable([
+    ['target', plainText(describeTarget(result.target, result.versions.redis))],
+    ['scenario', plainText(describeScenario(result.scenario))],
+    ['measured', measured],
+    ['run', `${plainText(result.runId)} · started ${result.startedAt} · ${result.plan.workers} worker thread(s)`],
+  ], ['left', 'left'])];
+}
+
+function throughputTable(result: RunResult, st: Styler): string {
+  const s = result.summary;
+  let target = 'target: max';
+  if (s.targetRate !== null) {
+    const share = s.targetRate > 0 ? s.publishRate / s.targetRate : 1;
+    const text = `target ${formatRate(s.targetRate)} (${formatShare(share)} achieved)`;
+    // Below 95% of the offered rate the run did not apply the load it was asked to.
+    target = share < 0.95 ? st.red(text) : text;
+  }
+  return renderTable([
+    ['published', formatRate(s.publishRate), target],
+    ['delivered', formatRate(s.deliveryRate), `${formatCount(s.delivered)} unique deliveries`],
+  ], ['left', 'right', 'left']);
+}
+
+function deliveryTable(result: RunResult, st: Styler): string {
+  const s = result.summary;
+  const bad = (n: number, text = formatCount(n)) => (n > 0 ? st.red(text) : text);
+  const lost = s.lost > 0 ? st.red(`${formatCount(s.lost)} (${formatPercent(s.lost, s.expectedDeliveries)})`) : '0';
+  const replies = s.publishReplyReceivers === null ? NONE : formatCount(s.publishReplyReceivers);
+  return renderTable([
+    ['published', formatCount(s.published), 'duplicates', bad(s.duplicates), 'publish errors', bad(s.publishErrors)],
+    ['expected', formatCount(s.expectedDeliveries), 'reordered', bad(s.reordered), 'late sends', bad(s.lateSends)],
+    ['delivered', formatCount(s.delivered), 'gaps', bad(s.gaps, `${formatCount(s.gaps)} (${formatCount(s.gapMessages)} msgs)`),
+      'disconnects', bad(s.disconnects)],
+    ['lost', lost, 'malformed', bad(s.malformed), 'reconnects', bad(s.reconnects)],
+    ['PUBLISH replies', replies],
+  ], ['left', 'right', 'left', 'right', 'left', 'right']);
+}
+
+function latencyRow(name: string, l: LatencySummaryUs): string[] {
+  if (l.count === 0) return [name, NONE, NONE, NONE, NONE, NONE, NONE, '0'];
+  return [name, ...[l.p50, l.p90, l.p99, l.p999, l.max, l.mean].map((v) => formatLatencyUs(v)), formatCount(l.count)];
+}
+
+function latencyTable(result: RunResult): string {
+  const l = result.summary.latencyUs;
+  return renderTable([
+    ['', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'count'],
+    latencyRow('end-to-end (corrected)', l.endToEnd),
+    latencyRow('end-to-end (uncorrected)', l.endToEndUncorrected),
+    latencyRow('publish (reply)', l.publish),
+  ]);
+}
+
+function healthLines(result: RunResult, st: Styler): string[] {
+  const h = result.health;
+  const figures = `event loop ${formatShare(h.maxEventLoopUtilization)} busy, delay p99 ${formatLatencyUs(h.maxEventLoopDelayP99Us)}, `
+    + `CPU ${h.processCpuCores.toFixed(2)} cores`;
+  if (!h.harnessBottleneck) return [`  bottleneck  ${st.green('no')} (${figures})`];
+  return [
+    `  bottleneck  ${st.red(st.bold('YES'))} — the harness, not Redis, limited this run (${figures})`,
+    ...h.reasons.map((r) => st.red(`    - ${plainText(r)}`)),
+  ];
+}

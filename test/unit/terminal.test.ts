@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { RunResult } from '../../src/core/index.js';
+import { formatLatencyUs, formatSummary } from '../../src/reporting/terminal.js';
+import { fixturePath } from '../helpers/fixtures.js';
+
+const load = (name: string): RunResult => JSON.parse(readFileSync(fixturePath(name), 'utf8')) as RunResult;
+const ANSI = /\x1b\[/;
+
+test('formatLatencyUs picks µs, ms or s with three significant digits', { timeout: 5000 }, () => {
+  assert.equal(formatLatencyUs(0), '0 µs');
+  assert.equal(formatLatencyUs(7.25), '7.25 µs');
+  assert.equal(formatLatencyUs(950), '950 µs');
+  assert.equal(formatLatencyUs(1234), '1.23 ms');
+  assert.equal(formatLatencyUs(999_499), '999 ms');
+  assert.equal(formatLatencyUs(12_345_678), '12.3 s');
+  assert.equal(formatLatencyUs(null), '–');
+  assert.equal(formatLatencyUs(Number.NaN), '–');
+});
+
+test('a clean run: OK verdict, every section, figures from the result, no ANSI without colour', { timeout: 5000 }, () => {
+  const r = load('await.json');
+  const text = formatSummary(r);
+  assert.doesNotMatch(text, ANSI);
+  assert.match(text, /^OK: every expected message delivered/);
+  for (const section of ['Throughput', 'Delivery', 'Latency', 'Harness health']) assert.match(text, new RegExp(`── ${section}`));
+  assert.match(text, /redis:\/\/default:\*\*\*@127\.0\.0\.1:6399 \(single, local, Redis 7\.0\.15\)/);
+  assert.match(text, /fan-out: 2 pub → 4 sub · 4 ch · 64 B · rate 2k\/s · await/);
+  assert.match(text, new RegExp(`expected\\s+${r.summary.expectedDeliveries.toLocaleString('en-US')}`));
+  const e2e = r.summary.latencyUs.endToEnd;
+  const row = text.split('\n').find((l) => l.includes('end-to-end (corrected)'));
+  assert.ok(row, 'latency row present');
+  for (const v of [e2e.p50, e2e.p90, e2e.p99, e2e.p999, e2e.max]) assert.ok(row.includes(formatLatencyUs(v)), `row has ${v}`);
+  assert.match(text, /bottleneck\s+no/);
+  assert.doesNotMatch(text, /Warnings/);
+});
+
+test('a troubled run shows interruption, loss with %, violations, bottleneck reasons and warnings', { timeout: 5000 }, () => {
+  const r = load('trouble.json');
+  const text = formatSummary(r);
+  assert.match(text, /^Interrupted: partial results/);
+  assert.match(text, /— interrupted/);
+  assert.match(text, new RegExp(`lost\\s+${r.summary.lost.toLocaleString('en-US')} \\(1%\\)`));
+  assert.match(text, /bottleneck\s+YES/);
+  for (const reason of r.health.reasons) assert.ok(text.includes(reason), reason);
+  assert.match(text, /target 5k\/s \(\d+% achieved\)/);
+  assert.match(text, /── Warnings/);
+  // Control characters from the file are neutralised (U+2028 in the fixture's warning).
+  assert.doesNotMatch(text, /\u2028/);
+});
+
+test('colour adds ANSI codes and nothing else', { timeout: 5000 }, () => {
+  const r = load('trouble.json');
+  const colored = formatSummary(r, { color: true });
+  assert.match(colored, ANSI);
+  assert.equal(colored.replace(/\x1b\[[0-9;]*m/g, ''), formatSummary(r, { color: false }));
+});
+
+test('an empty histogram prints dashes, not zeros', { timeout: 5000 }, () => {
+  const r = load('await.json');
+  r.summary.latencyUs.publish = { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, min: 0, mean: 0, count: 0 };
+  const row = formatSummary(r).split('\n').find((l) => l.includes('publish (reply)'));
+  assert.match(row ?? '', /publish \(reply\)\s+–\s+–\s+–\s+–\s+–\s+–\s+0$/);
+});
