@@ -1,0 +1,267 @@
+/**
+ * The coordinator's pure merge of worker snapshots: counters are added, encoded histograms are added bucket by
+ * bucket, and percentiles are computed once from the merged data (never averaged across workers or intervals).
+ *
+ * Ownership: the aggregator owns every histogram it creates (whole-run and per timeline bucket). The objects
+ * returned by {@link RunAggregator.histograms} stay owned by it: read or encode them, never destroy them, and do
+ * not use them after {@link RunAggregator.destroy}.
+ */
+import { addCounters, zeroCounters, type Counters, type ViolationExample, type WorkerMessage } from '../core/messages.js';
+import type { Phase, RunSummary, TimelineEntry } from '../core/result.js';
+import { createHistogram, encodeHistogram, mergeEncodedInto, summarizeHistogram, type Histogram } from './histogram.js';
+
+/** A worker's periodic snapshot message. */
+export type SnapshotMessage = Extract<WorkerMessage, { type: 'snapshot' }>;
+
+/** Times and settings of the run the aggregator serves. All times are epoch µs on the shared clock. */
+export interface AggregatorOptions {
+  /** Start of the open-loop schedule (warmup begins): timeline time 0. */
+  scheduleStartUs: number;
+  measureStartUs: number;
+  /** End of the measure phase; may be moved earlier later with {@link RunAggregator.setMeasureEndUs}. */
+  measureEndUs: number;
+  /** Timeline bucket width (normally the snapshot interval, 1000 ms). */
+  intervalMs: number;
+  /** Offered open-loop rate (msgs/s), or null at --rate max. */
+  targetRate: number | null;
+}
+
+/** How many violation examples the run keeps (the first ones, in arrival order). */
+export const MAX_VIOLATION_EXAMPLES = 50;
+
+/** What one worker contributed to one bucket, so rates use that worker's own covered time. */
+interface WorkerSpan {
+  fromUs: number;
+  toUs: number;
+  published: number;
+  received: number;
+}
+
+/** One timeline bucket: every snapshot whose fromUs falls in [index, index + 1) × interval. */
+interface Bucket {
+  index: number;
+  /** Earliest start and latest end of the snapshots in it (µs). */
+  fromUs: number;
+  toUs: number;
+  counters: Counters;
+  perWorker: Map<number, WorkerSpan>;
+  /** End-to-end (corrected) histogram of the bucket; created on the first non-empty one. */
+  e2e: Histogram | null;
+  maxEventLoopUtilization: number;
+  maxEventLoopDelayP99Us: number;
+  /** Entry computed by the last timeline() call; cleared when a snapshot lands in the bucket. */
+  cached: TimelineEntry | null;
+}
+
+/** Merges worker snapshots into run totals, per-worker totals, whole-run histograms and a timeline. */
+export class RunAggregator {
+  private readonly opts: AggregatorOptions;
+  private readonly intervalUs: number;
+  private readonly total = zeroCounters();
+  private readonly perWorker = new Map<number, Counters>();
+  private readonly buckets = new Map<number, Bucket>();
+  private readonly violationExamples: ViolationExample[] = [];
+  private readonly whole: { endToEnd: Histogram; endToEndUncorrected: Histogram; publish: Histogram };
+  private destroyed = false;
+
+  constructor(opts: AggregatorOptions) {
+    if (!(opts.intervalMs > 0)) throw new RangeError('intervalMs must be > 0');
+    this.opts = { ...opts };
+    this.intervalUs = opts.intervalMs * 1000;
+    this.whole = { endToEnd: createHistogram(), endToEndUncorrected: createHistogram(), publish: createHistogram() };
+  }
+
+  /** Moves the end of the measure phase (an interrupted run stops early); phases are recomputed. */
+  setMeasureEndUs(measureEndUs: number): void {
+    this.opts.measureEndUs = measureEndUs;
+    for (const b of this.buckets.values()) b.cached = null;
+  }
+
+  /** Adds one snapshot. Snapshots may arrive in any order; several may fall into one bucket. */
+  addSnapshot(s: SnapshotMessage): void {
+    this.assertAlive();
+    addCounters(this.total, s.counters);
+    let w = this.perWorker.get(s.workerId);
+    if (w === undefined) this.perWorker.set(s.workerId, (w = zeroCounters()));
+    addCounters(w, s.counters);
+    // Workers record measured messages only, so the snapshot histograms add straight into the whole-run ones.
+    mergeEncodedInto(this.whole.endToEnd, s.histograms.endToEnd);
+    mergeEncodedInto(this.whole.endToEndUncorrected, s.histograms.endToEndUncorrected);
+    mergeEncodedInto(this.whole.publish, s.histograms.publish);
+
+    const b = this.bucketFor(s.fromUs);
+    b.fromUs = Math.min(b.fromUs, s.fromUs);
+    b.toUs = Math.max(b.toUs, s.toUs);
+    addCounters(b.counters, s.counters);
+    if (s.histograms.endToEnd !== '') {
+      b.e2e ??= createHistogram();
+      mergeEncodedInto(b.e2e, s.histograms.endToEnd);
+    }
+    b.maxEventLoopUtilization = Math.max(b.maxEventLoopUtilization, s.health.eventLoopUtilization);
+    b.maxEventLoopDelayP99Us = Math.max(b.maxEventLoopDelayP99Us, s.health.eventLoopDelayP99Us);
+    let span = b.perWorker.get(s.workerId);
+    if (span === undefined) {
+      span = { fromUs: s.fromUs, toUs: s.toUs, published: 0, received: 0 };
+      b.perWorker.set(s.workerId, span);
+    }
+    span.fromUs = Math.min(span.fromUs, s.fromUs);
+    span.toUs = Math.max(span.toUs, s.toUs);
+    span.published += s.counters.published;
+    span.received += s.counters.received;
+    b.cached = null;
+
+    for (const v of s.violations) {
+      if (this.violationExamples.length >= MAX_VIOLATION_EXAMPLES) break;
+      this.violationExamples.push(v);
+    }
+  }
+
+  /**
+   * The timeline, oldest bucket first. Entries of buckets that got no snapshot since the last call are reused, so
+   * calling this every second (the progress line) does not re-encode the whole run. Entries are fresh copies.
+   */
+  timeline(): TimelineEntry[] {
+    this.assertAlive();
+    const sorted = [...this.buckets.values()].sort((a, b) => a.index - b.index);
+    return sorted.map((b) => ({ ...(b.cached ??= this.entryOf(b)) }));
+  }
+
+  /** Counter totals over the whole run (every phase), a copy. */
+  totals(): Counters {
+    return addCounters(zeroCounters(), this.total);
+  }
+
+  /** Counter totals per worker id over the whole run, copies. */
+  workerTotals(): Map<number, Counters> {
+    const out = new Map<number, Counters>();
+    for (const [id, c] of this.perWorker) out.set(id, addCounters(zeroCounters(), c));
+    return out;
+  }
+
+  /** The merged whole-run (measure-only) histograms; still owned by the aggregator (see the file comment). */
+  histograms(): { endToEnd: Histogram; endToEndUncorrected: Histogram; publish: Histogram } {
+    this.assertAlive();
+    return { ...this.whole };
+  }
+
+  /** The first {@link MAX_VIOLATION_EXAMPLES} violation examples, in arrival order (a copy). */
+  examples(): ViolationExample[] {
+    return [...this.violationExamples];
+  }
+
+  /**
+   * Final numbers. published / expected / delivered and the rates use the measured counters; duplicates,
+   * reordered, gaps, errors, late sends and connection events are whole-run totals, because workers count them per
+   * interval without splitting by phase (the timeline shows when they happened).
+   *
+   * @param measureMs length of the measure phase actually run
+   * @param publishRepliesComparable whether PUBLISH replies count every receiver (single node, or sharded pub/sub);
+   *   when not, publishReplyReceivers is null
+   */
+  summary(measureMs: number, publishRepliesComparable: boolean): RunSummary {
+    this.assertAlive();
+    const t = this.total;
+    const measureS = measureMs / 1000;
+    const perS = (n: number): number => (measureS > 0 ? n / measureS : 0);
+    return {
+      published: t.publishedMeasured,
+      expectedDeliveries: t.expectedMeasured,
+      delivered: t.deliveredMeasured,
+      lost: Math.max(0, t.expectedMeasured - t.deliveredMeasured),
+      duplicates: t.duplicates,
+      reordered: t.reordered,
+      gaps: t.gaps,
+      gapMessages: t.gapMessages,
+      malformed: t.malformed,
+      publishErrors: t.publishErrors,
+      lateSends: t.lateSends,
+      disconnects: t.disconnects,
+      reconnects: t.reconnects,
+      publishReplyReceivers: publishRepliesComparable ? t.publishRepliesMeasured : null,
+      publishRate: perS(t.publishedMeasured),
+      deliveryRate: perS(t.deliveredMeasured),
+      targetRate: this.opts.targetRate,
+      latencyUs: {
+        endToEnd: summarizeHistogram(this.whole.endToEnd),
+        endToEndUncorrected: summarizeHistogram(this.whole.endToEndUncorrected),
+        publish: summarizeHistogram(this.whole.publish),
+      },
+    };
+  }
+
+  /** Frees every histogram (WASM memory). Idempotent; the aggregator is unusable afterwards. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.whole.endToEnd.destroy();
+    this.whole.endToEndUncorrected.destroy();
+    this.whole.publish.destroy();
+    for (const b of this.buckets.values()) {
+      b.e2e?.destroy();
+      b.e2e = null;
+    }
+  }
+
+  private assertAlive(): void {
+    if (this.destroyed) throw new Error('RunAggregator used after destroy()');
+  }
+
+  private bucketFor(fromUs: number): Bucket {
+    const index = Math.floor((fromUs - this.opts.scheduleStartUs) / this.intervalUs);
+    let b = this.buckets.get(index);
+    if (b === undefined) {
+      b = {
+        index, fromUs, toUs: fromUs, counters: zeroCounters(), perWorker: new Map(), e2e: null,
+        maxEventLoopUtilization: 0, maxEventLoopDelayP99Us: 0, cached: null,
+      };
+      this.buckets.set(index, b);
+    }
+    return b;
+  }
+
+  private phaseAt(us: number): Phase {
+    if (us < this.opts.measureStartUs) return 'warmup';
+    return us > this.opts.measureEndUs ? 'drain' : 'measure';
+  }
+
+  private entryOf(b: Bucket): TimelineEntry {
+    const start = this.opts.scheduleStartUs;
+    // The covered span (not the nominal bucket) places and labels the entry: a worker's snapshot that starts late
+    // in one bucket covers mostly the next interval, and its phase should say so.
+    const phase = this.phaseAt((b.fromUs + b.toUs) / 2);
+    // Rates add each worker's own rate over its own covered time, so workers whose snapshot boundaries are not
+    // aligned do not dilute each other. A zero-length span counts as 1 ms rather than dividing by zero.
+    let publishedPerS = 0;
+    let receivedPerS = 0;
+    for (const span of b.perWorker.values()) {
+      const seconds = Math.max(span.toUs - span.fromUs, 1000) / 1e6;
+      publishedPerS += span.published / seconds;
+      receivedPerS += span.received / seconds;
+    }
+    const e2e = b.e2e !== null && b.e2e.totalCount > 0 ? summarizeHistogram(b.e2e) : null;
+    const c = b.counters;
+    const target = this.opts.targetRate;
+    return {
+      fromMs: (b.fromUs - start) / 1000,
+      toMs: (b.toUs - start) / 1000,
+      phase,
+      publishedPerS,
+      receivedPerS,
+      targetPerS: target === null ? null : phase === 'drain' ? 0 : target,
+      e2eP50Us: e2e?.p50 ?? null,
+      e2eP99Us: e2e?.p99 ?? null,
+      e2eMaxUs: e2e?.max ?? null,
+      publishErrors: c.publishErrors,
+      lateSends: c.lateSends,
+      duplicates: c.duplicates,
+      reordered: c.reordered,
+      gapMessages: c.gapMessages,
+      disconnects: c.disconnects,
+      reconnects: c.reconnects,
+      malformed: c.malformed,
+      maxEventLoopUtilization: b.maxEventLoopUtilization,
+      maxEventLoopDelayP99Us: b.maxEventLoopDelayP99Us,
+      e2eHistogram: b.e2e === null ? '' : encodeHistogram(b.e2e),
+    };
+  }
+}
