@@ -1,0 +1,159 @@
+/** Validation of the `channels` and `subscribers` sections (see validate.ts for the whole scenario). */
+import type { ChannelSpec, SubscriberGroupSpec } from '../core/scenario.js';
+import { Checker, KEY_HOME, own } from './checks.js';
+import { channelNames, parseNaming } from './channels.js';
+import { DEFAULTS, LIMITS } from './defaults.js';
+import { describeType, quote } from './duration.js';
+
+const CHANNEL_KEYS = ['count', 'naming', 'sharded'] as const;
+const GROUP_KEYS = ['count', 'channelsEach', 'patterns'] as const;
+
+/** Longest total of channel-name characters the plan may hold in memory. */
+const MAX_NAME_CHARS = 64_000_000;
+
+/** A valid channel spec and whether sharded (patterns need it). */
+export interface CheckedChannels {
+  spec: ChannelSpec;
+}
+
+/** Validates `channels`: count, naming template (placeholders, unique names) and sharded. */
+export function checkChannels(c: Checker, value: unknown): CheckedChannels | undefined {
+  const d = DEFAULTS.channels;
+  if (value === undefined) return { spec: { ...d } };
+  const ch = c.record(value, 'channels', 'e.g. "channels": {"count": 10}');
+  if (!ch) return undefined;
+  c.unknownKeys(ch, 'channels', CHANNEL_KEYS, KEY_HOME);
+  const rawCount = own(ch, 'count');
+  const count = rawCount === undefined ? d.count : c.int(rawCount, 'channels.count', 1, LIMITS.channels);
+  const rawSharded = own(ch, 'sharded');
+  const sharded = rawSharded === undefined ? d.sharded : c.bool(rawSharded, 'channels.sharded');
+  const rawNaming = own(ch, 'naming');
+  let naming: string | undefined = d.naming;
+  if (rawNaming !== undefined) {
+    naming = c.str(rawNaming, 'channels.naming', LIMITS.namingChars, "e.g. 'room.{i}'");
+    const parsed = naming === undefined ? undefined : parseNaming(naming);
+    if (parsed && !parsed.ok) {
+      c.add('channels.naming', parsed.message, "placeholders are {i} and {mod:a|b|c}; write {{ and }} for literal braces");
+      naming = undefined;
+    }
+  }
+  if (count === undefined || naming === undefined || sharded === undefined) return undefined;
+  if (count * naming.length > MAX_NAME_CHARS) {
+    c.add('channels.naming', `${count} names this long would not fit in memory`, 'use fewer channels or a shorter naming template');
+    return undefined;
+  }
+  const duplicate = firstDuplicate(channelNames({ count, naming }));
+  if (duplicate !== undefined) {
+    c.add('channels.naming', `gives the same name ${quote(duplicate)} to more than one channel`, "include {i} in the template, e.g. 'room.{i}'");
+    return undefined;
+  }
+  return { spec: { count, naming, sharded } };
+}
+
+function firstDuplicate(names: string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) return n;
+    seen.add(n);
+  }
+  return undefined;
+}
+
+/**
+ * Validates `subscribers` (an array of groups). `channels` is undefined when the channel section is invalid:
+ * then checks that need the channel count fall back to the global limits.
+ */
+export function checkSubscriberGroups(c: Checker, value: unknown, channels: CheckedChannels | undefined): SubscriberGroupSpec[] | undefined {
+  if (value === undefined) return [{ ...DEFAULTS.subscriberGroup, patterns: [] }];
+  if (!Array.isArray(value)) {
+    c.add('subscribers', `expected an array of subscriber groups, got ${describeType(value)}`, 'e.g. "subscribers": [{"count": 10}]');
+    return undefined;
+  }
+  if (value.length > LIMITS.subscriberGroups) {
+    c.add('subscribers', `${value.length} groups is more than the limit of ${LIMITS.subscriberGroups}`, 'merge identical groups by raising their count');
+    return undefined;
+  }
+  const groups: SubscriberGroupSpec[] = [];
+  let ok = true;
+  for (let i = 0; i < value.length; i++) {
+    const g = checkGroup(c, value[i], `subscribers[${i}]`, channels);
+    if (g) groups.push(g);
+    else ok = false;
+  }
+  if (!ok) return undefined;
+  return checkTotals(c, groups, channels) ? groups : undefined;
+}
+
+function checkGroup(c: Checker, value: unknown, field: string, channels: CheckedChannels | undefined): SubscriberGroupSpec | undefined {
+  const g = c.record(value, field, 'e.g. {"count": 10, "channelsEach": "all"}');
+  if (!g) return undefined;
+  c.unknownKeys(g, field, GROUP_KEYS, KEY_HOME);
+  const rawCount = own(g, 'count');
+  const count = rawCount === undefined ? DEFAULTS.subscriberGroup.count : c.int(rawCount, `${field}.count`, 0, LIMITS.subscribers);
+  const patterns = checkPatterns(c, own(g, 'patterns'), `${field}.patterns`, channels);
+  const rawEach = own(g, 'channelsEach');
+  const channelCount = channels?.spec.count ?? LIMITS.channels;
+  let channelsEach: number | 'all' | undefined;
+  if (rawEach === undefined) channelsEach = patterns && patterns.length > 0 ? 0 : 'all';
+  else if (rawEach === 'all') channelsEach = 'all';
+  else if (typeof rawEach === 'number' && Number.isInteger(rawEach) && rawEach > channelCount) {
+    c.add(`${field}.channelsEach`, `${rawEach} is more than the ${channelCount} channels of the scenario`, `use at most ${channelCount}, or 'all'`);
+  } else {
+    channelsEach = c.int(rawEach, `${field}.channelsEach`, 0, channelCount, "'all', a number of channels, or 0 for patterns only");
+  }
+  if (count === undefined || patterns === undefined || channelsEach === undefined) return undefined;
+  if (count > 0 && channelsEach === 0 && patterns.length === 0) {
+    c.add(`${field}.channelsEach`, 'these subscribers subscribe to nothing (0 channels and no patterns)', "set channelsEach to 'all' or a number, or add patterns");
+    return undefined;
+  }
+  return { count, channelsEach, patterns };
+}
+
+function checkPatterns(c: Checker, value: unknown, field: string, channels: CheckedChannels | undefined): string[] | undefined {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    c.add(field, `expected an array of glob patterns, got ${describeType(value)}`, 'e.g. ["user.*"]');
+    return undefined;
+  }
+  if (value.length > LIMITS.patternsPerGroup) {
+    c.add(field, `${value.length} patterns is more than the limit of ${LIMITS.patternsPerGroup}`, 'use fewer, broader patterns');
+    return undefined;
+  }
+  const patterns: string[] = [];
+  let ok = true;
+  for (let i = 0; i < value.length; i++) {
+    const p = c.str(value[i], `${field}[${i}]`, LIMITS.patternChars, "a Redis glob such as 'user.*'");
+    if (p === undefined) ok = false;
+    else if (patterns.includes(p)) {
+      c.add(`${field}[${i}]`, `pattern ${quote(p)} is listed twice`, 'PSUBSCRIBE to the same pattern twice is one subscription: remove the copy');
+      ok = false;
+    } else patterns.push(p);
+  }
+  if (ok && patterns.length > 0 && channels?.spec.sharded) {
+    c.add(field, 'pattern subscriptions are not available with sharded pub/sub', 'Redis has no sharded PSUBSCRIBE: remove the patterns or set channels.sharded to false');
+    return undefined;
+  }
+  return ok ? patterns : undefined;
+}
+
+/** Fleet-wide limits: total subscribers, subscriptions and glob checks the plan will have to compute. */
+function checkTotals(c: Checker, groups: SubscriberGroupSpec[], channels: CheckedChannels | undefined): boolean {
+  const total = groups.reduce((n, g) => n + g.count, 0);
+  if (total > LIMITS.subscribers) {
+    c.add('subscribers', `${total} subscribers in all is more than the limit of ${LIMITS.subscribers}`, 'lower the group counts');
+    return false;
+  }
+  if (!channels) return true;
+  const channelCount = channels.spec.count;
+  const direct = groups.reduce((n, g) => n + g.count * (g.channelsEach === 'all' ? channelCount : g.channelsEach), 0);
+  if (direct > LIMITS.directSubscriptions) {
+    c.add('subscribers', `${direct} channel subscriptions in all is more than the limit of ${LIMITS.directSubscriptions}`, 'use fewer channels per subscriber or fewer subscribers');
+    return false;
+  }
+  const distinctPatterns = new Set(groups.filter((g) => g.count > 0).flatMap((g) => g.patterns)).size;
+  if (distinctPatterns * channelCount > LIMITS.patternChecks) {
+    c.add('subscribers', `${distinctPatterns} patterns × ${channelCount} channels is too many to plan`, 'use fewer patterns or fewer channels');
+    return false;
+  }
+  return true;
+}

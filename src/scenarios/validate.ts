@@ -1,0 +1,170 @@
+/**
+ * Scenario validation: untrusted input (a parsed file, a built-in, flags applied on top) → a complete `Scenario`,
+ * or ONE UsageError listing every problem with its field and a hint. Never throws anything else, whatever the input
+ * (null, arrays, `__proto__` keys, binary data, huge numbers). Defaults: see `defaults.ts`.
+ */
+import { UsageError, type Problem } from '../core/errors.js';
+import type { PublisherSpec, PublishMode, Scenario } from '../core/scenario.js';
+import { Checker, closest, KEY_HOME, MAX_PROBLEMS, own, type PlainRecord } from './checks.js';
+import { DEFAULTS, LIMITS } from './defaults.js';
+import { checkDurationMs, describeType } from './duration.js';
+import { checkChannels, checkSubscriberGroups } from './validate-sections.js';
+
+/** Options of `resolveScenario`. */
+export interface ResolveOptions {
+  /** Canonical field path → the flag that set it (e.g. `publishers.rate` → `--rate`), so problems name the flag. */
+  rename?: Readonly<Record<string, string>>;
+  /** Problems found before validation (flag values that did not parse); reported together with the rest. */
+  problems?: Problem[];
+}
+
+const TOP_KEYS = [
+  'name', 'description', 'channels', 'publishers', 'subscribers', 'warmup', 'warmupMs', 'duration', 'durationMs',
+  'drainTimeout', 'drainTimeoutMs', 'seed',
+] as const;
+const PUBLISHER_KEYS = ['count', 'rate', 'messageBytes', 'mode', 'batch', 'maxInFlight', 'channelsEach'] as const;
+const MODES: readonly PublishMode[] = ['await', 'pipeline', 'auto'];
+
+
+const NAME_RE = /^[A-Za-z0-9][\w.-]*$/;
+
+/**
+ * Validates `input` and fills in defaults. `source` names where it came from (a file path or `built-in fan-out`):
+ * it heads the error and gives a file's scenario its default name.
+ */
+export function resolveScenario(input: unknown, source: string, opts: ResolveOptions = {}): Scenario {
+  const c = new Checker(opts.rename);
+  c.problems.push(...(opts.problems ?? []));
+  let scenario: Scenario | undefined;
+  try {
+    scenario = check(c, input, source);
+  } catch (err) {
+    // Defence in depth: a bug here must still surface as bad input, never as a crash on hostile data.
+    c.add('(scenario)', `could not be validated: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (c.problems.length > 0 || !scenario) throw usageError(c.problems, source);
+  return scenario;
+}
+
+function usageError(problems: Problem[], source: string): UsageError {
+  const shown = problems.slice(0, MAX_PROBLEMS);
+  if (problems.length > MAX_PROBLEMS) {
+    shown.push({ field: '(more)', message: `${problems.length - MAX_PROBLEMS} more problems not shown`, hint: 'fix the ones above first' });
+  }
+  return new UsageError(shown, `Invalid scenario (${source})`);
+}
+
+function check(c: Checker, input: unknown, source: string): Scenario | undefined {
+  const top = c.record(input, '(scenario)', 'a scenario is an object such as {"publishers": {"count": 2}}');
+  if (!top) return undefined;
+  c.unknownKeys(top, '', TOP_KEYS, KEY_HOME);
+
+  const name = readName(c, own(top, 'name'), source);
+  const rawDescription = own(top, 'description');
+  const description =
+    rawDescription === undefined ? DEFAULTS.description : c.str(rawDescription, 'description', LIMITS.descriptionChars);
+  const channels = checkChannels(c, own(top, 'channels'));
+  const channelCount = channels?.spec.count;
+  const publishers = readPublishers(c, own(top, 'publishers'), channelCount);
+  const subscribers = checkSubscriberGroups(c, own(top, 'subscribers'), channels);
+  const warmupMs = readDuration(c, top, 'warmup', DEFAULTS.warmupMs, 0, LIMITS.warmupMs);
+  const durationMs = readDuration(c, top, 'duration', DEFAULTS.durationMs, 100, LIMITS.durationMs);
+  const drainTimeoutMs = readDuration(c, top, 'drainTimeout', DEFAULTS.drainTimeoutMs, 0, LIMITS.drainTimeoutMs);
+  const rawSeed = own(top, 'seed');
+  const seed = rawSeed === undefined ? DEFAULTS.seed : c.int(rawSeed, 'seed', 0, LIMITS.seed, 'use a whole number such as 42');
+
+  if (publishers && subscribers && publishers.count === 0 && subscribers.every((g) => g.count === 0)) {
+    c.add('publishers.count', 'the scenario has no publishers and no subscribers', 'set publishers.count or a subscriber group count above 0');
+  }
+  if (
+    name === undefined || description === undefined || !channels || !publishers || !subscribers ||
+    warmupMs === undefined || durationMs === undefined || drainTimeoutMs === undefined || seed === undefined
+  ) {
+    return undefined;
+  }
+  return { name, description, channels: channels.spec, publishers, subscribers, warmupMs, durationMs, drainTimeoutMs, seed };
+}
+
+function readName(c: Checker, value: unknown, source: string): string | undefined {
+  if (value === undefined) return defaultName(source);
+  const name = c.str(value, 'name', LIMITS.nameChars);
+  if (name !== undefined && !NAME_RE.test(name)) {
+    c.add('name', 'may hold only letters, digits, ".", "_" and "-", starting with a letter or digit', "e.g. 'my-scenario'");
+    return undefined;
+  }
+  return name;
+}
+
+/** A file's base name without extension, cleaned up to a valid scenario name. */
+export function defaultName(source: string): string {
+  const base = source.split(/[\\/]/).pop() ?? '';
+  const cleaned = base.replace(/\.(json|ya?ml)$/i, '').replace(/[^\w.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  return cleaned.slice(0, LIMITS.nameChars) || DEFAULTS.name;
+}
+
+/** Reads `key` (a duration string or ms) or its `keyMs` alias (ms, as result.json writes it). */
+function readDuration(c: Checker, top: PlainRecord, key: string, fallback: number, minMs: number, maxMs: number): number | undefined {
+  const value = own(top, key);
+  const valueMs = own(top, `${key}Ms`);
+  if (value !== undefined && valueMs !== undefined) {
+    c.add(key, `both '${key}' and '${key}Ms' are given`, `keep one of them`);
+    return undefined;
+  }
+  if (value === undefined && valueMs === undefined) return fallback;
+  const field = value !== undefined ? key : `${key}Ms`;
+  if (valueMs !== undefined && typeof valueMs !== 'number') {
+    c.add(field, `expected a number of milliseconds, got ${describeType(valueMs)}`, `or write '${key}' as a string like '10s'`);
+    return undefined;
+  }
+  const ms = checkDurationMs(value ?? valueMs, field);
+  if (typeof ms !== 'number') {
+    c.add(field, ms.message, ms.hint);
+    return undefined;
+  }
+  if (ms < minMs || ms > maxMs) {
+    c.add(field, `${ms} ms is out of range: must be between ${minMs} ms and ${maxMs} ms`, `e.g. '${key === 'duration' ? '10s' : '2s'}'`);
+    return undefined;
+  }
+  return ms;
+}
+
+function readPublishers(c: Checker, value: unknown, channelCount: number | undefined): PublisherSpec | undefined {
+  const d = DEFAULTS.publishers;
+  if (value === undefined) return { ...d, mode: d.mode };
+  const p = c.record(value, 'publishers', 'e.g. "publishers": {"count": 1, "rate": 1000}');
+  if (!p) return undefined;
+  c.unknownKeys(p, 'publishers', PUBLISHER_KEYS, KEY_HOME);
+  const get = <T>(key: string, fallback: T, read: (v: unknown, field: string) => T | undefined): T | undefined => {
+    const v = own(p, key);
+    return v === undefined ? fallback : read(v, `publishers.${key}`);
+  };
+  const count = get('count', d.count, (v, f) => c.int(v, f, 0, LIMITS.publishers));
+  const rate = get<number | 'max'>('rate', d.rate, (v, f) => {
+    if (v === 'max') return 'max';
+    const near = typeof v === 'string' && !/^\s*[\d.]+\s*$/.test(v) ? closest(v, ['max']) : undefined;
+    if (near) {
+      c.add(f, `expected a number of msgs/s or 'max', got ${describeType(v)}`, "did you mean 'max'?");
+      return undefined;
+    }
+    const n = c.num(v, f, 0, LIMITS.rate, "the total msgs/s over all publishers, or 'max'");
+    if (n !== 0) return n;
+    c.add(f, 'must be above 0', 'for a run without publishing set publishers.count to 0');
+    return undefined;
+  });
+  const messageBytes = get('messageBytes', d.messageBytes, (v, f) =>
+    c.int(v, f, LIMITS.messageBytesMin, LIMITS.messageBytesMax, `the ${LIMITS.messageBytesMin}-byte envelope header is part of every message`),
+  );
+  const mode = get<PublishMode>('mode', d.mode, (v, f) => c.oneOf(v, f, MODES));
+  const batch = get('batch', d.batch, (v, f) => c.int(v, f, 1, LIMITS.batch, 'commands per pipeline batch, e.g. 100'));
+  const maxInFlight = get('maxInFlight', d.maxInFlight, (v, f) => c.int(v, f, 1, LIMITS.maxInFlight, 'e.g. 1000'));
+  const channelsEach = get<number | 'all'>('channelsEach', d.channelsEach, (v, f) =>
+    v === 'all' ? 'all' : c.int(v, f, 1, channelCount ?? LIMITS.channels, "'all', or how many channels each publisher writes to"),
+  );
+  if (
+    count === undefined || rate === undefined || messageBytes === undefined || mode === undefined ||
+    batch === undefined || maxInFlight === undefined || channelsEach === undefined
+  ) {
+    return undefined;
+  }
+  return { count, rate, messageBytes, mode, batch, maxInFlight, channelsEach };
+}
