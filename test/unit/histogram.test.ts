@@ -17,6 +17,16 @@ function assertWithinPrecision(actual: number, expected: number, what: string): 
   assert.ok(Math.abs(actual - expected) <= expected * 0.001 + 1, `${what}: ${actual} vs exact ${expected}`);
 }
 
+// Declared first so it runs before the suite's `before` hook enables WebAssembly.
+test('before initHistogramEngine the JS implementation is used, and it interoperates through encoding', () => {
+  assert.equal(histogramEngineInfo().engine, 'js');
+  const js = histogramOf([5, 50, 500]);
+  assert.ok(!(js instanceof hdr.WasmHistogram));
+  const target = createHistogram();
+  mergeEncodedInto(target, encodeHistogram(js));
+  assert.deepEqual(summarizeHistogram(target), summarizeHistogram(js));
+});
+
 describe('histogram', { timeout: 30_000 }, () => {
   before(async () => {
     await initHistogramEngine();
