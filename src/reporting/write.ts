@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunResult } from '../core/index.js';
 import { HISTOGRAM_FILES, buildHgrm, buildHlog } from './hdr.js';
+import { renderReport } from './html/index.js';
 
 export { readRunResult } from './validate.js';
 
@@ -25,21 +26,22 @@ export interface RunOutputs {
  */
 export async function writeRunOutputs(result: RunResult, runDir: string): Promise<RunOutputs> {
   await mkdir(runDir, { recursive: true });
-  const files: string[] = [];
-  const write = async (name: string, content: string): Promise<string> => {
-    const file = path.join(runDir, name);
-    await writeFile(file, content, 'utf8');
-    files.push(file);
-    return file;
-  };
-  const resultPath = await write('result.json', JSON.stringify(result, null, 2) + '\n');
+  const resultPath = path.join(runDir, 'result.json');
+  await writeFile(resultPath, JSON.stringify(result, null, 2) + '\n', 'utf8');
   const reportPath = path.join(runDir, 'report.html');
-  await writeDerivedFiles(result, write);
-  return { resultPath, reportPath, files };
+  await writeFile(reportPath, await renderReport(result), 'utf8');
+  const exports = await writeHistogramExports(result, runDir);
+  return { resultPath, reportPath, files: [resultPath, reportPath, ...exports] };
 }
 
-/** Writes the files rebuilt from result.json alone (also used by `pubsub-bench report`). */
-async function writeDerivedFiles(result: RunResult, write: (name: string, content: string) => Promise<string>): Promise<void> {
-  await write('e2e.hlog', buildHlog(result));
-  for (const [name, key] of Object.entries(HISTOGRAM_FILES)) await write(name, buildHgrm(result.histograms[key]));
+/** Writes e2e.hlog and one .hgrm per whole-run histogram into `dir`; returns their paths. */
+export async function writeHistogramExports(result: RunResult, dir: string): Promise<string[]> {
+  const files = [path.join(dir, 'e2e.hlog')];
+  await writeFile(files[0], buildHlog(result), 'utf8');
+  for (const [name, key] of Object.entries(HISTOGRAM_FILES)) {
+    const file = path.join(dir, name);
+    await writeFile(file, buildHgrm(result.histograms[key]), 'utf8');
+    files.push(file);
+  }
+  return files;
 }

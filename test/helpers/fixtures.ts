@@ -76,7 +76,8 @@ export function buildFixture(o: FixtureOptions): RunResult {
     const e2e = createHistogram();
     // A slow patch in the middle of the run, so latency-over-time charts have something to show.
     const slow = i === Math.floor(o.measureS / 2) ? 3 : 1;
-    const n = phase === 'drain' ? 0 : samplesPerS;
+    // The timeline's latency covers measured messages only, so warmup and drain intervals record none.
+    const n = phase === 'measure' ? samplesPerS : 0;
     fill(e2e, rnd, n, o.medianUs * slow, o.tailFactor);
     const pubPerS = phase === 'drain' ? 0 : Math.round(o.publishRate * (0.97 + 0.06 * rnd()));
     const dups = o.violations && phase === 'measure' && i % 3 === 1 ? 1 + Math.floor(rnd() * 3) : 0;

@@ -56,7 +56,7 @@ test('writeRunOutputs writes result.json first and the exports; readRunResult re
     const out = await writeRunOutputs(r, runDir);
     assert.equal(out.resultPath, path.join(runDir, 'result.json'));
     assert.equal(out.files[0], out.resultPath);
-    for (const name of ['e2e.hlog', 'e2e.hgrm', 'e2e-uncorrected.hgrm', 'publish.hgrm']) {
+    for (const name of ['report.html', 'e2e.hlog', 'e2e.hgrm', 'e2e-uncorrected.hgrm', 'publish.hgrm']) {
       assert.ok(out.files.includes(path.join(runDir, name)), name);
     }
     assert.deepEqual(await readRunResult(out.resultPath), r);

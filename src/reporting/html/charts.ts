@@ -1,0 +1,167 @@
+/**
+ * Vega-Lite specifications of the report's charts. Pure data in, spec out: rendering to SVG happens in svg.ts.
+ * Headings live in the HTML, not in the charts, so charts stay compact.
+ */
+import type { ChartTimeline, PhaseSpan } from './timeline.js';
+import { spectrumTicks, type SpectrumPoint } from './spectrum.js';
+
+/** A Vega-Lite spec as plain JSON (the compiler checks it; see svg.ts). */
+export type VlSpec = Record<string, unknown>;
+
+/** Chart sizes (px) chosen to fit a 1280-px laptop screen: full width, or two side by side. */
+export const FULL_WIDTH = 980;
+export const HALF_WIDTH = 430;
+const HEIGHT = 220;
+
+/** Series colours, fixed so the same series has the same colour in every chart and report. */
+export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+
+const CONFIG = {
+  font: 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif',
+  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#e6e6e6' },
+  legend: { labelFontSize: 11, titleFontSize: 11, orient: 'top', direction: 'horizontal', title: null, labelLimit: 400 },
+  view: { stroke: '#ccc' },
+};
+
+function colorScale(domain: string[], range: string[] = PALETTE): VlSpec {
+  return { field: 'series', type: 'nominal', scale: { domain, range: range.slice(0, domain.length) }, sort: domain };
+}
+
+/** Shaded background and a label for warmup and drain (measure stays unshaded: it is what the numbers describe). */
+function phaseLayers(phases: PhaseSpan[]): VlSpec[] {
+  const shaded = phases.filter((p) => p.phase !== 'measure').map((p) => ({ ...p, midS: (p.fromS + p.toS) / 2 }));
+  if (shaded.length === 0) return [];
+  return [
+    {
+      data: { values: shaded },
+      mark: { type: 'rect', opacity: 0.5 },
+      encoding: {
+        x: { field: 'fromS', type: 'quantitative' }, x2: { field: 'toS' },
+        color: { field: 'phase', type: 'nominal', scale: { domain: ['warmup', 'drain'], range: ['#eeeeee', '#e8eef7'] }, legend: null },
+      },
+    },
+    {
+      data: { values: shaded },
+      mark: { type: 'text', baseline: 'top', dy: 2, fontSize: 10, color: '#666' },
+      encoding: { x: { field: 'midS', type: 'quantitative' }, y: { value: 0 }, text: { field: 'phase' } },
+    },
+  ];
+}
+
+/** Long-format rows {tS, series, value} for the given point fields (nulls dropped: they are gaps, not zeros). */
+function fold(tl: ChartTimeline, fields: Array<[key: keyof ChartTimeline['points'][number], series: string]>): VlSpec[] {
+  const rows: VlSpec[] = [];
+  for (const p of tl.points) {
+    for (const [key, series] of fields) {
+      const value = p[key];
+      if (typeof value === 'number' && Number.isFinite(value)) rows.push({ tS: p.tS, series, value });
+    }
+  }
+  return rows;
+}
+
+interface TimeChartOptions {
+  width: number;
+  yTitle: string;
+  yScale?: VlSpec;
+  series: string[];
+  colors?: string[];
+  /** Draw points on the lines (useful for sparse event counts). */
+  points?: boolean;
+}
+
+/** A time-series chart: lines per series over phase shading. */
+function timeChart(tl: ChartTimeline, rows: VlSpec[], o: TimeChartOptions): VlSpec {
+  const xTitle = tl.groupSize > 1 ? `time (s) — each point covers ${tl.groupSize} intervals` : 'time (s)';
+  return {
+    width: o.width, height: HEIGHT, config: CONFIG,
+    layer: [
+      ...phaseLayers(tl.phases),
+      {
+        data: { values: rows },
+        mark: { type: 'line', strokeWidth: 1.5, interpolate: 'linear', point: o.points ? { size: 18 } : false },
+        encoding: {
+          x: { field: 'tS', type: 'quantitative', title: xTitle, axis: { format: '~g' } },
+          y: { field: 'value', type: 'quantitative', title: o.yTitle, scale: o.yScale ?? { zero: true } },
+          color: colorScale(o.series, o.colors),
+        },
+      },
+    ],
+    resolve: { scale: { color: 'independent' } },
+  };
+}
+
+/** Latency percentile spectrum: latency (ms, log) against 1/(1−p) (log), labelled with percentiles. */
+export function spectrumChart(points: SpectrumPoint[], series: string[], width = FULL_WIDTH): VlSpec {
+  const maxX = Math.max(2, ...points.map((p) => p.x));
+  return {
+    width, height: 300, config: CONFIG,
+    data: { values: points },
+    mark: { type: 'line', strokeWidth: 2, interpolate: 'step-after' },
+    encoding: {
+      x: {
+        field: 'x', type: 'quantitative', title: 'percentile',
+        scale: { type: 'log', domain: [1, maxX] },
+        axis: { values: spectrumTicks(maxX), labelExpr: "datum.value <= 1 ? '0%' : format(100 - 100 / datum.value, '.10~f') + '%'" },
+      },
+      y: { field: 'latencyMs', type: 'quantitative', title: 'latency (ms, log scale)', scale: { type: 'log' } },
+      color: { ...colorScale(series), field: 'series' },
+    },
+  };
+}
+
+/** End-to-end latency p50 / p99 / max per interval, with phase shading. */
+export function latencyOverTimeChart(tl: ChartTimeline): VlSpec {
+  const series = ['p50', 'p99', 'max'];
+  const rows = fold(tl, [['p50Ms', 'p50'], ['p99Ms', 'p99'], ['maxMs', 'max']]);
+  return timeChart(tl, rows, {
+    width: FULL_WIDTH, yTitle: 'end-to-end latency (ms, log scale)', yScale: { type: 'log' }, series,
+    colors: ['#2ca02c', '#ff7f0e', '#d62728'],
+  });
+}
+
+/** Target vs achieved publish rate. */
+export function publishRateChart(tl: ChartTimeline): VlSpec {
+  const hasTarget = tl.points.some((p) => p.targetPerS !== null);
+  const series = hasTarget ? ['target', 'published'] : ['published'];
+  const rows = fold(tl, hasTarget ? [['targetPerS', 'target'], ['publishedPerS', 'published']] : [['publishedPerS', 'published']]);
+  return timeChart(tl, rows, { width: HALF_WIDTH, yTitle: 'messages published / s', series, colors: hasTarget ? ['#999999', PALETTE[0]] : [PALETTE[0]] });
+}
+
+/** Delivered (received) rate: deliveries, so fan-out multiplies it; a chart of its own keeps both readable. */
+export function deliveredRateChart(tl: ChartTimeline): VlSpec {
+  return timeChart(tl, fold(tl, [['receivedPerS', 'delivered']]), {
+    width: HALF_WIDTH, yTitle: 'deliveries received / s', series: ['delivered'], colors: [PALETTE[2]],
+  });
+}
+
+/** Event kinds of the violations chart: point field and legend name. */
+const EVENT_KINDS = [
+  ['gapMessages', 'gap messages'], ['duplicates', 'duplicates'], ['reordered', 'reordered'], ['malformed', 'malformed'],
+  ['publishErrors', 'publish errors'], ['disconnects', 'disconnects'], ['reconnects', 'reconnects'], ['lateSends', 'late sends'],
+] as const;
+
+/** Losses and violations over time; null when nothing happened (the report then says so in words). */
+export function violationsChart(tl: ChartTimeline): VlSpec | null {
+  const present = EVENT_KINDS.filter(([key]) => tl.points.some((p) => p[key] > 0));
+  if (present.length === 0) return null;
+  const rows = fold(tl, present.map(([key, name]) => [key, name]));
+  return timeChart(tl, rows, {
+    // symlog: a handful of gaps and thousands of late sends must both stay visible.
+    width: FULL_WIDTH, yTitle: tl.groupSize > 1 ? 'events per point (symlog)' : 'events per interval (symlog)',
+    yScale: { type: 'symlog' }, series: present.map(([, name]) => name), points: true,
+  });
+}
+
+/** Harness health: event-loop utilisation and delay of the busiest worker. */
+export function healthCharts(tl: ChartTimeline): [VlSpec, VlSpec] {
+  return [
+    timeChart(tl, fold(tl, [['eventLoopPct', 'busiest worker']]), {
+      width: HALF_WIDTH, yTitle: 'event-loop utilisation (%)', yScale: { domain: [0, 100] }, series: ['busiest worker'],
+      colors: [PALETTE[4]],
+    }),
+    timeChart(tl, fold(tl, [['eventLoopDelayMs', 'worst worker']]), {
+      width: HALF_WIDTH, yTitle: 'event-loop delay p99 (ms)', series: ['worst worker'], colors: [PALETTE[5]],
+    }),
+  ];
+}

@@ -1,0 +1,34 @@
+/**
+ * The run report: one self-contained HTML file built from result.json alone (charts pre-rendered to SVG, see svg.ts).
+ */
+import type { RunResult } from '../../core/index.js';
+import { describeScenario } from '../describe.js';
+import { html } from './escape.js';
+import { page } from './page.js';
+import {
+  deliverySection, headline, healthSection, latencySection, metadataSection, throughputSection, verdictBanner,
+  warningsSection, workersSection,
+} from './sections.js';
+import { chartTimeline } from './timeline.js';
+
+/**
+ * Renders the report of one run. Async because vega renders SVG asynchronously; the result is the whole file.
+ * Charts are rendered one after another: vega is single-threaded, so parallel renders would not finish sooner.
+ */
+export async function renderReport(result: RunResult): Promise<string> {
+  const tl = chartTimeline(result.timeline);
+  const body = html`<h1>pubsub-bench: ${result.scenario.name}</h1>
+<p class="sub">${describeScenario(result.scenario)} · ${result.startedAt}${result.scenario.description ? ` · ${result.scenario.description}` : ''}</p>
+${verdictBanner(result)}
+${headline(result)}
+${warningsSection(result)}
+${await latencySection(result, tl)}
+${await throughputSection(tl)}
+${await deliverySection(result, tl)}
+${workersSection(result)}
+${await healthSection(result, tl)}
+${metadataSection(result)}
+<footer>Built from result.json (schema ${result.schemaVersion}) by pubsub-bench ${result.versions.harness}. Rebuild with
+<code>pubsub-bench report result.json</code>. Each chart's Vega-Lite spec is embedded next to it.</footer>`;
+  return page(`pubsub-bench · ${result.scenario.name} · ${result.startedAt}`, body);
+}
