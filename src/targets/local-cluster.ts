@@ -1,6 +1,7 @@
 /** Joining local nodes into a Redis Cluster with `redis-cli --cluster create` and waiting until it is usable. */
 import { execFile } from 'node:child_process';
 import { TargetError } from '../core/errors.js';
+import { parseInfo } from './control.js';
 import type { LocalNode } from './local-node.js';
 import { pollUntil, rawCommand, type RawEndpoint, type RawTls } from './raw.js';
 
@@ -24,16 +25,6 @@ function runCli(cli: string, args: string[], password: string | undefined, timeo
       else resolve(stdout);
     });
   });
-}
-
-/** Parses CLUSTER INFO into key → value. */
-function parseInfo(text: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    const i = line.indexOf(':');
-    if (i > 0) fields.set(line.slice(0, i), line.slice(i + 1).trim());
-  }
-  return fields;
 }
 
 /**

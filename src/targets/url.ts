@@ -1,0 +1,200 @@
+/**
+ * Target URLs and flags → TargetSpec, and the way back to a description without secrets.
+ * Accepted: `redis://[user:password@]host[:port][/db]`, `rediss://…` (TLS), a bare `host:port` (takes the
+ * scheme of the other targets), several targets repeated or comma-separated (cluster seed nodes).
+ */
+import fs from 'node:fs';
+import { UsageError, type Problem } from '../core/errors.js';
+import type { TargetDescription, TargetSpec, TlsSpec } from '../core/target.js';
+
+/** The target flags as the CLI received them. */
+export interface TargetInput {
+  /** `--target` values (each may hold comma-separated URLs). */
+  targets: string[];
+  /** `--cluster`. */
+  cluster?: boolean;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsServername?: string;
+  tlsInsecure?: boolean;
+  /** `--user`. */
+  user?: string;
+  /** The password (from `--password-env VAR`, already read by the CLI). */
+  password?: string;
+}
+
+/** One parsed URL. */
+interface ParsedUrl {
+  tls: boolean | undefined;
+  host: string;
+  port: number;
+  db?: number;
+  username?: string;
+  password?: string;
+}
+
+const defaultPort = 6379;
+const urlHint = 'write it as redis://[user:password@]host:port[/db], or rediss://… for TLS';
+
+/** Replaces the password part of a URL-looking string with `***` (for echoing bad input back). */
+function redactUrl(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+}
+
+function parseOne(raw: string, problems: Problem[]): ParsedUrl | undefined {
+  const shown = redactUrl(raw);
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw);
+  let url: URL;
+  try {
+    url = new URL(hasScheme ? raw : `redis://${raw}`);
+  } catch {
+    problems.push({ field: '--target', message: `cannot parse ${JSON.stringify(shown)}`, hint: urlHint });
+    return undefined;
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    problems.push({ field: '--target', message: `unsupported scheme ${JSON.stringify(url.protocol)} in ${JSON.stringify(shown)}`, hint: urlHint });
+    return undefined;
+  }
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (!host) {
+    problems.push({ field: '--target', message: `no host in ${JSON.stringify(shown)}`, hint: urlHint });
+    return undefined;
+  }
+  const port = url.port === '' ? defaultPort : Number(url.port);
+  if (port < 1) {
+    problems.push({ field: '--target', message: `port ${port} in ${JSON.stringify(shown)} is not a usable port`, hint: 'ports run from 1 to 65535; 6379 is the default' });
+    return undefined;
+  }
+  const parsed: ParsedUrl = { tls: hasScheme ? url.protocol === 'rediss:' : undefined, host, port };
+  const path = url.pathname.replace(/^\/+/, '');
+  if (path !== '') {
+    if (!/^\d+$/.test(path) || Number(path) > 10_000) {
+      problems.push({ field: '--target', message: `database ${JSON.stringify(path)} in ${JSON.stringify(shown)} is not a number`, hint: 'the path is the logical database, e.g. redis://host:6379/0' });
+    } else {
+      parsed.db = Number(path);
+    }
+  }
+  if (url.search !== '' || url.hash !== '') {
+    problems.push({ field: '--target', message: `query strings and fragments are not supported in ${JSON.stringify(shown)}`, hint: 'use the --tls-* flags for TLS settings' });
+  }
+  if (url.username !== '') parsed.username = decodeURIComponent(url.username);
+  if (url.password !== '') parsed.password = decodeURIComponent(url.password);
+  return parsed;
+}
+
+/** The single value of `values` when they all agree; pushes a problem and returns the first when they differ. */
+function agreed<T>(values: Array<T | undefined>, what: string, problems: Problem[]): T | undefined {
+  const set = new Set(values.filter((v) => v !== undefined));
+  if (set.size > 1) {
+    problems.push({ field: '--target', message: `the targets disagree on ${what}`, hint: 'every seed node of one cluster uses the same scheme and credentials' });
+  }
+  return set.values().next().value;
+}
+
+/** Checks that a TLS file flag names a readable file. */
+function checkFile(file: string | undefined, field: string, what: string, problems: Problem[]): void {
+  if (file === undefined) return;
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    if (!fs.statSync(file).isFile()) throw new Error('not a file');
+  } catch {
+    problems.push({ field, message: `cannot read ${what} file ${JSON.stringify(file)}`, hint: `give the path of a PEM file with the ${what}` });
+  }
+}
+
+/** Builds the TLS part of the spec and checks its files. */
+function tlsOf(input: TargetInput, problems: Problem[]): TlsSpec {
+  checkFile(input.tlsCa, '--tls-ca', 'CA certificate', problems);
+  checkFile(input.tlsCert, '--tls-cert', 'client certificate', problems);
+  checkFile(input.tlsKey, '--tls-key', 'client private key', problems);
+  if ((input.tlsCert === undefined) !== (input.tlsKey === undefined)) {
+    problems.push({
+      field: input.tlsCert === undefined ? '--tls-cert' : '--tls-key',
+      message: 'mutual TLS needs both --tls-cert and --tls-key',
+      hint: 'pass the client certificate and its private key together',
+    });
+  }
+  const tls: TlsSpec = {};
+  if (input.tlsCa !== undefined) tls.caFile = input.tlsCa;
+  if (input.tlsCert !== undefined) tls.certFile = input.tlsCert;
+  if (input.tlsKey !== undefined) tls.keyFile = input.tlsKey;
+  if (input.tlsServername !== undefined) tls.servername = input.tlsServername;
+  if (input.tlsInsecure) tls.insecure = true;
+  return tls;
+}
+
+/**
+ * Parses the target flags. Every problem is reported at once as a UsageError naming the flag; no message
+ * contains a password.
+ */
+export function parseTargetSpec(input: TargetInput): TargetSpec {
+  const problems: Problem[] = [];
+  const raws = input.targets.flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '');
+  if (raws.length === 0) {
+    problems.push({ field: '--target', message: 'no target given', hint: 'e.g. --target redis://127.0.0.1:6379' });
+  }
+  const parsed = raws.map((raw) => parseOne(raw, problems)).filter((p): p is ParsedUrl => p !== undefined);
+  if (parsed.length > 1 && !input.cluster) {
+    problems.push({ field: '--target', message: `${parsed.length} targets given without --cluster`, hint: 'several targets are the seed nodes of a cluster: add --cluster, or give one target' });
+  }
+  const schemeTls = agreed(parsed.map((p) => p.tls), 'the scheme (redis:// vs rediss://)', problems);
+  const urlUser = agreed(parsed.map((p) => p.username), 'the user name', problems);
+  const urlPassword = agreed(parsed.map((p) => p.password), 'the password', problems);
+  const db = agreed(parsed.map((p) => p.db), 'the database', problems);
+  if (input.cluster && db !== undefined && db !== 0) {
+    problems.push({ field: '--target', message: `database ${db} given for a cluster`, hint: 'Redis Cluster only has database 0: drop the /db part' });
+  }
+  if (input.user !== undefined && urlUser !== undefined && input.user !== urlUser) {
+    problems.push({ field: '--user', message: 'differs from the user name in the target URL', hint: 'give the user in one place only' });
+  }
+  if (input.password !== undefined && urlPassword !== undefined && input.password !== urlPassword) {
+    problems.push({ field: '--password-env', message: 'differs from the password in the target URL', hint: 'give the password in one place only (preferably --password-env, which keeps it out of shell history)' });
+  }
+  const anyTlsFlag = [input.tlsCa, input.tlsCert, input.tlsKey, input.tlsServername].some((v) => v !== undefined) || input.tlsInsecure === true;
+  const useTls = schemeTls === true || anyTlsFlag;
+  const tls = useTls ? tlsOf(input, problems) : undefined;
+  if (problems.length > 0) throw new UsageError(problems, 'Invalid target');
+
+  const spec: TargetSpec = {
+    kind: input.cluster ? 'cluster' : 'single',
+    nodes: parsed.map((p) => ({ host: p.host, port: p.port })),
+  };
+  if (db !== undefined && db !== 0) spec.db = db;
+  const username = input.user ?? urlUser;
+  const password = input.password ?? urlPassword;
+  if (username !== undefined) spec.username = username;
+  if (password !== undefined) spec.password = password;
+  if (tls) spec.tls = tls;
+  return spec;
+}
+
+/** `host:port`, with IPv6 hosts in brackets. */
+export function hostPort(node: { host: string; port: number }): string {
+  return node.host.includes(':') ? `[${node.host}]:${node.port}` : `${node.host}:${node.port}`;
+}
+
+/** The target as written to result.json and printed: URLs with the password as `***`. */
+export function describeTarget(spec: TargetSpec, local: boolean): TargetDescription {
+  const scheme = spec.tls ? 'rediss' : 'redis';
+  const user = spec.username !== undefined ? encodeURIComponent(spec.username) : '';
+  const auth = spec.password !== undefined ? `${user}:***@` : user !== '' ? `${user}@` : '';
+  const db = spec.db !== undefined && spec.db !== 0 ? `/${spec.db}` : '';
+  return {
+    kind: spec.kind,
+    urls: spec.nodes.map((n) => `${scheme}://${auth}${hostPort(n)}${db}`),
+    tls: spec.tls !== undefined,
+    tlsInsecure: spec.tls?.insecure === true,
+    local,
+  };
+}
+
+/** Replaces every occurrence of the spec's password (raw or URL-encoded) in `text` with `***`. */
+export function redactSecrets(text: string, spec: Pick<TargetSpec, 'password'>): string {
+  const secret = spec.password;
+  if (secret === undefined || secret === '') return text;
+  let out = text.split(secret).join('***');
+  const encoded = encodeURIComponent(secret);
+  if (encoded !== secret) out = out.split(encoded).join('***');
+  return out;
+}
