@@ -13,6 +13,8 @@ export const ExitCode = {
   target: 3,
   /** A required tool (redis-server) is missing. */
   missingTool: 4,
+  /** A baseline comparison found a regression (significant and beyond the tolerance; see docs/ci/README.md). */
+  regression: 98,
   /** One or more thresholds failed. */
   thresholds: 99,
   /** Interrupted by SIGINT / SIGTERM. */

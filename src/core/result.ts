@@ -105,6 +105,25 @@ export interface HarnessHealth {
   reasons: string[];
 }
 
+/** Unit of a threshold metric's value, so reports format it without knowing the metric catalogue. */
+export type ThresholdUnit = 'us' | 'count' | 'per_s' | 'ratio';
+
+/** How one threshold (`e2e.p99 < 5ms`) fared on the measure phase. */
+export interface ThresholdOutcome {
+  /** The expression as written by the user (trimmed). */
+  expression: string;
+  /** Metric name from the catalogue (`e2e.p99`, `lost`, …). */
+  metric: string;
+  /** Measured value in the metric's unit (µs for latencies), or null when it could not be measured (no samples). */
+  measured: number | null;
+  /** The limit the expression compares with, in the same unit. */
+  limit: number;
+  /** Unit of `measured` and `limit`. */
+  unit: ThresholdUnit;
+  /** True when the comparison held. A metric that could not be measured fails. */
+  passed: boolean;
+}
+
 /** The complete result of a run. */
 export interface RunResult {
   schemaVersion: number;
@@ -131,4 +150,12 @@ export interface RunResult {
   health: HarnessHealth;
   /** Plain-words warnings (loss cross-check mismatch, harness bottleneck, insecure TLS, …). */
   warnings: string[];
+  /** Threshold outcomes, present when the run had thresholds (scenario `thresholds` or `--threshold`). */
+  thresholds?: {
+    /** True when every threshold held. */
+    passed: boolean;
+    outcomes: ThresholdOutcome[];
+    /** Present when a failing threshold ended the run early (abortOnFail). */
+    aborted?: { atMs: number; expressions: string[] };
+  };
 }
