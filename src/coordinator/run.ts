@@ -108,6 +108,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
           if (endedEarly) {
             interrupted = req.signal?.aborted ?? false;
             measureEndUs = Math.max(measureStartUs, Math.min(measureEndUs, nowUs()));
+            aggregator.setMeasureEndUs(measureEndUs);
             pool.broadcast({ type: 'stop-publishing', v: V });
           }
           // Drain: wait for every expected delivery, or the drain timeout.

@@ -80,7 +80,7 @@ export interface Counters {
   publishRepliesMeasured: number;
   /** Publish commands that failed. */
   publishErrors: number;
-  /** Sends that left later than their intended time by more than the late threshold. */
+  /** Measured messages that left later than their intended time by more than the late threshold (5 ms). */
   lateSends: number;
   /** Deliveries received (all phases, including duplicates). */
   received: number;

@@ -73,8 +73,8 @@ export class Publisher {
     if (measured) {
       c.publishedMeasured++;
       c.expectedMeasured += this.receivers[channel];
+      if (actualUs - intendedUs > LATE_THRESHOLD_US) c.lateSends++;
     }
-    if (actualUs - intendedUs > LATE_THRESHOLD_US) c.lateSends++;
     this.sent++;
     return pos;
   }

@@ -7,7 +7,7 @@ import {
 test('envelope round trip keeps every field, padding untouched', () => {
   const buf = Buffer.alloc(64, 0xab);
   const intended = 1_795_637_364_186_367.25;
-  encodeEnvelope(buf, 0xdeadbeef, 41, 70_000, 4_000_000_000, intended, intended + 1234.4, FLAG_MEASURED);
+  encodeEnvelope(buf, 0xdeadbeef, 41, 70_000, 4_000_000_000, intended, intended + 1234, FLAG_MEASURED);
   const out = newDecodedEnvelope();
   assert.equal(decodeEnvelope(buf, out), true);
   assert.equal(out.runTag, 0xdeadbeef);

@@ -1,0 +1,121 @@
+/**
+ * `npm run bench`: how fast the harness itself is, so users know when it — not Redis — is the limit.
+ *
+ * 1. Hot paths without Redis, on this thread: building envelopes, and a subscriber decoding, order-checking and
+ *    recording deliveries.
+ * 2. Real runs against a throwaway local redis-server, one worker thread, --rate max: msgs/s published per publish
+ *    mode (no subscribers), then published and received with one subscriber.
+ * 3. redis-benchmark PUBLISH on the same server, when installed, as the yardstick.
+ * Speeds are compared within this one run; absolute figures vary with the machine and its load.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { runBenchmark } from '../src/coordinator/index.js';
+import { resolveScenario } from '../src/scenarios/validate.js';
+import { startLocalRedis } from '../src/targets/local.js';
+import { initHistogramEngine } from '../src/metrics/histogram.js';
+import { encodeEnvelope, ENVELOPE_HEADER_BYTES, FLAG_MEASURED } from '../src/workers/envelope.js';
+import { WorkerContext } from '../src/workers/context.js';
+import { SubscriberSink } from '../src/workers/subscriber.js';
+import type { WorkerTask } from '../src/core/messages.js';
+
+const exec = promisify(execFile);
+const MESSAGE_BYTES = ENVELOPE_HEADER_BYTES; // the smallest message the envelope allows
+const rows: Array<[string, string]> = [];
+const report = (what: string, value: string): void => {
+  rows.push([what, value]);
+  console.log(`${what.padEnd(58)} ${value}`);
+};
+const perS = (n: number, ms: number): string => `${Math.round((n / ms) * 1000).toLocaleString('en-US')} msgs/s`;
+
+async function hotPaths(): Promise<void> {
+  await initHistogramEngine();
+  const scenario = resolveScenario({ name: 'bench', publishers: { count: 4 }, channels: { count: 16 } }, 'bench');
+  const task: WorkerTask = {
+    v: 1, workerId: 0, runTag: 7, scenario, target: { kind: 'single', nodes: [{ host: '127.0.0.1', port: 1 }] },
+    channelNames: Array.from({ length: 16 }, (_, i) => `c${i}`), receiversPerChannel: new Array(16).fill(1),
+    publishers: [], subscribers: [], intervalMs: 1000, connectTimeoutMs: 1000,
+  };
+  const n = 2_000_000;
+  const buf = Buffer.alloc(MESSAGE_BYTES);
+  let t0 = performance.now();
+  for (let i = 0; i < n; i++) encodeEnvelope(buf, 7, i & 3, i & 15, i >>> 6, 1e15 + i, 1e15 + i + 3, FLAG_MEASURED);
+  report('envelope encode (publisher hot path, no I/O)', perS(n, performance.now() - t0));
+
+  // Pre-built deliveries: 4 publishers × 16 channels, in order, all measured.
+  const payloads: Buffer[] = [];
+  const seqs = new Uint32Array(64);
+  const now = (performance.timeOrigin + performance.now()) * 1000;
+  for (let i = 0; i < 65_536; i++) {
+    const p = Buffer.alloc(MESSAGE_BYTES);
+    const key = i & 63;
+    encodeEnvelope(p, 7, key >> 4, key & 15, seqs[key]++, now - 500, now - 400, FLAG_MEASURED);
+    payloads.push(p);
+  }
+  const ctx = new WorkerContext(task);
+  const sink = new SubscriberSink(ctx, { subscriberId: 0, channels: [], patterns: [] });
+  const channel = Buffer.from('c0');
+  // Each pass replays the same sequences, so after the first pass they count as duplicates; use one pass per
+  // fresh sink to measure the in-order path honestly.
+  let delivered = 0;
+  t0 = performance.now();
+  for (let pass = 0; pass < 30; pass++) {
+    const s = pass === 0 ? sink : new SubscriberSink(ctx, { subscriberId: pass, channels: [], patterns: [] });
+    for (let i = 0; i < payloads.length; i++) s.onMessage(channel, payloads[i]);
+    s.flushOrderingCounts();
+    delivered += payloads.length;
+  }
+  const ms = performance.now() - t0;
+  if (ctx.counters.deliveredMeasured !== delivered || ctx.counters.inOrder !== delivered) {
+    throw new Error(`bench sanity: ${ctx.counters.deliveredMeasured} delivered, ${ctx.counters.inOrder} in order of ${delivered}`);
+  }
+  report('subscriber decode + order check + 2 histograms (no I/O)', perS(delivered, ms));
+  ctx.destroy();
+}
+
+async function realRuns(): Promise<void> {
+  const server = await startLocalRedis({ kind: 'single' });
+  const outDir = mkdtempSync(join(tmpdir(), 'pb-bench-'));
+  try {
+    const modes: Array<[string, Record<string, unknown>]> = [
+      ['await (unpipelined)', { mode: 'await' }],
+      ['pipeline batch 100', { mode: 'pipeline', batch: 100 }],
+      ['pipeline batch 1000', { mode: 'pipeline', batch: 1000 }],
+      ['auto, max 1000 in flight', { mode: 'auto', maxInFlight: 1000 }],
+    ];
+    for (const subscribers of [0, 1]) {
+      for (const [label, mode] of modes) {
+        const scenario = resolveScenario({
+          name: 'bench', warmup: '1s', duration: '3s', drainTimeout: '5s', channels: { count: 1 },
+          publishers: { count: 1, rate: 'max', messageBytes: MESSAGE_BYTES, ...mode },
+          subscribers: [{ count: subscribers, channelsEach: 'all' }],
+        }, 'bench');
+        const { result } = await runBenchmark({ scenario, target: server.spec, workers: 1, outDir });
+        const s = result.summary;
+        const extra = subscribers ? `, received ${Math.round(s.deliveryRate).toLocaleString('en-US')}/s, lost ${s.lost}` : '';
+        const elu = `, thread busy ${(result.health.maxEventLoopUtilization * 100).toFixed(0)}%`;
+        report(`run: 1 thread, ${label}, ${subscribers} subscriber(s)`, `${Math.round(s.publishRate).toLocaleString('en-US')} msgs/s published${extra}${elu}`);
+      }
+    }
+    const { host, port } = server.spec.nodes[0];
+    for (const p of [1, 16, 64]) {
+      try {
+        const { stdout } = await exec('redis-benchmark', ['-h', host, '-p', String(port), '-c', '50', '-n', '300000', '-P', String(p), '-d', String(MESSAGE_BYTES), '-q', 'publish', 'bench', '__data__']);
+        report(`redis-benchmark PUBLISH -c 50 -P ${p} (no subscribers)`, stdout.trim().split('\r').pop()!.trim());
+      } catch (err) {
+        report(`redis-benchmark -P ${p}`, `not run: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+  } finally {
+    await server.stop();
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+console.log(`pubsub-bench benchmark — node ${process.versions.node}, ${MESSAGE_BYTES}-byte messages\n`);
+await hotPaths();
+await realRuns();

@@ -1,0 +1,150 @@
+/**
+ * End-to-end runs against a real redis-server started by this test on a free loopback port.
+ * Runs are short (about 1–3 s of measuring) so the suite stays well inside CI's limit.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { runBenchmark } from '../../src/coordinator/index.js';
+import { resolveScenario } from '../../src/scenarios/validate.js';
+import { startLocalRedis } from '../../src/targets/local.js';
+import type { LocalTarget } from '../../src/targets/types.js';
+import type { RunResult } from '../../src/core/result.js';
+
+const run = promisify(execFile);
+let server: LocalTarget;
+let outDir: string;
+
+before(async () => {
+  server = await startLocalRedis({ kind: 'single' });
+  outDir = mkdtempSync(join(tmpdir(), 'pb-run-'));
+});
+
+after(async () => {
+  await server?.stop();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+/** Runs a scenario given as raw input (defaults filled in by the validator) against the test's server. */
+async function runScenario(
+  input: Record<string, unknown>, workers = 2, signal?: AbortSignal, onProgress?: (line: string) => void,
+): Promise<{ result: RunResult; runDir: string }> {
+  const scenario = resolveScenario({ name: 'test', warmup: '300ms', drainTimeout: '3s', ...input }, 'test');
+  return runBenchmark({ scenario, target: server.spec, workers, outDir, intervalMs: 250, signal, onProgress });
+}
+
+/** The invariants every run must keep, whatever happened during it. */
+function assertConsistent(r: RunResult): void {
+  const s = r.summary;
+  assert.equal(s.delivered + s.lost, s.expectedDeliveries, 'delivered + lost = expected');
+  assert.ok(s.delivered <= s.expectedDeliveries, 'never more deliveries than expected');
+  assert.equal(s.latencyUs.endToEnd.count, s.delivered, 'one e2e latency per unique measured delivery');
+  assert.equal(s.latencyUs.endToEndUncorrected.count, s.delivered);
+  assert.ok(s.latencyUs.endToEnd.p99 >= s.latencyUs.endToEnd.p50);
+  // Corrected latency is measured from the earlier (intended) time, so it can only be larger or equal.
+  assert.ok(s.latencyUs.endToEnd.max >= s.latencyUs.endToEndUncorrected.max);
+}
+
+test('a short paced run delivers every message in order, with consistent counts', async () => {
+  const { result: r, runDir } = await runScenario({
+    channels: { count: 4 },
+    publishers: { count: 2, rate: 2000 },
+    subscribers: [{ count: 3, channelsEach: 'all' }],
+    duration: '1500ms',
+  });
+  assertConsistent(r);
+  const s = r.summary;
+  assert.ok(s.published > 2000, `published ${s.published}`);
+  assert.equal(s.expectedDeliveries, s.published * 3, 'each message reaches 3 subscribers');
+  assert.equal(s.lost, 0);
+  assert.equal(s.duplicates + s.reordered + s.gaps + s.malformed + s.publishErrors, 0);
+  assert.equal(s.publishReplyReceivers, s.expectedDeliveries, 'PUBLISH replies agree with the plan');
+  assert.ok(Math.abs(s.publishRate - 2000) / 2000 < 0.05, `publish rate ${s.publishRate} within 5% of 2000`);
+  assert.equal(s.latencyUs.publish.count, s.published, 'one publish latency per measured publish');
+  assert.ok(r.timeline.some((t) => t.phase === 'warmup') && r.timeline.some((t) => t.phase === 'measure'));
+  assert.equal(r.ordering.inOrder > 0, true);
+  assert.equal(r.interrupted, false);
+  const onDisk = JSON.parse(readFileSync(join(runDir, 'result.json'), 'utf8')) as RunResult;
+  assert.equal(onDisk.summary.delivered, s.delivered);
+  assert.equal(onDisk.schemaVersion, r.schemaVersion);
+});
+
+for (const [mode, extra] of [['await', {}], ['pipeline', { batch: 50 }], ['auto', { maxInFlight: 200 }]] as const) {
+  test(`publish mode ${mode} at --rate max delivers everything`, async () => {
+    const { result: r } = await runScenario({
+      channels: { count: 2 },
+      publishers: { count: 1, rate: 'max', mode, ...extra },
+      subscribers: [{ count: 1, channelsEach: 'all' }],
+      duration: '1s',
+    });
+    assertConsistent(r);
+    assert.ok(r.summary.published > 500, `${mode}: published ${r.summary.published}`);
+    assert.equal(r.summary.lost, 0);
+    assert.equal(r.summary.duplicates + r.summary.reordered + r.summary.gaps, 0);
+    assert.equal(r.summary.targetRate, null);
+  });
+}
+
+test('pattern subscriptions receive every matching message beside channel subscriptions', async () => {
+  const { result: r } = await runScenario({
+    channels: { count: 6, naming: 'user.{i}' },
+    publishers: { count: 2, rate: 1500 },
+    subscribers: [
+      { count: 3, channelsEach: 2 },
+      { count: 1, channelsEach: 0, patterns: ['user.*', 'user.1?'] },
+    ],
+    duration: '1s',
+  });
+  assertConsistent(r);
+  // Every channel has exactly one direct subscriber (3 × 2 spread over 6) and matches 'user.*';
+  // none of user.0..user.5 matches 'user.1?'.
+  assert.equal(r.summary.expectedDeliveries, r.summary.published * 2);
+  assert.equal(r.summary.lost, 0);
+  assert.equal(r.summary.publishReplyReceivers, r.summary.expectedDeliveries);
+});
+
+test('killing subscriber connections mid-run shows up as loss, never as extra deliveries', async () => {
+  const host = server.spec.nodes[0];
+  let killed: Promise<unknown> | null = null;
+  // Kill once the measure phase is under way (the progress line names the phase), so the loss is measured.
+  const onProgress = (line: string): void => {
+    if (killed === null && line.startsWith('[measure')) {
+      killed = run('redis-cli', ['-h', host.host, '-p', String(host.port), 'CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    }
+  };
+  const { result: r } = await runScenario({
+    channels: { count: 2 },
+    publishers: { count: 1, rate: 4000 },
+    subscribers: [{ count: 2, channelsEach: 'all' }],
+    duration: '3s',
+    drainTimeout: '1s',
+  }, 2, undefined, onProgress);
+  assert.notEqual(killed, null, 'the kill was sent during the measure phase');
+  const { stdout } = (await killed!) as { stdout: string };
+  assert.equal(stdout.trim(), '2', 'both subscriber connections were killed');
+  assertConsistent(r);
+  assert.ok(r.summary.lost > 0, `lost ${r.summary.lost}`);
+  assert.ok(r.summary.disconnects >= 2, `disconnects ${r.summary.disconnects}`);
+  assert.ok(r.summary.reconnects >= 2, `reconnects ${r.summary.reconnects}`);
+  assert.ok(r.summary.delivered > 0, 'deliveries resumed after the resubscription');
+  assert.ok(r.warnings.some((w) => /lost/.test(w)), 'the loss is in the warnings');
+});
+
+test('an interrupted run still writes what it measured, marked interrupted', async () => {
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 1500);
+  const { result: r, runDir } = await runScenario({
+    channels: { count: 1 },
+    publishers: { count: 1, rate: 1000 },
+    subscribers: [{ count: 1 }],
+    duration: '30s',
+  }, 1, ac.signal);
+  assert.equal(r.interrupted, true);
+  assert.ok(r.measureMs < 5000, `measured ${r.measureMs} ms, not the 30 s asked`);
+  assertConsistent(r);
+  assert.ok(existsSync(join(runDir, 'result.json')));
+});
