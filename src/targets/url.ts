@@ -135,8 +135,8 @@ export function parseTargetSpec(input: TargetInput): TargetSpec {
     problems.push({ field: '--target', message: 'no target given', hint: 'e.g. --target redis://127.0.0.1:6379' });
   }
   const parsed = raws.map((raw) => parseOne(raw, problems)).filter((p): p is ParsedUrl => p !== undefined);
-  if (parsed.length > 1 && !input.cluster) {
-    problems.push({ field: '--target', message: `${parsed.length} targets given without --cluster`, hint: 'several targets are the seed nodes of a cluster: add --cluster, or give one target' });
+  if (raws.length > 1 && !input.cluster) {
+    problems.push({ field: '--target', message: `${raws.length} targets given without --cluster`, hint: 'several targets are the seed nodes of a cluster: add --cluster, or give one target' });
   }
   const schemeTls = agreed(parsed.map((p) => p.tls), 'the scheme (redis:// vs rediss://)', problems);
   const urlUser = agreed(parsed.map((p) => p.username), 'the user name', problems);
