@@ -165,3 +165,29 @@ export function healthCharts(tl: ChartTimeline): [VlSpec, VlSpec] {
     }),
   ];
 }
+
+/** One bar of a grouped bar chart. */
+export interface BarRow {
+  /** Group on the x axis (a metric such as "p99", or a run label). */
+  group: string;
+  /** Colour series within the group (a run label). */
+  series: string;
+  value: number;
+}
+
+/** Grouped bars: one group per `group`, one coloured bar per series (runs side by side). */
+export function groupedBarChart(rows: BarRow[], groups: string[], series: string[], yTitle: string, width = HALF_WIDTH, yScale: VlSpec = {}): VlSpec {
+  return {
+    width, height: HEIGHT, config: CONFIG,
+    data: { values: rows },
+    mark: { type: 'bar' },
+    encoding: {
+      x: { field: 'group', type: 'nominal', sort: groups, title: null, axis: { labelAngle: 0 } },
+      xOffset: { field: 'series', type: 'nominal', sort: series },
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale: yScale, stack: false },
+      // On a log scale a bar has no zero to start from: start it at the bottom of the plot instead.
+      ...(yScale.type === 'log' ? { y2: { value: 'height' } } : {}),
+      color: colorScale(series),
+    },
+  };
+}

@@ -25,6 +25,7 @@ th, td { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: right; ve
 th:first-child, td:first-child, td.text, th.text { text-align: left; }
 th { font-weight: 600; color: #444; background: #f4f4f4; }
 td.bad { color: var(--bad); font-weight: 600; }
+td.better { color: var(--ok); font-weight: 600; }
 .meta td { text-align: left; overflow-wrap: anywhere; }
 .meta td:first-child { color: var(--muted); white-space: nowrap; }
 figure { margin: 6px 0 12px; }

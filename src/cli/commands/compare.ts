@@ -1,0 +1,57 @@
+/**
+ * `pubsub-bench compare A.json B.json [...] [--out compare.html] [--label a --label b]`: prints the metric table
+ * (each run against the first) and writes compare.html.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { CommandModule } from 'yargs';
+import { compareResults, formatComparison, labelsFromPaths, uniqueLabels } from '../../reporting/compare.js';
+import { renderCompareReport } from '../../reporting/html/index.js';
+import { readRunResult } from '../../reporting/write.js';
+import { UsageError } from '../../core/index.js';
+
+/** Arguments of the compare command. */
+export interface CompareArgs {
+  /** result.json files; the first is the baseline. */
+  results: string[];
+  /** HTML file to write. */
+  out: string;
+  /** One name per run (default: taken from the file paths). */
+  label?: string[];
+  /** Colour the terminal table. */
+  color: boolean;
+}
+
+/** Does the work of `compare`: returns the terminal table and the HTML path written. Tests call it directly. */
+export async function runCompare(args: CompareArgs): Promise<{ table: string; htmlPath: string }> {
+  if (args.results.length < 2) {
+    throw new UsageError([{ field: 'results', message: `got ${args.results.length} file(s), need at least 2`,
+      hint: 'pubsub-bench compare reports/a/result.json reports/b/result.json' }], 'Cannot compare');
+  }
+  // Read every file before failing, so one run of the command reports every bad file.
+  const settled = await Promise.allSettled(args.results.map((p) => readRunResult(p)));
+  const problems = settled.flatMap((s) => (s.status === 'rejected' ? (s.reason instanceof UsageError ? s.reason.problems : [{ field: 'results', message: String(s.reason) }]) : []));
+  if (problems.length > 0) throw new UsageError(problems, 'Cannot read the result files');
+  const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const labels = uniqueLabels(args.label ?? labelsFromPaths(args.results));
+  const table = formatComparison(compareResults(results, labels), { color: args.color });
+  await writeFile(args.out, await renderCompareReport(results, labels), 'utf8');
+  return { table, htmlPath: args.out };
+}
+
+/** The yargs command module (register with `.command(compareCommand)`). */
+export const compareCommand: CommandModule<object, CompareArgs> = {
+  command: 'compare <results..>',
+  describe: 'Compare two or more runs: a table of every metric (better/worse vs the first) and compare.html',
+  builder: (yargs) =>
+    yargs
+      .positional('results', { type: 'string', array: true, demandOption: true, describe: 'result.json files; the first is the baseline' })
+      .option('out', { type: 'string', default: 'compare.html', describe: 'HTML file to write' })
+      .option('label', { type: 'string', array: true, describe: 'name of each run, in order (default: from the file paths)' })
+      .option('color', { type: 'boolean', default: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, describe: 'colour the table (default: on a TTY without NO_COLOR)' })
+      .example('$0 compare reports/await/result.json reports/pipeline/result.json', 'pipelined vs unpipelined')
+      .example('$0 compare a.json b.json --label await --label pipeline --out cmp.html', 'name the runs, pick the HTML file'),
+  handler: async (argv) => {
+    const { table, htmlPath } = await runCompare({ results: argv.results, out: argv.out, label: argv.label, color: argv.color });
+    process.stdout.write(`${table}\n\nwrote ${htmlPath}\n`);
+  },
+};

@@ -1,0 +1,169 @@
+/**
+ * Comparing runs: each metric, each run's value, the difference from the first run and whether it is better or
+ * worse. Lower latency, loss and errors are better; higher rates are better. Rendered for the terminal here and as
+ * HTML in html/compare.ts.
+ */
+import { UsageError, type RunResult } from '../core/index.js';
+import { describeScenario } from './describe.js';
+import { NONE, formatCount, formatLatencyUs, formatPercent, formatRate, formatShare } from './format.js';
+import { heading, makeStyler, plainText, renderTable, type Styler } from './table.js';
+
+/** How a metric's values are shown. */
+export type MetricUnit = 'latencyUs' | 'rate' | 'count' | 'share';
+
+/** Which direction is an improvement. 'none' for context figures (offered rate, CPU). */
+export type Direction = 'lower' | 'higher' | 'none';
+
+/** Outcome of one run's value against the first run's. */
+export type Change = 'better' | 'worse' | 'same' | 'n/a';
+
+/** Relative differences smaller than this are called 'same' (run-to-run noise, not a finding). */
+export const SAME_WITHIN = 0.01;
+
+/** One compared metric. */
+export interface MetricComparison {
+  /** Stable key, e.g. `latency.endToEnd.p99`. */
+  key: string;
+  /** Human label, e.g. "e2e p99 (corrected)". */
+  label: string;
+  unit: MetricUnit;
+  direction: Direction;
+  /** Value per run (null when the run has none, e.g. no target rate or no samples). */
+  values: Array<number | null>;
+  /** value − first value, per run (null when either is null; 0 for the first run). */
+  deltas: Array<number | null>;
+  /** delta / first value, per run (null when undefined: a null or a zero first value). */
+  relative: Array<number | null>;
+  /** Better / worse than the first run, per run ('same' for the first run itself). */
+  changes: Change[];
+}
+
+/** A comparison of two or more runs. */
+export interface Comparison {
+  /** One label per run (file names or --label). */
+  labels: string[];
+  /** One line describing each run's scenario. */
+  descriptions: string[];
+  metrics: MetricComparison[];
+}
+
+type Extract = (r: RunResult) => number | null;
+
+const latency = (name: 'endToEnd' | 'endToEndUncorrected' | 'publish', p: 'p50' | 'p90' | 'p99' | 'p999' | 'max' | 'mean'): Extract =>
+  (r) => (r.summary.latencyUs[name].count > 0 ? r.summary.latencyUs[name][p] : null);
+
+/** The metrics compared, in display order. */
+const METRICS: Array<{ key: string; label: string; unit: MetricUnit; direction: Direction; get: Extract }> = [
+  { key: 'publishRate', label: 'published /s', unit: 'rate', direction: 'higher', get: (r) => r.summary.publishRate },
+  { key: 'targetRate', label: 'target /s', unit: 'rate', direction: 'none', get: (r) => r.summary.targetRate },
+  { key: 'deliveryRate', label: 'delivered /s', unit: 'rate', direction: 'higher', get: (r) => r.summary.deliveryRate },
+  { key: 'lostShare', label: 'lost (share)', unit: 'share', direction: 'lower',
+    get: (r) => (r.summary.expectedDeliveries > 0 ? r.summary.lost / r.summary.expectedDeliveries : null) },
+  { key: 'lost', label: 'lost', unit: 'count', direction: 'lower', get: (r) => r.summary.lost },
+  { key: 'duplicates', label: 'duplicates', unit: 'count', direction: 'lower', get: (r) => r.summary.duplicates },
+  { key: 'reordered', label: 'reordered', unit: 'count', direction: 'lower', get: (r) => r.summary.reordered },
+  { key: 'gaps', label: 'gaps', unit: 'count', direction: 'lower', get: (r) => r.summary.gaps },
+  { key: 'publishErrors', label: 'publish errors', unit: 'count', direction: 'lower', get: (r) => r.summary.publishErrors },
+  { key: 'lateSends', label: 'late sends', unit: 'count', direction: 'lower', get: (r) => r.summary.lateSends },
+  { key: 'disconnects', label: 'disconnects', unit: 'count', direction: 'lower', get: (r) => r.summary.disconnects },
+  ...(['p50', 'p90', 'p99', 'p999', 'max', 'mean'] as const).map((p) => ({
+    key: `latency.endToEnd.${p}`, label: `e2e ${p === 'p999' ? 'p99.9' : p}`, unit: 'latencyUs' as const,
+    direction: 'lower' as const, get: latency('endToEnd', p),
+  })),
+  ...(['p50', 'p99', 'p999'] as const).map((p) => ({
+    key: `latency.endToEndUncorrected.${p}`, label: `e2e uncorrected ${p === 'p999' ? 'p99.9' : p}`, unit: 'latencyUs' as const,
+    direction: 'lower' as const, get: latency('endToEndUncorrected', p),
+  })),
+  ...(['p50', 'p99', 'p999'] as const).map((p) => ({
+    key: `latency.publish.${p}`, label: `publish ${p === 'p999' ? 'p99.9' : p}`, unit: 'latencyUs' as const,
+    direction: 'lower' as const, get: latency('publish', p),
+  })),
+  { key: 'health.maxEventLoopUtilization', label: 'harness event loop', unit: 'share', direction: 'none',
+    get: (r) => r.health.maxEventLoopUtilization },
+];
+
+function changeOf(direction: Direction, first: number | null, value: number | null): Change {
+  if (first === null || value === null || direction === 'none') return 'n/a';
+  if (value === first) return 'same';
+  const scale = Math.max(Math.abs(first), Math.abs(value));
+  if (Math.abs(value - first) / scale < SAME_WITHIN) return 'same';
+  return (value < first) === (direction === 'lower') ? 'better' : 'worse';
+}
+
+/** Compares runs metric by metric against the first. Needs at least two runs and one label per run. */
+export function compareResults(results: RunResult[], labels: string[]): Comparison {
+  if (results.length < 2) {
+    throw new UsageError([{ field: 'results', message: `got ${results.length} result file(s), a comparison needs at least 2`,
+      hint: 'pubsub-bench compare A/result.json B/result.json' }], 'Cannot compare');
+  }
+  if (labels.length !== results.length) {
+    throw new UsageError([{ field: '--label', message: `${labels.length} labels for ${results.length} results`,
+      hint: 'give one label per result file, or none' }], 'Cannot compare');
+  }
+  const metrics = METRICS.map((m) => {
+    const values = results.map((r) => {
+      const v = m.get(r);
+      return v === null || !Number.isFinite(v) ? null : v;
+    });
+    const first = values[0];
+    return {
+      key: m.key, label: m.label, unit: m.unit, direction: m.direction, values,
+      deltas: values.map((v) => (v === null || first === null ? null : v - first)),
+      relative: values.map((v) => (v === null || first === null || first === 0 ? null : (v - first) / first)),
+      changes: values.map((v) => changeOf(m.direction, first, v)),
+    };
+  });
+  return { labels, descriptions: results.map((r) => describeScenario(r.scenario)), metrics };
+}
+
+/** Run labels from result file paths: `reports/run-a/result.json` → `run-a`, `x/pipe.json` → `pipe`. */
+export function labelsFromPaths(paths: string[]): string[] {
+  return paths.map((p) => p.replace(/\\/g, '/').replace(/\/result\.json$/i, '').replace(/\.json$/i, '').split('/').filter(Boolean).at(-1) ?? p);
+}
+
+/** Labels made unique by numbering repeats (`run-a #1`, `run-a #4`): two runs under one name would draw as one series. */
+export function uniqueLabels(labels: string[]): string[] {
+  return labels.map((l, i) => (labels.indexOf(l) === i && labels.lastIndexOf(l) === i ? l : `${l} #${i + 1}`));
+}
+
+/** Formats a metric value in its unit. */
+export function formatMetric(unit: MetricUnit, v: number | null): string {
+  if (v === null) return NONE;
+  if (unit === 'latencyUs') return formatLatencyUs(v);
+  if (unit === 'rate') return formatRate(v);
+  if (unit === 'share') return v > 0 && v < 0.01 ? formatPercent(v, 1) : formatShare(v);
+  return formatCount(v);
+}
+
+/** "+12% worse", "−35% better", "same", "+3 worse" (counts from zero have no percentage). */
+export function formatChange(m: MetricComparison, i: number): string {
+  const change = m.changes[i];
+  if (change === 'same') return 'same';
+  const rel = m.relative[i];
+  const delta = m.deltas[i];
+  if (delta === null) return NONE;
+  if (delta === 0) return 'same';
+  const sign = delta > 0 ? '+' : '−';
+  // Shares (loss) change in percentage points: 0.5% → 1% is "+0.5 pp", not "+100%".
+  const amount = m.unit === 'share' ? `${sign}${Number((Math.abs(delta) * 100).toPrecision(2))} pp` : rel !== null ? `${sign}${formatShare(Math.abs(rel))}` : `${sign}${formatMetric(m.unit, Math.abs(delta))}`;
+  return change === 'n/a' ? amount : `${amount} ${change}`;
+}
+
+/** The comparison as a terminal table; colour marks better (green) and worse (red) when asked for. */
+export function formatComparison(c: Comparison, opts: { color: boolean } = { color: false }): string {
+  const st: Styler = makeStyler(opts.color);
+  const head = ['', plainText(c.labels[0])];
+  for (const label of c.labels.slice(1)) head.push(plainText(label), `vs ${plainText(c.labels[0])}`);
+  const rows = [head.map((h) => st.bold(h))];
+  for (const m of c.metrics) {
+    const row = [m.label, formatMetric(m.unit, m.values[0])];
+    for (let i = 1; i < c.labels.length; i++) {
+      const text = formatChange(m, i);
+      const styled = m.changes[i] === 'better' ? st.green(text) : m.changes[i] === 'worse' ? st.red(text) : st.dim(text);
+      row.push(formatMetric(m.unit, m.values[i]), styled);
+    }
+    rows.push(row);
+  }
+  const runs = c.labels.map((l, i) => `  ${plainText(l)}: ${plainText(c.descriptions[i])}`);
+  return [heading('Runs', st), ...runs, '', heading(`Comparison (against ${plainText(c.labels[0])})`, st), renderTable(rows)].join('\n');
+}
