@@ -124,6 +124,53 @@ export interface ThresholdOutcome {
   passed: boolean;
 }
 
+/** How one key metric of the current runs compares with the baseline runs. */
+export interface BaselineCheck {
+  /** Metric name from the threshold catalogue (`e2e.p99`, `deliveryRate`, …). */
+  metric: string;
+  unit: ThresholdUnit;
+  /** Which direction is better. */
+  better: 'lower' | 'higher';
+  /** Per-run values (runs where the metric could not be measured are left out). */
+  currentValues: number[];
+  baselineValues: number[];
+  /** Means of those values, or null when a side has none. */
+  currentMean: number | null;
+  baselineMean: number | null;
+  /** Signed relative change of the mean, (current − baseline) / max(|baseline|, floor); 0.12 = +12%. */
+  change: number | null;
+  /** Largest change in the worse direction that is tolerated (0.1 = 10%). */
+  tolerance: number;
+  /** Welch's t-test two-sided p-value, or null with fewer than two runs on a side. */
+  pValue: number | null;
+  /**
+   * regression / improvement: beyond the tolerance (and significant, when it can be tested);
+   * not-significant: beyond the tolerance but within what noise explains; within-tolerance; skipped: no values.
+   */
+  verdict: 'regression' | 'improvement' | 'not-significant' | 'within-tolerance' | 'skipped';
+  /** True when there were too few runs to test significance: judged by the tolerance alone. */
+  inconclusive: boolean;
+  /** False only for a regression. */
+  passed: boolean;
+  /** One plain sentence explaining the verdict. */
+  note: string;
+}
+
+/** The comparison of N current runs with M baseline runs. */
+export interface BaselineComparison {
+  currentRuns: number;
+  baselineRuns: number;
+  /** Significance level used (0.05). */
+  alpha: number;
+  checks: BaselineCheck[];
+  /** True when any check is a regression (exit code 98). */
+  regressed: boolean;
+  /** True when significance could not be tested (a single run on a side). */
+  inconclusive: boolean;
+  /** Things that make the comparison less meaningful (different scenarios, interrupted runs, too few runs). */
+  warnings: string[];
+}
+
 /** The complete result of a run. */
 export interface RunResult {
   schemaVersion: number;
@@ -158,4 +205,6 @@ export interface RunResult {
     /** Present when a failing threshold ended the run early (abortOnFail). */
     aborted?: { atMs: number; expressions: string[] };
   };
+  /** Present when the run was compared with baseline runs (`--baseline`); the same object for every repeat. */
+  baseline?: BaselineComparison;
 }

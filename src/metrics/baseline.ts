@@ -1,0 +1,153 @@
+/**
+ * Baselines: do N current runs regress against M baseline runs?
+ *
+ * Machines are noisy, so a change counts as a regression only when it is both beyond the tolerance
+ * (`--max-regression 10%`, per metric `e2e.p99=20%`) and statistically significant (Welch's t-test, p < 0.05). With a
+ * single run on either side there is no variance to test against: the tolerance alone decides, and the check is
+ * flagged inconclusive, because one run cannot tell noise from change.
+ */
+import { UsageError, type Problem } from '../core/errors.js';
+import type { BaselineCheck, BaselineComparison, RunSummary } from '../core/result.js';
+import type { Scenario } from '../core/scenario.js';
+import { mean, welchTTest } from './stats.js';
+import { METRICS } from './thresholds.js';
+
+/** Significance level of the t-test. */
+export const ALPHA = 0.05;
+/** Tolerance when `--max-regression` is not given. */
+export const DEFAULT_MAX_REGRESSION = 0.1;
+
+/**
+ * The key metrics compared, which way is better, and the smallest baseline value a change is measured against:
+ * without that floor, a baseline with no loss would turn one lost message into an infinite regression (0.01% here).
+ */
+export const BASELINE_METRICS: ReadonlyArray<{ metric: string; better: 'lower' | 'higher'; floor: number }> = [
+  { metric: 'e2e.p50', better: 'lower', floor: 1 },
+  { metric: 'e2e.p99', better: 'lower', floor: 1 },
+  { metric: 'e2e.p999', better: 'lower', floor: 1 },
+  { metric: 'publish.p99', better: 'lower', floor: 1 },
+  { metric: 'publishRate', better: 'higher', floor: 1 },
+  { metric: 'deliveryRate', better: 'higher', floor: 1 },
+  { metric: 'lostRatio', better: 'lower', floor: 1e-4 },
+];
+
+/** Tolerances: a default and per-metric overrides, as shares (0.1 = 10%). */
+export interface RegressionTolerance {
+  defaultShare: number;
+  perMetric: Record<string, number>;
+}
+
+/** What a baseline comparison reads from a run (a RunResult fits). */
+export interface ComparableRun {
+  runId: string;
+  summary: RunSummary;
+  scenario?: Scenario;
+  interrupted?: boolean;
+}
+
+const PERCENT_RE = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*%\s*$/;
+
+/**
+ * Parses `--max-regression` values: `10%` sets the default, `e2e.p99=20%` one metric; values may also be
+ * comma-separated (`10%,lostRatio=50%`). Throws UsageError (exit 2) listing every bad item.
+ */
+export function parseMaxRegression(values: string | string[] | undefined, field = '--max-regression'): RegressionTolerance {
+  const out: RegressionTolerance = { defaultShare: DEFAULT_MAX_REGRESSION, perMetric: {} };
+  const problems: Problem[] = [];
+  const known = BASELINE_METRICS.map((m) => m.metric);
+  const items = (values === undefined ? [] : Array.isArray(values) ? values : [values]).flatMap((v) => String(v).split(','));
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    const name = eq >= 0 ? item.slice(0, eq).trim() : null;
+    const m = PERCENT_RE.exec(eq >= 0 ? item.slice(eq + 1) : item);
+    if (!m) {
+      problems.push({ field, message: `${JSON.stringify(item.trim())} is not a percentage`, hint: 'write e.g. 10% or e2e.p99=20%' });
+    } else if (name !== null && !known.includes(name)) {
+      problems.push({ field, message: `${JSON.stringify(name)} is not a compared metric`, hint: `compared metrics: ${known.join(', ')}` });
+    } else if (name === null) {
+      out.defaultShare = Number(m[1]) / 100;
+    } else {
+      out.perMetric[name] = Number(m[1]) / 100;
+    }
+  }
+  if (problems.length > 0) throw new UsageError(problems, 'Invalid --max-regression');
+  return out;
+}
+
+function percent(share: number): string {
+  return `${share >= 0 ? '+' : ''}${(share * 100).toFixed(1)}%`;
+}
+
+/** Compares one metric over the two sets of runs. */
+function checkMetric(
+  def: (typeof BASELINE_METRICS)[number], current: readonly ComparableRun[], baseline: readonly ComparableRun[], tolerance: number, alpha: number,
+): BaselineCheck {
+  const read = METRICS.get(def.metric)!;
+  const values = (runs: readonly ComparableRun[]): number[] =>
+    runs.map((r) => read.read(r.summary)).filter((v): v is number => v !== null && Number.isFinite(v));
+  const currentValues = values(current);
+  const baselineValues = values(baseline);
+  const base = { metric: def.metric, unit: read.unit, better: def.better, currentValues, baselineValues, tolerance };
+  if (currentValues.length === 0 || baselineValues.length === 0) {
+    return {
+      ...base, currentMean: null, baselineMean: null, change: null, pValue: null, verdict: 'skipped', inconclusive: true, passed: true,
+      note: `${def.metric} could not be measured in ${currentValues.length === 0 ? 'the current' : 'the baseline'} runs: not compared.`,
+    };
+  }
+  const currentMean = mean(currentValues);
+  const baselineMean = mean(baselineValues);
+  const change = (currentMean - baselineMean) / Math.max(Math.abs(baselineMean), def.floor);
+  const worseBy = def.better === 'lower' ? change : -change;
+  const test = welchTTest(currentValues, baselineValues);
+  const pValue = test ? test.p : null;
+  const inconclusive = test === null;
+  const significant = test !== null && test.p < alpha;
+  const beyond = Math.abs(worseBy) > tolerance;
+  const pText = pValue === null ? '' : `, p = ${pValue.toPrecision(2)}`;
+  const changeText = `${def.metric} ${percent(change)} (${def.better} is better; tolerance ${(tolerance * 100).toFixed(0)}%${pText})`;
+  let verdict: BaselineCheck['verdict'];
+  let note: string;
+  if (!beyond) {
+    verdict = 'within-tolerance';
+    note = `${changeText}: within tolerance.`;
+  } else if (inconclusive || significant) {
+    verdict = worseBy > 0 ? 'regression' : 'improvement';
+    note = `${changeText}: ${verdict}` + (inconclusive ? ' judged by the tolerance alone: one run cannot tell noise from change.' : ', statistically significant.');
+  } else {
+    verdict = 'not-significant';
+    note = `${changeText}: beyond the tolerance but not significant at p < ${alpha}; more runs (--repeat) would tell.`;
+  }
+  return { ...base, currentMean, baselineMean, change, pValue, verdict, inconclusive, passed: verdict !== 'regression', note };
+}
+
+/** Scenario fields that make two runs comparable (the seed may differ between repeats). */
+function scenarioKey(s: Scenario | undefined): string {
+  return s === undefined ? '' : JSON.stringify({ ...s, seed: 0, description: '' });
+}
+
+/**
+ * Compares the key metrics of `current` runs (e.g. `--repeat N`) with `baseline` runs (the `--baseline` files).
+ * Throws RangeError when a side is empty: the caller must have loaded at least one run each.
+ */
+export function compareWithBaseline(
+  current: readonly ComparableRun[], baseline: readonly ComparableRun[], tolerance: RegressionTolerance = parseMaxRegression(undefined), alpha = ALPHA,
+): BaselineComparison {
+  if (current.length === 0 || baseline.length === 0) throw new RangeError('compareWithBaseline needs at least one run on each side');
+  const checks = BASELINE_METRICS.map((def) => checkMetric(def, current, baseline, tolerance.perMetric[def.metric] ?? tolerance.defaultShare, alpha));
+  const inconclusive = current.length < 2 || baseline.length < 2;
+  const warnings: string[] = [];
+  if (inconclusive) {
+    warnings.push(
+      `${current.length} current and ${baseline.length} baseline run(s): with a single run on a side, noise cannot be told from change, ` +
+        'so each metric is judged by the tolerance alone. Use --repeat 3 or more, and several --baseline files, for a significance test.',
+    );
+  }
+  const keys = new Set([...current, ...baseline].map((r) => scenarioKey(r.scenario)));
+  if (keys.size > 1) warnings.push('The runs do not share one scenario (load, fleet or timing differ): differences may come from that, not from a regression.');
+  const interrupted = [...current, ...baseline].filter((r) => r.interrupted).map((r) => r.runId);
+  if (interrupted.length > 0) warnings.push(`Interrupted runs are included: ${interrupted.join(', ')}.`);
+  return {
+    currentRuns: current.length, baselineRuns: baseline.length, alpha, checks,
+    regressed: checks.some((c) => c.verdict === 'regression'), inconclusive, warnings,
+  };
+}
