@@ -81,7 +81,7 @@ function timeChart(tl: ChartTimeline, rows: VlSpec[], o: TimeChartOptions): VlSp
         data: { values: rows },
         mark: { type: 'line', strokeWidth: 1.5, interpolate: 'linear', point: o.points ? { size: 18 } : false },
         encoding: {
-          x: { field: 'tS', type: 'quantitative', title: xTitle, axis: { format: '~g' } },
+          x: { field: 'tS', type: 'quantitative', title: xTitle, axis: { format: '~g', tickMinStep: 1 } },
           y: { field: 'value', type: 'quantitative', title: o.yTitle, scale: o.yScale ?? { zero: true } },
           color: colorScale(o.series, o.colors),
         },

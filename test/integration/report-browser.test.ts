@@ -1,0 +1,122 @@
+/**
+ * Opens the fixture report.html and compare.html in a real headless Chromium (Debian's /usr/bin/chromium, driven by
+ * playwright-core): no console errors, no network request, every chart drew marks, and a screenshot for people to
+ * look at in reports/screenshots/.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext } from 'playwright-core';
+import type { RunResult } from '../../src/core/index.js';
+import { renderCompareReport, renderReport } from '../../src/reporting/html/index.js';
+import { REPO_ROOT, fixturePath } from '../helpers/fixtures.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = path.join(REPO_ROOT, 'reports', 'screenshots');
+const T = { timeout: 120_000 };
+
+const load = (name: string): RunResult => JSON.parse(readFileSync(fixturePath(name), 'utf8')) as RunResult;
+
+let work = '';
+let context: BrowserContext | null = null;
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    // Never skip: a report nobody opened in a browser is untested.
+    throw new Error(`Chromium not found at ${CHROMIUM}. Install it (Debian/Ubuntu: \`sudo apt-get install -y chromium\`) `
+      + 'or point CHROMIUM_PATH at a Chromium/Chrome binary.');
+  }
+  work = mkdtempSync(path.join(tmpdir(), 'pb-browser-'));
+  context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1366, height: 768 },
+    timeout: 60_000,
+  });
+});
+
+after(async () => {
+  await context?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** What a page did when opened: console errors, requests other than the file itself, marks drawn per chart. */
+interface PageVisit {
+  errors: string[];
+  requests: string[];
+  marksPerChart: Record<string, number>;
+  chartWidths: number[];
+}
+
+async function visit(htmlText: string, name: string, screenshot = true): Promise<PageVisit> {
+  assert.ok(context);
+  const file = path.join(work, `${name}.html`);
+  writeFileSync(file, htmlText);
+  const url = pathToFileURL(file).href;
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => { if (r.url() !== url) requests.push(r.url()); });
+  try {
+    await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+    // Data marks are the `role-mark` groups vega draws (axes, grids and legends have other roles); a mark counts when
+    // it has geometry and a visible size on screen.
+    const marksPerChart = await page.$$eval('figure.chart', (figures) => Object.fromEntries(figures.map((f) => {
+      const marks = [...f.querySelectorAll('svg g.role-mark path, svg g.role-mark rect, svg g.role-mark line')].filter((el) => {
+        const box = el.getBoundingClientRect();
+        return (el.getAttribute('d') ?? 'x') !== '' && (box.width > 0 || box.height > 0);
+      });
+      return [f.getAttribute('data-chart') ?? '?', marks.length];
+    })));
+    const chartWidths = await page.$$eval('figure.chart svg', (svgs) => svgs.map((s) => s.getBoundingClientRect().width));
+    if (screenshot) {
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    }
+    return { errors, requests, marksPerChart, chartWidths };
+  } finally {
+    await page.close();
+  }
+}
+
+function assertHealthy(v: PageVisit, charts: string[]): void {
+  assert.deepEqual(v.errors, [], 'no console errors or warnings');
+  assert.deepEqual(v.requests, [], 'no request besides the file itself');
+  assert.deepEqual(Object.keys(v.marksPerChart).sort(), [...charts].sort());
+  for (const [chart, marks] of Object.entries(v.marksPerChart)) assert.ok(marks > 0, `${chart} drew ${marks} marks`);
+  // Laptop viewport: every chart fits the page (no horizontal scrolling) and is not squashed.
+  for (const w of v.chartWidths) assert.ok(w > 300 && w <= 1366, `chart width ${w}`);
+}
+
+test('report.html of a clean run opens offline with every chart drawn', T, async () => {
+  const v = await visit(await renderReport(load('await.json')), 'report-clean');
+  assertHealthy(v, ['spectrum', 'latency-over-time', 'publish-rate', 'delivered-rate', 'event-loop-utilisation', 'event-loop-delay']);
+});
+
+test('report.html of a troubled run (hostile names) opens offline with every chart drawn and no script run', T, async () => {
+  const v = await visit(await renderReport(load('trouble.json')), 'report-trouble');
+  assertHealthy(v, ['spectrum', 'latency-over-time', 'publish-rate', 'delivered-rate', 'violations', 'event-loop-utilisation', 'event-loop-delay']);
+});
+
+test('compare.html opens offline with every chart drawn', T, async () => {
+  const v = await visit(await renderCompareReport([load('await.json'), load('pipeline.json')], ['await', 'pipeline ×100']), 'compare');
+  assertHealthy(v, ['compare-spectrum-endToEnd', 'compare-spectrum-publish', 'compare-publish-rate', 'compare-delivered-rate', 'compare-latency']);
+});
+
+test('the checks catch a page that fetches something or draws no marks', T, async () => {
+  const good = await renderReport(load('await.json'));
+  const tampered = good
+    .replace('<main>', '<main><img alt="" src="http://127.0.0.1:9/x.png">')
+    // Empty the spectrum's data marks, as if the chart had rendered blank.
+    .replace(/(<figure class="chart" data-chart="spectrum">[\s\S]*?<\/figure>)/, (fig) => fig.replace(/class="mark-line role-mark/g, 'class="mark-line role-gone'));
+  const v = await visit(tampered, 'tampered', false);
+  assert.ok(v.errors.length + v.requests.length > 0, 'the outside fetch is seen (blocked by the CSP and reported)');
+  assert.equal(v.marksPerChart.spectrum, 0);
+});
