@@ -17,6 +17,8 @@ import { performance } from 'node:perf_hooks';
 import { runBenchmark } from '../src/coordinator/index.js';
 import { resolveScenario } from '../src/scenarios/validate.js';
 import { startLocalRedis } from '../src/targets/local.js';
+import { createConnectionFactory } from '../src/targets/connection.js';
+import type { TargetSpec } from '../src/core/target.js';
 import { initHistogramEngine } from '../src/metrics/histogram.js';
 import { encodeEnvelope, ENVELOPE_HEADER_BYTES, FLAG_MEASURED } from '../src/workers/envelope.js';
 import { WorkerContext } from '../src/workers/context.js';
@@ -101,6 +103,7 @@ async function realRuns(): Promise<void> {
         report(`run: 1 thread, ${label}, ${subscribers} subscriber(s)`, `${Math.round(s.publishRate).toLocaleString('en-US')} msgs/s published${extra}${elu}`);
       }
     }
+    await yardstick(server.spec);
     const { host, port } = server.spec.nodes[0];
     for (const p of [1, 16, 64]) {
       try {
@@ -114,6 +117,30 @@ async function realRuns(): Promise<void> {
     await server.stop();
     rmSync(outDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The same connection layer with nothing of the harness around it: pre-built payloads, pipelines of 100 back to back,
+ * for 3 s. The ratio of the 'run' rows to this one is the harness's own overhead.
+ */
+async function yardstick(spec: TargetSpec): Promise<void> {
+  const factory = createConnectionFactory(spec);
+  const conn = await factory.openPublisher(
+    { sharded: false, autoPipelining: false, clientName: 'pb-bench', connectTimeoutMs: 5000 },
+    { onDisconnect: () => {}, onReconnect: () => {} },
+  );
+  const batch = 100;
+  const channels = new Array<Buffer>(batch).fill(Buffer.from('yardstick'));
+  const payloads = Array.from({ length: batch }, () => Buffer.alloc(MESSAGE_BYTES));
+  const replies = new Float64Array(batch);
+  const t0 = performance.now();
+  let sent = 0;
+  while (performance.now() - t0 < 3000) {
+    await conn.publishBatch(channels, payloads, batch, replies);
+    sent += batch;
+  }
+  report('yardstick: connection layer alone, pipelines of 100', perS(sent, performance.now() - t0));
+  await conn.close();
 }
 
 console.log(`pubsub-bench benchmark — node ${process.versions.node}, ${MESSAGE_BYTES}-byte messages\n`);

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import type { RunRequest } from '../core/run.js';
 import type { RunResult } from '../core/result.js';
 import { RESULT_SCHEMA_VERSION } from '../core/result.js';
-import type { WorkerMessage, WorkerTask } from '../core/messages.js';
+import type { OutageEvent, WorkerMessage, WorkerTask } from '../core/messages.js';
 import { WORKER_PROTOCOL_VERSION as V, zeroCounters } from '../core/messages.js';
 import { TargetError } from '../core/errors.js';
 import { nowUs } from '../core/clock.js';
@@ -68,6 +68,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
       const ready = new Set<number>();
       const finals = new Set<number>();
       const publishingDone = new Set<number>();
+      const outages: OutageEvent[] = [];
       let fatal: Extract<WorkerMessage, { type: 'fatal' }> | null = null;
       const pool = new WorkerPool(tasks, (msg) => {
         if (msg.type === 'ready') ready.add(msg.workerId);
@@ -76,6 +77,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
           aggregator.addSnapshot(msg);
           if (msg.publishingDone) publishingDone.add(msg.workerId);
           if (msg.final) finals.add(msg.workerId);
+          outages.push(...msg.outages);
         }
       });
       const crashes: string[] = [];
@@ -180,6 +182,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
           counters: workerTotals.get(workerId) ?? zeroCounters(),
         })),
         health,
+        outages: outages.sort((a, b) => a.atUs - b.atUs),
         warnings,
       };
       agg.destroy();

@@ -115,6 +115,21 @@ export interface ViolationExample {
   atUs: number;
 }
 
+/** A connection loss and its recovery, with the messages it cost. */
+export interface OutageEvent {
+  role: 'subscriber' | 'publisher';
+  /** Subscriber or publisher id. */
+  id: number;
+  /** Why, in plain words (server closed the connection, error text, timeout). */
+  cause: string;
+  /** Epoch µs when the loss was seen. */
+  atUs: number;
+  /** Time until the connection was usable again (subscribers: resubscribed), ms; null if it never came back. */
+  durationMs: number | null;
+  /** Messages the sequence gaps after recovery show were missed while it was down (subscribers only). */
+  lostMessages: number;
+}
+
 /** Harness health of one worker thread over an interval. */
 export interface WorkerHealth {
   /** Event-loop utilisation 0..1 (busy share of the thread). */
@@ -150,6 +165,8 @@ export type WorkerMessage =
       health: WorkerHealth;
       /** New violation examples since the last snapshot (bounded per worker). */
       violations: ViolationExample[];
+      /** Connection outages, sent complete with the final snapshot only (their loss is attributed until the end). */
+      outages: OutageEvent[];
       /** True once every publisher of this worker has sent its last message (counters then hold all of them). */
       publishingDone: boolean;
       /** True on the last snapshot of the task. */

@@ -2,7 +2,7 @@
  * result.json: the source of truth of a run. Everything a report shows can be rebuilt from it.
  * Names may grow, never change meaning; bump RESULT_SCHEMA_VERSION on an incompatible change.
  */
-import type { Counters, ViolationExample } from './messages.js';
+import type { Counters, OutageEvent, ViolationExample } from './messages.js';
 import type { Scenario } from './scenario.js';
 import type { TargetDescription } from './target.js';
 
@@ -195,6 +195,8 @@ export interface RunResult {
   /** Totals per worker thread over the whole run. */
   workers: Array<{ workerId: number; publishers: number; subscribers: number; counters: Counters }>;
   health: HarnessHealth;
+  /** Every connection loss: who, why, when (µs since epoch), how long until usable again, and the messages it cost. */
+  outages?: OutageEvent[];
   /** Plain-words warnings (loss cross-check mismatch, harness bottleneck, insecure TLS, …). */
   warnings: string[];
   /** Threshold outcomes, present when the run had thresholds (scenario `thresholds` or `--threshold`). */

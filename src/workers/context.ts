@@ -6,6 +6,7 @@ import type { Histogram } from 'hdr-histogram-js';
 import type { Counters, ViolationExample, WorkerTask } from '../core/messages.js';
 import { zeroCounters } from '../core/messages.js';
 import { createHistogram } from '../metrics/histogram.js';
+import { OutageLog } from './outages.js';
 
 /** Most violation examples one worker keeps (the coordinator keeps the first ones overall). */
 export const MAX_EXAMPLES_PER_WORKER = 20;
@@ -34,6 +35,8 @@ export class WorkerContext {
   examples: ViolationExample[] = [];
   examplesKept = 0;
   window: Window = { startUs: Infinity, measureStartUs: Infinity, measureEndUs: Infinity };
+  /** Connection outages of this worker (sent with the final snapshot). */
+  readonly outages = new OutageLog();
   /** Set when publishers must stop early (interrupt). */
   stopPublishing = false;
 

@@ -10,6 +10,8 @@ import { recordUs } from '../metrics/histogram.js';
 import { SeqOutcome, SequenceTracker } from '../metrics/sequence.js';
 import { decodeEnvelope, FLAG_MEASURED, newDecodedEnvelope } from './envelope.js';
 import type { WorkerContext } from './context.js';
+import { LossAttribution } from './outages.js';
+import type { OutageEvent } from '../core/messages.js';
 
 /** Builds the handlers for one subscriber connection and owns its sequence trackers. */
 export class SubscriberSink implements SubscriberHandlers {
@@ -22,6 +24,9 @@ export class SubscriberSink implements SubscriberHandlers {
   private readonly env = newDecodedEnvelope();
   private readonly trackers: SequenceTracker[];
   private disconnected = false;
+  /** The outage in progress, then the one whose loss is being attributed after recovery. */
+  private outage: OutageEvent | null = null;
+  private attribution: LossAttribution | null = null;
 
   constructor(ctx: WorkerContext, assignment: SubscriberAssignment) {
     this.ctx = ctx;
@@ -44,16 +49,23 @@ export class SubscriberSink implements SubscriberHandlers {
     this.deliver(tracker, pattern, payload);
   }
 
-  onDisconnect(): void {
+  onDisconnect(cause: string): void {
     if (this.disconnected) return;
     this.disconnected = true;
     this.ctx.counters.disconnects++;
+    this.attribution = null;
+    this.outage = this.ctx.outages.open('subscriber', this.subscriberId, cause);
   }
 
   onReconnect(): void {
     if (!this.disconnected) return;
     this.disconnected = false;
     this.ctx.counters.reconnects++;
+    this.ctx.outages.close(this.outage);
+    let streams = 0;
+    for (const t of this.trackers) streams += t.streamCount();
+    if (this.outage && streams > 0) this.attribution = new LossAttribution(this.outage, streams);
+    this.outage = null;
   }
 
   /** Moves the ordering counts gathered since the last call into the interval counters. */
@@ -83,7 +95,13 @@ export class SubscriberSink implements SubscriberHandlers {
       c.malformed++;
       return;
     }
-    const outcome = tracker.observe(env.publisherId * ctx.channelCount + env.channelIndex, env.seq);
+    const key = env.publisherId * ctx.channelCount + env.channelIndex;
+    const outcome = tracker.observe(key, env.seq);
+    if (this.attribution !== null) {
+      const skipped = outcome === SeqOutcome.Gap ? env.seq - tracker.lastExpected : 0;
+      // Streams of different subscriptions share keys; the tracker's position in the list tells them apart.
+      if (!this.attribution.observe(this.trackers.indexOf(tracker) * 2 ** 40 + key, skipped)) this.attribution = null;
+    }
     if (outcome !== SeqOutcome.InOrder) {
       if (ctx.examplesKept < 20) {
         ctx.addExample({

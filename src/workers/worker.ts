@@ -5,7 +5,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { ControlMessage, WorkerMessage, WorkerTask } from '../core/messages.js';
+import type { ControlMessage, OutageEvent, WorkerMessage, WorkerTask } from '../core/messages.js';
 import { WORKER_PROTOCOL_VERSION as V } from '../core/messages.js';
 import { nowUs } from '../core/clock.js';
 import { BenchError } from '../core/errors.js';
@@ -55,12 +55,21 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
       for (const n of counts) confirmed += n;
     }
     const autoPipelining = task.scenario.publishers.mode === 'auto';
-    let connectionLost = 0;
     for (const a of task.publishers) {
       const opts = { sharded, autoPipelining, clientName: `pb-pub-${a.publisherId}`, connectTimeoutMs: task.connectTimeoutMs };
+      let outage: OutageEvent | null | undefined;
       pubs.push(await factory.openPublisher(opts, {
-        onDisconnect: () => { ctx.counters.disconnects++; connectionLost++; },
-        onReconnect: () => { if (connectionLost > 0) { connectionLost--; ctx.counters.reconnects++; } },
+        onDisconnect: (cause) => {
+          if (outage !== undefined) return;
+          ctx.counters.disconnects++;
+          outage = ctx.outages.open('publisher', a.publisherId, cause);
+        },
+        onReconnect: () => {
+          if (outage === undefined) return;
+          ctx.counters.reconnects++;
+          ctx.outages.close(outage);
+          outage = undefined;
+        },
       }));
     }
     post({ type: 'ready', v: V, workerId: task.workerId, confirmedSubscriptions: confirmed });
@@ -152,6 +161,7 @@ class Reporter {
         eventLoopDelayMaxUs: nsToUs(this.delay.max),
       },
       violations: taken.examples,
+      outages: final ? this.ctx.outages.events : [],
       publishingDone: this.publishingDone,
       final,
     };

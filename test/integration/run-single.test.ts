@@ -132,6 +132,15 @@ test('killing subscriber connections mid-run shows up as loss, never as extra de
   assert.ok(r.summary.reconnects >= 2, `reconnects ${r.summary.reconnects}`);
   assert.ok(r.summary.delivered > 0, 'deliveries resumed after the resubscription');
   assert.ok(r.warnings.some((w) => /lost/.test(w)), 'the loss is in the warnings');
+  const outages = r.outages ?? [];
+  assert.equal(outages.filter((o) => o.role === 'subscriber').length, 2, 'one outage per killed subscriber');
+  for (const o of outages) {
+    assert.ok(o.durationMs !== null && o.durationMs >= 0, 'each outage ended with the resubscription');
+    assert.ok(o.cause.length > 0);
+  }
+  const attributed = outages.reduce((n, o) => n + o.lostMessages, 0);
+  assert.ok(attributed > 0, 'the loss is attributed to the outages');
+  assert.ok(attributed <= r.summary.lost + r.summary.gapMessages, 'never more attributed than was missed');
 });
 
 test('an interrupted run still writes what it measured, marked interrupted', async () => {

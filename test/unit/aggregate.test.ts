@@ -19,7 +19,7 @@ function snapshot(workerId: number, seq: number, fromUs: number, toUs: number, c
     counters: { ...zeroCounters(), ...counters },
     histograms: { endToEnd: encodedOf(e2eUs), endToEndUncorrected: encodedOf(e2eUs.map((v) => v / 2)), publish: encodedOf(e2eUs.map((v) => v / 4)) },
     health: { eventLoopUtilization: 0.1 * (workerId + 1), eventLoopDelayP99Us: 1000 * (workerId + 1), eventLoopDelayMaxUs: 0 },
-    violations: [], publishingDone: false, final: false, ...extra,
+    violations: [], outages: [], publishingDone: false, final: false, ...extra,
   };
 }
 
