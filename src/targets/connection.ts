@@ -1,13 +1,14 @@
 /**
  * createConnectionFactory: TargetSpec → publisher, subscriber and control connections. A single server
  * (plain or TLS) uses one ioredis connection per harness connection; a cluster is handled in cluster.ts.
+ * Placement and accounting helpers for clusters: shards.ts (shardOfChannel, homeMaster).
  */
 import type { TargetSpec } from '../core/target.js';
-import { TargetError } from '../core/errors.js';
+import { ClusterFactory } from './cluster.js';
 import { NodesControl } from './control.js';
 import { connectNode, type NodeContext } from './node-connection.js';
 import { NodeSubscriber, openNodePublisher } from './node-pubsub.js';
-import { tlsConnectOptions } from './tls-options.js';
+import { nodeContext, quietEvents } from './context.js';
 import type {
   ConnectionEvents,
   ConnectionFactory,
@@ -18,14 +19,6 @@ import type {
   SubscribeConnection,
   SubscriberHandlers,
 } from './types.js';
-
-/** The shared context of every connection to `spec` (TLS files read once, here). */
-export function nodeContext(spec: TargetSpec): NodeContext {
-  return spec.tls ? { spec, tls: tlsConnectOptions(spec.tls) } : { spec };
-}
-
-/** Control connections never need a reconnect notice: they are short-lived and fail loudly instead. */
-const quietEvents: ConnectionEvents = { onDisconnect: () => undefined, onReconnect: () => undefined };
 
 /** Connections to one Redis server. */
 export class SingleFactory implements ConnectionFactory {
@@ -58,6 +51,5 @@ export class SingleFactory implements ConnectionFactory {
  * Reads the TLS files right away, so a missing file fails here with a TargetError naming it.
  */
 export function createConnectionFactory(spec: TargetSpec): ConnectionFactory {
-  if (spec.kind === 'cluster') throw new TargetError('Redis Cluster targets are not wired in yet (src/targets/cluster.ts is in progress)');
-  return new SingleFactory(spec);
+  return spec.kind === 'cluster' ? new ClusterFactory(spec) : new SingleFactory(spec);
 }

@@ -7,6 +7,7 @@ import type { ControlConnection, TargetInfo } from './types.js';
 import type { NodeHandle } from './node-connection.js';
 import { readTopology } from './topology.js';
 import { keySlot } from './slot.js';
+import { hostPort } from './url.js';
 
 /** Parses `INFO` / `CLUSTER INFO` text into field → value. */
 export function parseInfo(text: string): Map<string, string> {
@@ -46,10 +47,13 @@ export class NodesControl implements ControlConnection {
     const redisVersion = server.get('redis_version') ?? 'unknown';
     if (mode === 'standalone') {
       const { host, port } = this.first.options;
-      return { redisVersion, mode, masters: [`${host}:${port}`] };
+      return { redisVersion, mode, masters: [hostPort({ host: String(host), port: Number(port) })] };
     }
     const topology = await readTopology(this.first);
-    return { redisVersion, mode, masters: topology.masters };
+    const replicas: Record<string, string[]> = {};
+    for (const master of topology.masters) replicas[master] = [];
+    for (const node of topology.nodes) if (node.master) replicas[node.master].push(node.name);
+    return { redisVersion, mode, masters: topology.masters, slotRanges: topology.ranges, replicas };
   }
 
   async numsub(channels: string[], sharded: boolean): Promise<number[]> {

@@ -21,9 +21,31 @@ export class NodePublisher implements PublishConnection {
     return (this.sharded ? this.redis.spublish(channel, payload) : this.redis.publish(channel, payload)) as Promise<number>;
   }
 
-  async publishBatch(channels: Buffer[], payloads: Buffer[], n: number, replies: Float64Array): Promise<number> {
+  publishBatch(channels: Buffer[], payloads: Buffer[], n: number, replies: Float64Array): Promise<number> {
+    return this.publishSome(channels, payloads, null, n, replies);
+  }
+
+  /** The ioredis connection (cluster routing sends through it directly). */
+  get client(): Redis {
+    return this.redis;
+  }
+
+  /**
+   * One pipeline of publishes: entries `indexes[0..n)` of channels/payloads (or `0..n` when `indexes` is null);
+   * each reply goes to `replies` at the entry's index, -1 when it failed. Indexes whose failure was a MOVED
+   * redirection are added to `moved` when given. Resolves to the number of failures.
+   */
+  async publishSome(
+    channels: Buffer[],
+    payloads: Buffer[],
+    indexes: number[] | null,
+    n: number,
+    replies: Float64Array,
+    moved?: number[],
+  ): Promise<number> {
     const pipeline = this.redis.pipeline();
-    for (let i = 0; i < n; i++) {
+    for (let k = 0; k < n; k++) {
+      const i = indexes ? indexes[k] : k;
       if (this.sharded) pipeline.spublish(channels[i], payloads[i]);
       else pipeline.publish(channels[i], payloads[i]);
     }
@@ -34,14 +56,16 @@ export class NodePublisher implements PublishConnection {
       results = null;
     }
     let failed = 0;
-    for (let i = 0; i < n; i++) {
-      const entry = results?.[i];
-      if (!entry || entry[0]) {
-        replies[i] = -1;
-        failed++;
-      } else {
+    for (let k = 0; k < n; k++) {
+      const i = indexes ? indexes[k] : k;
+      const entry = results?.[k];
+      if (entry && !entry[0]) {
         replies[i] = entry[1] as number;
+        continue;
       }
+      replies[i] = -1;
+      failed++;
+      if (moved && entry?.[0]?.message.startsWith('MOVED ')) moved.push(i);
     }
     return failed;
   }
@@ -86,7 +110,13 @@ export class NodeSubscriber implements SubscribeConnection {
   ) {}
 
   /** Connects and wires the delivery events to `handlers`. */
-  async open(ctx: NodeContext, node: { host: string; port: number }, opts: NodeConnectOptions, handlers: SubscriberHandlers): Promise<this> {
+  async open(
+    ctx: NodeContext,
+    node: { host: string; port: number },
+    opts: NodeConnectOptions,
+    handlers: SubscriberHandlers,
+    onMoved?: () => void,
+  ): Promise<this> {
     this.nodeName = hostPort(node);
     this.handle = await connectNode(ctx, node, opts, {
       onDisconnect: (cause) => handlers.onDisconnect(cause),
@@ -98,6 +128,8 @@ export class NodeSubscriber implements SubscribeConnection {
     if (this.sharded) redis.on('smessageBuffer', (channel: Buffer, payload: Buffer) => handlers.onMessage(channel, payload));
     else redis.on('messageBuffer', (channel: Buffer, payload: Buffer) => handlers.onMessage(channel, payload));
     redis.on('pmessageBuffer', (pattern: string, channel: Buffer, payload: Buffer) => handlers.onPatternMessage(pattern, channel, payload));
+    // ioredis emits 'moved' when a cluster node drops sharded subscriptions of a slot that moved away.
+    if (onMoved) redis.on('moved', onMoved);
     return this;
   }
 
@@ -145,6 +177,16 @@ export class NodeSubscriber implements SubscribeConnection {
     } catch (err) {
       throw new TargetError(`${command} was not confirmed by ${this.nodeName}: ${(err as Error).message}`);
     }
+  }
+
+  /** Sharded channels this connection holds (a copy). */
+  heldChannels(): string[] {
+    return [...this.channels];
+  }
+
+  /** Drops channels from the restore list (their slot moved away; the server already unsubscribed them). */
+  forget(channels: string[]): void {
+    for (const channel of channels) this.channels.delete(channel);
   }
 
   /** Subscribes again to everything after a reconnect. */

@@ -13,6 +13,12 @@ export interface ConnectionOptions {
   clientName: string;
   /** Give up connecting after this long (ms) with a TargetError. */
   connectTimeoutMs: number;
+  /**
+   * Index of this connection in its fleet (e.g. the subscriber id). In a cluster, classic subscribers and
+   * publishers are placed on master `spreadIndex % masters.length` (masters sorted as in TargetInfo.masters).
+   * When absent, the trailing number of `clientName` is used (`pb-sub-7` → 7).
+   */
+  spreadIndex?: number;
 }
 
 /** Options for a publisher connection. */
@@ -27,6 +33,12 @@ export interface ConnectionEvents {
   onDisconnect(cause: string): void;
   /** The connection is back (for subscribers: after every subscription was restored). */
   onReconnect(): void;
+  /**
+   * Cluster only: a redirection or topology change was seen and handled — `moved` (a MOVED reply, or the
+   * server dropping sharded subscriptions of a slot that moved), `ask` (an ASK reply; the command failed),
+   * `refresh` (the slot map was re-read).
+   */
+  onTopologyEvent?(kind: 'moved' | 'ask' | 'refresh'): void;
 }
 
 /** A connection that publishes. */
@@ -65,6 +77,10 @@ export interface TargetInfo {
   mode: 'standalone' | 'cluster';
   /** Masters (host:port) that own slots; one entry for a single node. */
   masters: string[];
+  /** Cluster only: which master owns which slots (inclusive ranges), for per-shard accounting. */
+  slotRanges?: Array<{ start: number; end: number; master: string }>;
+  /** Cluster only: replicas (host:port) per master. */
+  replicas?: Record<string, string[]>;
 }
 
 /** A connection for the coordinator: preflight and checks, never on the hot path. */

@@ -1,0 +1,131 @@
+/**
+ * Redis Cluster targets. Routing is done here, over one plain ioredis connection per node, rather than by
+ * ioredis' Cluster client, because the harness must control placement and see every redirection:
+ *  - classic pub/sub: PUBLISH is broadcast over the cluster bus to every node, so each subscriber (and each
+ *    publisher) gets one connection to its "home" master, spread round-robin (ioredis' Cluster would put every
+ *    subscription on one node);
+ *  - sharded pub/sub: SSUBSCRIBE and SPUBLISH go to the master owning each channel's slot; a MOVED reply or a
+ *    server-side unsubscribe after a slot moved triggers a slot-map refresh, counted via onTopologyEvent.
+ */
+import { TargetError } from '../core/errors.js';
+import type { TargetSpec } from '../core/target.js';
+import { ShardedPublisher, ShardedSubscriber } from './cluster-pubsub.js';
+import { NodesControl } from './control.js';
+import { connectNode, type NodeContext } from './node-connection.js';
+import { NodeSubscriber, openNodePublisher } from './node-pubsub.js';
+import { homeMaster, spreadIndexOf } from './shards.js';
+import { keySlot } from './slot.js';
+import { readTopology, type Topology, type TopologyNode } from './topology.js';
+import { nodeContext, quietEvents } from './context.js';
+import { hostPort, redactSecrets } from './url.js';
+import type {
+  ConnectionEvents,
+  ConnectionFactory,
+  ConnectionOptions,
+  ControlConnection,
+  PublishConnection,
+  PublisherOptions,
+  SubscribeConnection,
+  SubscriberHandlers,
+} from './types.js';
+
+/** Connections to a Redis Cluster given by its seed nodes. */
+export class ClusterFactory implements ConnectionFactory {
+  /** Shared by every connection of this factory. */
+  readonly ctx: NodeContext;
+  private current: Topology | undefined;
+  private loading: Promise<Topology> | undefined;
+
+  constructor(readonly spec: TargetSpec) {
+    this.ctx = nodeContext(spec);
+  }
+
+  /** The slot map, read once from the first seed that answers (and again after a refresh). */
+  topology(connectTimeoutMs: number): Promise<Topology> {
+    if (this.current) return Promise.resolve(this.current);
+    return this.refresh(connectTimeoutMs);
+  }
+
+  /** Re-reads the slot map (one read at a time; callers arriving meanwhile share it). */
+  refresh(connectTimeoutMs: number): Promise<Topology> {
+    this.loading ??= this.readFromAnyNode(connectTimeoutMs).then(
+      (topology) => {
+        this.current = topology;
+        this.loading = undefined;
+        return topology;
+      },
+      (err: unknown) => {
+        this.loading = undefined;
+        throw err;
+      },
+    );
+    return this.loading;
+  }
+
+  /** Master (host:port) owning `channel`'s slot; undefined before the topology was first read. */
+  slotOwner(channel: string): string | undefined {
+    const owner = this.current?.slotOwner[keySlot(channel)];
+    return owner === undefined || owner < 0 ? undefined : this.current?.masters[owner];
+  }
+
+  private async readFromAnyNode(connectTimeoutMs: number): Promise<Topology> {
+    // Known masters first (after a failover a seed may be gone), then the seeds.
+    const candidates = [...(this.current?.nodes ?? []), ...this.spec.nodes];
+    const failures: string[] = [];
+    for (const node of candidates) {
+      let handle;
+      try {
+        handle = await connectNode(this.ctx, node, { clientName: 'pb-topology', connectTimeoutMs }, quietEvents);
+        const topology = await readTopology(handle.redis);
+        if (topology.masters.length === 0) throw new Error('the node reports no slots: the cluster is not set up yet');
+        return topology;
+      } catch (err) {
+        const message = (err as Error).message;
+        if (/cluster support disabled/i.test(message)) {
+          throw new TargetError(`${hostPort(node)} is not a cluster node (cluster support disabled): drop --cluster, or point --target at a cluster`);
+        }
+        failures.push(err instanceof TargetError ? message : `${hostPort(node)}: ${message}`);
+      } finally {
+        await handle?.close();
+      }
+    }
+    throw new TargetError(redactSecrets(`Cannot read the cluster's slot map from any node:\n  ${failures.join('\n  ')}`, this.spec));
+  }
+
+  /** The node entry of master `name`. */
+  masterNode(topology: Topology, name: string): TopologyNode {
+    const node = topology.nodes.find((n) => n.name === name);
+    if (!node) throw new TargetError(`master ${name} is not in the cluster's slot map`);
+    return node;
+  }
+
+  async openPublisher(opts: PublisherOptions, events: ConnectionEvents): Promise<PublishConnection> {
+    const topology = await this.topology(opts.connectTimeoutMs);
+    if (opts.sharded) return ShardedPublisher.open(this, topology, opts, events);
+    const home = this.masterNode(topology, homeMaster(spreadIndexOf(opts), topology.masters));
+    return openNodePublisher(this.ctx, home, opts, events);
+  }
+
+  async openSubscriber(opts: ConnectionOptions, handlers: SubscriberHandlers): Promise<SubscribeConnection> {
+    const topology = await this.topology(opts.connectTimeoutMs);
+    if (opts.sharded) return new ShardedSubscriber(this, opts, handlers);
+    const home = this.masterNode(topology, homeMaster(spreadIndexOf(opts), topology.masters));
+    return new NodeSubscriber(false, false).open(this.ctx, home, opts, handlers);
+  }
+
+  /** A control connection to every node (masters and replicas): counts are summed over all of them. */
+  async openControl(connectTimeoutMs: number): Promise<ControlConnection> {
+    const topology = await this.refresh(connectTimeoutMs);
+    const settled = await Promise.allSettled(
+      topology.nodes.map((node) => connectNode(this.ctx, node, { clientName: 'pb-control', connectTimeoutMs }, quietEvents)),
+    );
+    const handles = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      await Promise.all(handles.map((h) => h.close()));
+      throw failed.reason;
+    }
+    // topology.nodes lists the masters first, in topology.masters order, so a master's index is its handle's.
+    return new NodesControl(handles, (slot) => topology.slotOwner[slot]);
+  }
+}
