@@ -6,7 +6,8 @@
  * - `*` matches any run of bytes, but — like Redis — a name must have at least one byte left for a pattern to
  *   go on matching: `*` against the empty name does not match.
  * - `?` matches exactly one byte.
- * - `[abc]` one of the listed bytes, `[^abc]` any other byte, `[a-z]` a range (reversed ranges `[z-a]` are swapped),
+ * - `[abc]` one of the listed bytes, `[^abc]` any other byte, `[a-z]` a range (reversed ranges `[z-a]` are swapped;
+ *   bytes compare as signed C chars, so non-ASCII bytes sort below ASCII),
  *   `\x` inside a class is the literal `x`. A class left open at the end of the pattern ends there; `[]` matches nothing
  *   and `[^]` any byte (the `]` right after `[` closes the class).
  * - `\x` outside a class is the literal `x`; a lone trailing `\` is a literal backslash.
@@ -95,9 +96,11 @@ function matchClass(p: Buffer, start: number, byte: number): { matched: boolean;
       break;
     } else if (p[i + 1] === DASH && i + 2 < p.length) {
       // A range; note Redis takes the byte after '-' as the upper bound even when it is ']' (so `[a-]` is a range).
-      const lo = Math.min(c, p[i + 2]);
-      const hi = Math.max(c, p[i + 2]);
-      if (byte >= lo && byte <= hi) matched = true;
+      // Redis compares C `char`s, which are signed on the platforms it runs on: bytes ≥ 0x80 sort below ASCII.
+      const a = signed(c);
+      const b = signed(p[i + 2]);
+      const x = signed(byte);
+      if (x >= Math.min(a, b) && x <= Math.max(a, b)) matched = true;
       i += 2;
     } else if (c === byte) {
       matched = true;
@@ -105,6 +108,10 @@ function matchClass(p: Buffer, start: number, byte: number): { matched: boolean;
     i++;
   }
   return { matched: negated ? !matched : matched, end: i };
+}
+
+function signed(byte: number): number {
+  return byte > 127 ? byte - 256 : byte;
 }
 
 /** True when `pattern` contains any glob metacharacter (a pattern without one matches only its own literal name). */
