@@ -1,0 +1,206 @@
+/**
+ * Load profiles: an open-loop publish rate that steps (`--stages 30s:1000,30s:5000,1m:10000`) or ramps linearly
+ * (`ramp:30s:0-10000`) over time.
+ *
+ * The total rate R(t) defines a cumulative count N(t) = ∫R: the combined stream's message j is intended at the time
+ * N reaches j. Publisher i of P sends the messages j = i, i + P, i + 2P, …, so P publishers together send one evenly
+ * spread stream that follows the profile, exactly as constant-rate publishers with phase offsets do (pacing.ts).
+ * Finding the time of message j inverts N: piecewise linear (steps) or quadratic (ramps) within a stage.
+ */
+import { UsageError, type Problem } from '../core/errors.js';
+import { checkDurationMs, MAX_DURATION_MS } from '../scenarios/duration.js';
+
+/** One stage of a load profile: the total rate (msgs/s, all publishers) goes from `fromRate` to `toRate` linearly. */
+export interface RateStage {
+  durationMs: number;
+  fromRate: number;
+  /** Equal to fromRate for a step. */
+  toRate: number;
+}
+
+/** What a publisher's send loop needs from a schedule; `Schedule` (pacing.ts) and `RateProfile` both provide it. */
+export interface PublishSchedule {
+  /** True for an open-loop schedule (intended times exist). */
+  readonly open: boolean;
+  /** Intended time of the publisher's first message (µs); Infinity when it never sends. */
+  readonly firstUs: number;
+  intendedUs(k: number): number;
+  dueCount(k: number, atUs: number, limit: number): number;
+  finished(k: number, atUs: number): boolean;
+}
+
+/** A stage placed on the time axis, with the count of messages sent before it (µs, msgs/µs). */
+interface Segment {
+  startUs: number;
+  durationUs: number;
+  /** Rate at the start (msgs/µs) and its slope (msgs/µs²). */
+  rate0: number;
+  slope: number;
+  countBefore: number;
+  count: number;
+}
+
+/**
+ * The total rate over time, starting at `originUs`: optionally `holdBeforeUs` at the first stage's starting rate
+ * (the warmup), then the stages, then the last stage's final rate for as long as the run lasts.
+ */
+export class RateCurve {
+  readonly originUs: number;
+  private readonly segments: Segment[] = [];
+  private readonly tailRate: number;
+  private readonly tailStartUs: number;
+  private readonly tailCountBefore: number;
+
+  constructor(stages: readonly RateStage[], originUs: number, holdBeforeUs = 0) {
+    if (stages.length === 0) throw new RangeError('a rate profile needs at least one stage');
+    this.originUs = originUs;
+    const all = holdBeforeUs > 0 ? [{ durationMs: holdBeforeUs / 1000, fromRate: stages[0].fromRate, toRate: stages[0].fromRate }, ...stages] : stages;
+    let startUs = 0;
+    let countBefore = 0;
+    for (const s of all) {
+      const durationUs = s.durationMs * 1000;
+      const rate0 = s.fromRate / 1e6;
+      const slope = durationUs > 0 ? (s.toRate - s.fromRate) / 1e6 / durationUs : 0;
+      const count = ((s.fromRate + s.toRate) / 2) * (durationUs / 1e6);
+      this.segments.push({ startUs, durationUs, rate0, slope, countBefore, count });
+      startUs += durationUs;
+      countBefore += count;
+    }
+    this.tailRate = all[all.length - 1].toRate / 1e6;
+    this.tailStartUs = startUs;
+    this.tailCountBefore = countBefore;
+  }
+
+  /** Total rate (msgs/s) in force at `atUs`. */
+  rateAt(atUs: number): number {
+    const t = atUs - this.originUs;
+    if (t < 0) return this.segments[0].rate0 * 1e6;
+    for (const s of this.segments) if (t < s.startUs + s.durationUs) return (s.rate0 + s.slope * (t - s.startUs)) * 1e6;
+    return this.tailRate * 1e6;
+  }
+
+  /** Messages of the combined stream intended in [originUs, atUs): N(t). */
+  countAt(atUs: number): number {
+    const t = atUs - this.originUs;
+    if (t <= 0) return 0;
+    for (const s of this.segments) {
+      const tau = t - s.startUs;
+      if (tau < s.durationUs) return s.countBefore + s.rate0 * tau + (s.slope * tau * tau) / 2;
+    }
+    return this.tailCountBefore + this.tailRate * (t - this.tailStartUs);
+  }
+
+  /**
+   * Time (µs) at which the cumulative count reaches `n`, searching from segment `from` on; Infinity when the rate
+   * drops to zero for good before that. Returns the segment index too, so sequential callers resume where they were.
+   */
+  timeOfCount(n: number, from = 0): { us: number; segment: number } {
+    // A count before the segment to resume from (a caller going back) restarts the search at the beginning.
+    const fromCount = from < this.segments.length ? this.segments[from].countBefore : this.tailCountBefore;
+    for (let i = n < fromCount ? 0 : from; i < this.segments.length; i++) {
+      const s = this.segments[i];
+      if (n >= s.countBefore + s.count || s.count === 0) continue;
+      const m = Math.max(0, n - s.countBefore);
+      // Solve rate0·τ + slope·τ²/2 = m. This form of the quadratic root avoids cancellation and also covers
+      // rate0 = 0 (ramp from zero) and slope < 0 (ramp down).
+      const tau = m === 0 ? 0 : (2 * m) / (s.rate0 + Math.sqrt(Math.max(0, s.rate0 * s.rate0 + 2 * s.slope * m)));
+      return { us: this.originUs + s.startUs + Math.min(tau, s.durationUs), segment: i };
+    }
+    if (this.tailRate <= 0) return { us: Infinity, segment: this.segments.length };
+    return { us: this.originUs + this.tailStartUs + (n - this.tailCountBefore) / this.tailRate, segment: this.segments.length };
+  }
+}
+
+/** The schedule of ONE publisher (index `index` of `publishers`) under a load profile. Same methods as `Schedule`. */
+export class RateProfile implements PublishSchedule {
+  readonly open = true;
+  readonly firstUs: number;
+  /** Publishing stops here: no message is intended at or after it. */
+  readonly endUs: number;
+  private readonly curve: RateCurve;
+  private readonly index: number;
+  private readonly publishers: number;
+  /** Segment of the last lookup: send loops ask for k in increasing order. */
+  private cursor = 0;
+
+  constructor(curve: RateCurve, endUs: number, index: number, publishers: number) {
+    if (!(publishers >= 1 && index >= 0 && index < publishers)) throw new RangeError(`publisher ${index} of ${publishers}`);
+    this.curve = curve;
+    this.endUs = endUs;
+    this.index = index;
+    this.publishers = publishers;
+    this.firstUs = this.intendedUs(0);
+  }
+
+  /** Intended send time of this publisher's message k (global message index + k × P). */
+  intendedUs(k: number): number {
+    const r = this.curve.timeOfCount(this.index + k * this.publishers, this.cursor);
+    this.cursor = r.segment;
+    return r.us;
+  }
+
+  /** How many messages from k on are due at `atUs`, capped at `limit` and at the end. */
+  dueCount(k: number, atUs: number, limit: number): number {
+    let due = 0;
+    // Compared one by one with intendedUs, so a message reported due is exactly one whose intended time has passed.
+    while (due < limit) {
+      const t = this.intendedUs(k + due);
+      if (t > atUs || t >= this.endUs) break;
+      due++;
+    }
+    return due;
+  }
+
+  /** True when message k falls at or after the end. */
+  finished(k: number, _atUs: number): boolean {
+    return this.intendedUs(k) >= this.endUs;
+  }
+}
+
+const STEP_RE = /^([^:]+):([^:]+)$/;
+const RAMP_RE = /^ramp:([^:]+):([^:-]+)-([^:-]+)$/i;
+const RATE_RE = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*$/;
+const HINT = 'steps "30s:1000,1m:5000" (duration:rate) and ramps "ramp:30s:0-10000" (ramp:duration:from-to), rates in msgs/s';
+
+/**
+ * Parses a load profile: comma-separated steps `DURATION:RATE` and ramps `ramp:DURATION:FROM-TO`, in order; a list
+ * of such strings (scenario files) is joined. Throws UsageError (exit 2) naming `field[i]` for every bad stage.
+ */
+export function parseStages(text: string | readonly string[], field: string): RateStage[] {
+  const items = (typeof text === 'string' ? [text] : [...text]).flatMap((t) => String(t).split(',')).map((s) => s.trim());
+  const stages: RateStage[] = [];
+  const problems: Problem[] = [];
+  items.forEach((item, i) => {
+    const at = `${field}[${i}]`;
+    const ramp = RAMP_RE.exec(item);
+    const step = ramp ? null : STEP_RE.exec(item);
+    if (!ramp && !step) {
+      problems.push({ field: at, message: `${JSON.stringify(item)} is not a stage`, hint: HINT });
+      return;
+    }
+    const durationText = ramp ? ramp[1] : step![1];
+    const rateTexts = ramp ? [ramp[2], ramp[3]] : [step![2]];
+    const duration = checkDurationMs(durationText.trim(), at);
+    if (typeof duration !== 'number') problems.push(duration);
+    else if (duration <= 0) problems.push({ field: at, message: 'a stage must last longer than 0', hint: HINT });
+    const rates = rateTexts.map((r) => (RATE_RE.test(r) ? Number(r) : NaN));
+    rates.forEach((r, j) => {
+      if (Number.isNaN(r)) problems.push({ field: at, message: `${JSON.stringify(rateTexts[j].trim())} is not a rate`, hint: HINT });
+    });
+    if (typeof duration === 'number' && duration > 0 && rates.every((r) => !Number.isNaN(r))) {
+      stages.push({ durationMs: duration, fromRate: rates[0], toRate: rates[rates.length - 1] });
+    }
+  });
+  if (problems.length === 0 && stages.every((s) => s.fromRate === 0 && s.toRate === 0)) {
+    problems.push({ field, message: 'every stage has rate 0: nothing would be published', hint: HINT });
+  }
+  const totalMs = stages.reduce((sum, s) => sum + s.durationMs, 0);
+  if (totalMs > MAX_DURATION_MS) problems.push({ field, message: 'the stages last longer than one week', hint: 'use shorter stages' });
+  if (problems.length > 0) throw new UsageError(problems, 'Invalid load profile');
+  return stages;
+}
+
+/** Total length of a profile (ms): what the measure phase lasts when stages are given. */
+export function stagesDurationMs(stages: readonly RateStage[]): number {
+  return stages.reduce((sum, s) => sum + s.durationMs, 0);
+}
