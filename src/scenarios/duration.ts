@@ -4,12 +4,12 @@
 import { UsageError, type Problem } from '../core/errors.js';
 
 /** Milliseconds per unit suffix. */
-const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 
 /** Longest duration accepted anywhere (one week): beyond it a number is a typo, not a plan. */
 export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
 
-const DURATION_RE = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(us|ms|s|m|h)?\s*$/i;
+const DURATION_RE = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(us|ms|sec|s|min|m|h)?\s*$/i;
 
 const HINT = "use a number of milliseconds or a string such as '500ms', '10s', '1.5m' or '2h'";
 

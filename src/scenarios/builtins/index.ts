@@ -1,0 +1,39 @@
+/**
+ * The built-in scenarios, one data file each. Adding one: write the file, list it here.
+ */
+import type { ScenarioInput } from '../input.js';
+import { chat } from './chat.js';
+import { eventBus } from './event-bus.js';
+import { fanIn } from './fan-in.js';
+import { fanOut } from './fan-out.js';
+import { notifications } from './notifications.js';
+
+/** A built-in: its name, one line saying what it models, and its data. */
+export interface Builtin {
+  name: string;
+  description: string;
+  input: ScenarioInput;
+}
+
+const ALL: ScenarioInput[] = [
+  fanOut, // one publisher → many subscribers on one channel
+  fanIn, // many publishers → one subscriber
+  chat, // many small rooms, many publishers
+  notifications, // per-user channels + a user.* pattern subscriber
+  eventBus, // hierarchical channels + pattern subscribers
+];
+
+/** Every built-in, in the order `pubsub-bench scenarios` lists them. */
+export const BUILTINS: readonly Builtin[] = ALL.map((input) => ({
+  name: input.name ?? '',
+  description: input.description ?? '',
+  input,
+}));
+
+/** The scenario `pubsub-bench run` uses when none is named: small enough for ~15 s on a 2-core machine. */
+export const DEFAULT_SCENARIO = 'fan-out';
+
+/** The built-in called `name`, or undefined. */
+export function findBuiltin(name: string): Builtin | undefined {
+  return BUILTINS.find((b) => b.name === name);
+}

@@ -1,0 +1,32 @@
+/**
+ * The scenario FILE format (JSON or YAML), before defaults and validation. Every field is optional; `defaults.ts`
+ * fills in what is missing and `validate.ts` checks it. Durations are strings ('500ms', '10s', '1.5m') or milliseconds;
+ * the resolved form's `warmupMs` / `durationMs` / `drainTimeoutMs` are accepted too, so a `scenario` copied out of a
+ * result.json can be run again as it is.
+ */
+import type { PublishMode } from '../core/scenario.js';
+
+/** A scenario as written in a file or a built-in. */
+export interface ScenarioInput {
+  name?: string;
+  description?: string;
+  channels?: { count?: number; naming?: string; sharded?: boolean };
+  publishers?: {
+    count?: number;
+    /** Total msgs/s over all publishers, or 'max'. */
+    rate?: number | 'max';
+    messageBytes?: number;
+    mode?: PublishMode;
+    batch?: number;
+    maxInFlight?: number;
+    channelsEach?: number | 'all';
+  };
+  subscribers?: Array<{ count?: number; channelsEach?: number | 'all'; patterns?: string[] }>;
+  warmup?: string | number;
+  duration?: string | number;
+  drainTimeout?: string | number;
+  warmupMs?: number;
+  durationMs?: number;
+  drainTimeoutMs?: number;
+  seed?: number;
+}

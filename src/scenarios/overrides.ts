@@ -1,0 +1,159 @@
+/**
+ * Flag overrides: `--rate 5000`, `--subscribers 10`, … written into the raw scenario input BEFORE validation, so one
+ * validation pass checks file and flags together and every problem caused by a flag names that flag.
+ */
+import type { Problem } from '../core/errors.js';
+import { closest, isPlainRecord, own, type PlainRecord } from './checks.js';
+import { describeType } from './duration.js';
+
+/** Scenario flags as the CLI parsed them (strings as typed; undefined when not given). */
+export interface ScenarioFlags {
+  publishers?: unknown;
+  subscribers?: unknown;
+  channels?: unknown;
+  channelsPerSubscriber?: unknown;
+  patterns?: unknown;
+  messageSize?: unknown;
+  rate?: unknown;
+  duration?: unknown;
+  warmup?: unknown;
+  drainTimeout?: unknown;
+  publishMode?: unknown;
+  batch?: unknown;
+  maxInFlight?: unknown;
+  sharded?: unknown;
+  seed?: unknown;
+}
+
+/** The input with flags applied, the field → flag renames for validation, and flag values that did not parse. */
+export interface Overridden {
+  input: unknown;
+  rename: Record<string, string>;
+  problems: Problem[];
+}
+
+const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** Applies the given flags to a copy of `raw` (never to `raw` itself: it may be a built-in). */
+export function applyOverrides(raw: unknown, flags: ScenarioFlags): Overridden {
+  const rename: Record<string, string> = {};
+  const problems: Problem[] = [];
+  if (!isPlainRecord(raw)) return { input: raw, rename, problems };
+  const top: PlainRecord = { ...raw };
+  const section = (key: string): PlainRecord | undefined => {
+    const v = own(top, key);
+    if (v !== undefined && !isPlainRecord(v)) return undefined; // validation reports the section's type
+    const copy: PlainRecord = { ...(v ?? {}) };
+    top[key] = copy;
+    return copy;
+  };
+  // Sets target[key] from a flag value, converted by `convert`; a value that does not convert becomes a problem.
+  const set = (flag: string, value: unknown, target: PlainRecord | undefined, key: string, path: string, convert: Convert) => {
+    if (value === undefined) return;
+    const single = singleValue(flag, value, problems);
+    if (single === undefined) return;
+    const converted = convert(flag, single, problems);
+    if (converted === undefined || !target) return;
+    target[key] = converted;
+    rename[path] = flag;
+  };
+
+  if (hasAny(flags.publishers, flags.rate, flags.messageSize, flags.publishMode, flags.batch, flags.maxInFlight)) {
+    const p = section('publishers');
+    set('--publishers', flags.publishers, p, 'count', 'publishers.count', toNumber);
+    set('--rate', flags.rate, p, 'rate', 'publishers.rate', toRate);
+    set('--message-size', flags.messageSize, p, 'messageBytes', 'publishers.messageBytes', toNumber);
+    set('--publish-mode', flags.publishMode, p, 'mode', 'publishers.mode', asIs);
+    set('--batch', flags.batch, p, 'batch', 'publishers.batch', toNumber);
+    set('--max-in-flight', flags.maxInFlight, p, 'maxInFlight', 'publishers.maxInFlight', toNumber);
+  }
+  if (hasAny(flags.channels, flags.sharded)) {
+    const ch = section('channels');
+    set('--channels', flags.channels, ch, 'count', 'channels.count', toNumber);
+    set('--sharded', flags.sharded, ch, 'sharded', 'channels.sharded', asIs);
+  }
+  if (hasAny(flags.subscribers, flags.channelsPerSubscriber, flags.patterns)) {
+    const group = firstGroup(top);
+    set('--subscribers', flags.subscribers, group, 'count', 'subscribers[0].count', toNumber);
+    set('--channels-per-subscriber', flags.channelsPerSubscriber, group, 'channelsEach', 'subscribers[0].channelsEach', toEach);
+    if (flags.patterns !== undefined) {
+      const patterns = toPatterns(flags.patterns, problems);
+      if (patterns && group) {
+        group.patterns = patterns;
+        rename['subscribers[0].patterns'] = '--patterns';
+        patterns.forEach((_, i) => (rename[`subscribers[0].patterns[${i}]`] = '--patterns'));
+        // "--patterns" alone means pattern-only subscribers; with --channels-per-subscriber both apply.
+        if (flags.channelsPerSubscriber === undefined) {
+          group.channelsEach = 0;
+          rename['subscribers[0].channelsEach'] = '--patterns';
+        }
+      }
+    }
+  }
+  for (const [flag, value, key] of [
+    ['--duration', flags.duration, 'duration'],
+    ['--warmup', flags.warmup, 'warmup'],
+    ['--drain-timeout', flags.drainTimeout, 'drainTimeout'],
+  ] as const) {
+    if (value === undefined) continue;
+    delete top[`${key}Ms`]; // the flag replaces the millisecond form a result.json scenario carries
+    set(flag, value, top, key, key, asIs);
+  }
+  set('--seed', flags.seed, top, 'seed', 'seed', toNumber);
+  return { input: top, rename, problems };
+}
+
+type Convert = (flag: string, value: unknown, problems: Problem[]) => unknown;
+
+function hasAny(...values: unknown[]): boolean {
+  return values.some((v) => v !== undefined);
+}
+
+/** The first subscriber group (a copy), created when the scenario has none; undefined when `subscribers` is malformed. */
+function firstGroup(top: PlainRecord): PlainRecord | undefined {
+  const groups = own(top, 'subscribers');
+  if (groups !== undefined && !Array.isArray(groups)) return undefined;
+  const copy = [...(groups ?? [])] as unknown[];
+  if (copy.length > 0 && !isPlainRecord(copy[0])) return undefined;
+  const group: PlainRecord = { ...((copy[0] as PlainRecord | undefined) ?? {}) };
+  copy[0] = group;
+  top.subscribers = copy;
+  return group;
+}
+
+/** A flag given twice arrives as an array; say so instead of guessing which one was meant. */
+function singleValue(flag: string, value: unknown, problems: Problem[]): unknown {
+  if (!Array.isArray(value)) return value;
+  problems.push({ field: flag, message: `given ${value.length} times`, hint: `give ${flag} once` });
+  return undefined;
+}
+
+const asIs: Convert = (_flag, value) => value;
+
+/** A number, or (when `word` is given) that word: `--rate max`, `--channels-per-subscriber all`. */
+function numberOr(word?: string): Convert {
+  return (flag, value, problems) => {
+    if (typeof value === 'number') return value;
+    const text = typeof value === 'string' ? value.trim() : undefined;
+    if (text !== undefined && NUMBER_RE.test(text)) return Number(text);
+    if (word && text !== undefined && text.toLowerCase() === word) return word;
+    const near = word && text ? closest(text, [word]) : undefined;
+    const message = value === '' ? 'needs a value' : `expected a number${word ? ` or '${word}'` : ''}, got ${describeType(value)}`;
+    problems.push({ field: flag, message, hint: near ? `did you mean '${near}'?` : `e.g. ${flag} 10${word ? ` or ${flag} ${word}` : ''}` });
+    return undefined;
+  };
+}
+
+const toNumber = numberOr();
+const toRate = numberOr('max');
+const toEach = numberOr('all');
+
+function toPatterns(value: unknown, problems: Problem[]): string[] | undefined {
+  const list = Array.isArray(value) ? value : [value];
+  const patterns = list.map((v) => (typeof v === 'number' ? String(v) : v));
+  if (patterns.length === 0 || patterns.some((p) => typeof p !== 'string' || p === '')) {
+    problems.push({ field: '--patterns', message: 'needs one or more non-empty glob patterns', hint: "e.g. --patterns 'user.*' 'orders.*'" });
+    return undefined;
+  }
+  return patterns as string[];
+}
