@@ -146,3 +146,22 @@ test('the step summary is appended only when GITHUB_STEP_SUMMARY is set', async 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('the CI examples in docs/ci are valid YAML, gate on thresholds and upload the report and JUnit file', async () => {
+  const { parse } = await import('yaml');
+  const { REPO_ROOT } = await import('../helpers/fixtures.js');
+  const gh = parse(await readFile(path.join(REPO_ROOT, 'docs/ci/github-actions.yml'), 'utf8'));
+  const job = gh.jobs['pubsub-gate'];
+  assert.equal(job.services.redis.image.startsWith('redis:'), true);
+  const run = job.steps.map((s: { run?: string }) => s.run ?? '').join('\n');
+  assert.match(run, /pubsub-bench run .*--threshold 'e2e\.p99 < 5ms'.*--junit reports\/junit\.xml/s);
+  for (const expr of run.match(/--threshold '([^']+)'/g)!.map((m: string) => m.slice(13, -1))) parseThresholds([expr], 'docs');
+  const upload = job.steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/upload-artifact'));
+  assert.match(upload.with.path, /report\.html/);
+  const gl = parse(await readFile(path.join(REPO_ROOT, 'docs/ci/gitlab-ci.yml'), 'utf8'));
+  const glJob = gl['pubsub-bench'];
+  assert.equal(glJob.services[0].alias, 'redis');
+  assert.equal(glJob.artifacts.reports.junit, 'reports/junit.xml');
+  assert.match(glJob.script.join('\n'), /--target "\$TARGET".*--junit reports\/junit\.xml/s);
+  assert.deepEqual(glJob.allow_failure.exit_codes, [98]);
+});
