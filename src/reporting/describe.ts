@@ -2,6 +2,7 @@
  * One-line descriptions of a run's target, scenario and outcome, shared by the terminal, comparison and HTML outputs.
  */
 import type { RunResult, Scenario, TargetDescription } from '../core/index.js';
+import { describeBaselineCheck, formatOutcomeLine } from './ci/values.js';
 import { formatCompact, formatRate } from './format.js';
 
 /** "redis://127.0.0.1:6379 (single, local, Redis 7.0.15)". URLs are already redacted in result.json. */
@@ -44,7 +45,7 @@ export function describeScenario(scenario: Scenario): string {
 }
 
 /** Overall outcome of a run, most serious first. */
-export type VerdictKind = 'interrupted' | 'harness-bottleneck' | 'loss' | 'violations' | 'ok';
+export type VerdictKind = 'interrupted' | 'thresholds-failed' | 'regression' | 'harness-bottleneck' | 'loss' | 'violations' | 'ok';
 
 /** A verdict with a headline and the reasons behind it. */
 export interface Verdict {
@@ -56,8 +57,9 @@ export interface Verdict {
 }
 
 /**
- * Judges a run without thresholds: loss and ordering violations are always bad news; a harness bottleneck or an
- * interruption means the numbers do not describe Redis. Thresholds (a later issue) will add their own outcome.
+ * Judges a run: a failed threshold or a baseline regression is what CI gates on; loss and ordering violations are
+ * always bad news; a harness bottleneck or an interruption means the numbers do not describe Redis. The kind is the
+ * most serious finding; `details` lists every one.
  */
 export function judge(result: RunResult): Verdict {
   const s = result.summary;
@@ -66,6 +68,11 @@ export function judge(result: RunResult): Verdict {
   if (result.health.harnessBottleneck) {
     details.push('The harness itself, not Redis, limited this run: ' + (result.health.reasons.join('; ') || 'see harness health') + '.');
   }
+  const failedThresholds = result.thresholds?.outcomes.filter((o) => !o.passed) ?? [];
+  details.push(...failedThresholds.map((o) => `Threshold ${formatOutcomeLine(o)}.`));
+  if (result.thresholds?.aborted) details.push(`The run was stopped early by a failing threshold at ${Math.round(result.thresholds.aborted.atMs / 1000)} s.`);
+  const regressions = result.baseline?.checks.filter((c) => c.verdict === 'regression') ?? [];
+  details.push(...regressions.map((c) => `Regression against the baseline: ${c.metric} ${describeBaselineCheck(c)}.`));
   if (s.lost > 0) details.push(`${s.lost} of ${s.expectedDeliveries} expected deliveries were lost.`);
   const violations = s.duplicates + s.reordered + s.gaps;
   if (violations > 0) details.push(`Ordering violations: ${s.duplicates} duplicates, ${s.reordered} reordered, ${s.gaps} gaps.`);
@@ -73,11 +80,16 @@ export function judge(result: RunResult): Verdict {
   if (s.publishErrors > 0) details.push(`${s.publishErrors} publish commands failed.`);
   let kind: VerdictKind = 'ok';
   if (result.interrupted) kind = 'interrupted';
+  else if (result.thresholds && !result.thresholds.passed) kind = 'thresholds-failed';
+  else if (result.baseline?.regressed) kind = 'regression';
   else if (result.health.harnessBottleneck) kind = 'harness-bottleneck';
   else if (s.lost > 0) kind = 'loss';
   else if (violations + s.malformed + s.publishErrors > 0) kind = 'violations';
   const titles: Record<VerdictKind, string> = {
-    ok: 'OK: every expected message delivered, in order',
+    ok: result.thresholds ? `OK: every expected message delivered, in order; all ${result.thresholds.outcomes.length} thresholds held`
+      : 'OK: every expected message delivered, in order',
+    'thresholds-failed': 'Thresholds failed',
+    regression: 'Regression against the baseline',
     loss: 'Messages lost',
     violations: 'Ordering or delivery violations',
     'harness-bottleneck': 'Harness bottleneck: these numbers describe the load generator, not Redis',

@@ -7,6 +7,7 @@ import {
   NONE, formatCount, formatDurationMs, formatLatencyUs, formatPercent, formatRate, formatShare,
 } from './format.js';
 import { heading, makeStyler, plainText, renderTable, type Styler } from './table.js';
+import { describeBaselineCheck, formatOutcomeLine } from './ci/values.js';
 
 export { formatLatencyUs } from './format.js';
 
@@ -29,6 +30,7 @@ export function formatSummary(result: RunResult, opts: SummaryOptions = { color:
   lines.push(heading('Delivery', st), deliveryTable(result, st), '');
   lines.push(heading('Latency (measure phase)', st), latencyTable(result), '');
   lines.push(heading('Harness health', st), ...healthLines(result, st));
+  lines.push(...gateLines(result, st));
   if (result.warnings.length > 0) {
     lines.push('', heading('Warnings', st), ...result.warnings.map((w) => st.yellow(`  ! ${plainText(w)}`)));
   }
@@ -101,4 +103,34 @@ function healthLines(result: RunResult, st: Styler): string[] {
     `  bottleneck  ${st.red(st.bold('YES'))} — the harness, not Redis, limited this run (${figures})`,
     ...h.reasons.map((r) => st.red(`    - ${plainText(r)}`)),
   ];
+}
+
+/** Outages this many or fewer are listed one per line; more are summarised. */
+const OUTAGE_LINES = 5;
+
+/** Thresholds, baseline checks and connection outages, when the result has them. */
+function gateLines(result: RunResult, st: Styler): string[] {
+  const lines: string[] = [];
+  if (result.thresholds) {
+    lines.push('', heading('Thresholds', st));
+    for (const o of result.thresholds.outcomes) lines.push((o.passed ? st.green : st.red)(`  ${plainText(formatOutcomeLine(o))}`));
+  }
+  if (result.baseline) {
+    lines.push('', heading(`Baseline (${result.baseline.currentRuns} run(s) vs ${result.baseline.baselineRuns})`, st));
+    for (const c of result.baseline.checks) {
+      const text = plainText(`  ${c.metric}: ${describeBaselineCheck(c)} — ${c.verdict}${c.inconclusive ? ' (inconclusive)' : ''}`);
+      lines.push(c.verdict === 'regression' ? st.red(text) : c.verdict === 'improvement' ? st.green(text) : text);
+    }
+  }
+  const outages = result.outages ?? [];
+  if (outages.length > 0) {
+    const missed = outages.reduce((sum, o) => sum + o.lostMessages, 0);
+    lines.push('', heading('Connection outages', st), st.red(`  ${formatCount(outages.length)} connection loss(es), ${formatCount(missed)} message(s) missed`));
+    for (const o of outages.slice(0, OUTAGE_LINES)) {
+      const down = o.durationMs === null ? 'never recovered' : `down ${formatCount(o.durationMs)} ms`;
+      lines.push(`    ${o.role} ${o.id}: ${plainText(o.cause)}; ${down}; ${formatCount(o.lostMessages)} missed`);
+    }
+    if (outages.length > OUTAGE_LINES) lines.push(st.dim(`    … ${outages.length - OUTAGE_LINES} more in result.json and report.html`));
+  }
+  return lines;
 }

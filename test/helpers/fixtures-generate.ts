@@ -16,11 +16,11 @@ const FIXTURES: Record<string, FixtureOptions> = {
   // A clean, unpipelined run.
   'await.json': base,
   // The same load pipelined: lower latency, higher achieved rate (used for comparisons).
-  'pipeline.json': { ...base, seed: 2, mode: 'pipeline', batch: 100, medianUs: 350, tailFactor: 8, targetRate: 5000, publishRate: 5000 },
+  'pipeline.json': { ...base, gates: true, seed: 2, mode: 'pipeline', batch: 100, medianUs: 350, tailFactor: 8, targetRate: 5000, publishRate: 5000 },
   // Everything that can go wrong, with hostile strings the report must escape.
   'trouble.json': {
     ...base, seed: 3, scenarioName: 'evil</script><script>alert(1)</script>', medianUs: 4000, tailFactor: 50,
-    targetRate: 5000, publishRate: 3100, lossShare: 0.01, violations: true, bottleneck: true, interrupted: true,
+    targetRate: 5000, publishRate: 3100, lossShare: 0.01, violations: true, bottleneck: true, interrupted: true, gates: true,
     hostile: '</script><img src=x onerror=alert(1)> & "quotes" \u2028',
   },
 };

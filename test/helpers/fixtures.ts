@@ -42,6 +42,8 @@ export interface FixtureOptions {
   interrupted: boolean;
   /** Extra hostile text placed in strings the report embeds. */
   hostile?: string;
+  /** Add threshold outcomes (some failing when the run has trouble), a baseline comparison and outages. */
+  gates?: boolean;
 }
 
 /** Records `n` log-normal-ish latencies around `medianUs`, with a rare slow tail. */
@@ -157,5 +159,33 @@ export function buildFixture(o: FixtureOptions): RunResult {
       ...(o.hostile ? [`Hostile text in a warning: ${o.hostile}`] : []),
     ],
   };
+  if (o.gates) addGates(result, o);
   return result;
+}
+
+/** Optional fields: thresholds, a baseline comparison and connection outages, consistent with the summary. */
+function addGates(result: RunResult, o: FixtureOptions): void {
+  const p99 = result.summary.latencyUs.endToEnd.p99;
+  result.thresholds = {
+    passed: o.lossShare === 0,
+    outcomes: [
+      { expression: 'e2e.p99 < 50ms', metric: 'e2e.p99', measured: p99, limit: 50_000, unit: 'us', passed: p99 < 50_000 },
+      { expression: 'lost == 0', metric: 'lost', measured: result.summary.lost, limit: 0, unit: 'count', passed: result.summary.lost === 0 },
+      { expression: `deliveryRate > 1000${o.hostile ?? ''}`, metric: 'deliveryRate', measured: result.summary.deliveryRate, limit: 1000, unit: 'per_s', passed: true },
+    ],
+  };
+  const regressed = o.lossShare > 0;
+  result.baseline = {
+    currentRuns: 1, baselineRuns: 3, alpha: 0.05, regressed, inconclusive: true,
+    warnings: ['A single current run: significance cannot be tested.'],
+    checks: [{
+      metric: 'e2e.p99', unit: 'us', better: 'lower', currentValues: [p99], baselineValues: [p99 / 2, p99 / 2.1, p99 / 1.9],
+      currentMean: p99, baselineMean: p99 / 2, change: 1, tolerance: 0.1, pValue: null,
+      verdict: regressed ? 'regression' : 'within-tolerance', inconclusive: true, passed: !regressed, note: 'fixture check',
+    }],
+  };
+  result.outages = result.timeline.filter((t) => t.disconnects > 0).map((t, i) => ({
+    role: 'subscriber' as const, id: i % o.subscribers, cause: `server closed the connection${o.hostile ? ' ' + o.hostile : ''}`,
+    atUs: Date.parse(result.startedAt) * 1000 + (t.fromMs + 2000) * 1000, durationMs: 120 + i, lostMessages: t.gapMessages,
+  }));
 }

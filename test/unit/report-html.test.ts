@@ -77,8 +77,28 @@ test('verdict banner: ok, loss, violations, harness bottleneck, interrupted', T,
   assert.equal(await verdict({ ...ok, summary: { ...ok.summary, duplicates: 1 } }), 'violations');
   assert.equal(await verdict({ ...ok, summary: { ...ok.summary, lost: 3, delivered: ok.summary.delivered - 3 } }), 'loss');
   assert.equal(await verdict({ ...ok, health: { ...ok.health, harnessBottleneck: true, reasons: ['x'] } }), 'harness-bottleneck');
-  assert.equal(await verdict(load('trouble.json')), 'interrupted');
+  const trouble = load('trouble.json');
+  assert.equal(await verdict(trouble), 'interrupted');
+  assert.equal(await verdict({ ...trouble, interrupted: false }), 'thresholds-failed');
+  assert.equal(await verdict({ ...trouble, interrupted: false, thresholds: undefined }), 'regression');
+  assert.equal(await verdict({ ...trouble, interrupted: false, thresholds: undefined, baseline: undefined }), 'harness-bottleneck');
+  const passing = load('pipeline.json');
+  assert.equal(passing.thresholds?.passed, true);
+  assert.match(await renderReport(passing), /data-verdict="ok"><strong>OK: every expected message delivered, in order; all 3 thresholds held/);
   assert.match(await renderReport(load('trouble.json')), /The harness itself was the bottleneck/);
+});
+
+test('thresholds, baseline checks and outages get their own sections, escaped', T, async () => {
+  const r = load('trouble.json');
+  const page = await renderReport(r);
+  assert.match(page, /<h2>Thresholds<\/h2>\n<p>1 of 3 thresholds failed\.<\/p>/);
+  assert.match(page, /<td class="text bad">✗ FAIL<\/td><td class="text">lost == 0<\/td>/);
+  assert.match(page, /deliveryRate &gt; 1000&lt;\/script&gt;&lt;img src=x/);
+  assert.match(page, /<h2>Baseline<\/h2>[\s\S]*<td class="text bad">regression<\/td>/);
+  assert.match(page, new RegExp(`<h2>Connection outages</h2>\\n<p>${r.outages!.length} connection loss`));
+  assert.doesNotMatch(page, /<img src=x/);
+  const clean = await renderReport(load('await.json'));
+  assert.doesNotMatch(clean, /<h2>(Thresholds|Baseline|Connection outages)<\/h2>/);
 });
 
 test('a two-hour run is downsampled to at most ~600 points and stays small', T, async () => {

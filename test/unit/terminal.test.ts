@@ -33,7 +33,20 @@ test('a clean run: OK verdict, every section, figures from the result, no ANSI w
   assert.ok(row, 'latency row present');
   for (const v of [e2e.p50, e2e.p90, e2e.p99, e2e.p999, e2e.max]) assert.ok(row.includes(formatLatencyUs(v)), `row has ${v}`);
   assert.match(text, /bottleneck\s+no/);
-  assert.doesNotMatch(text, /Warnings/);
+  assert.doesNotMatch(text, /Warnings|Thresholds|Baseline|outages/);
+});
+
+test('thresholds, baseline checks and outages are listed when the result has them', { timeout: 5000 }, () => {
+  const r = load('trouble.json');
+  const text = formatSummary(r);
+  const failed = r.thresholds!.outcomes.filter((o) => !o.passed);
+  assert.ok(failed.length > 0);
+  assert.match(text, /── Thresholds[\s\S]*✗ lost == 0 — measured 1,2\d\d\n/);
+  assert.match(text, /✓ e2e\.p99 < 50ms — measured/);
+  assert.match(text, /── Baseline \(1 run\(s\) vs 3\)[\s\S]*e2e\.p99: baseline .* → current .* \(\+100\.0%\) — regression \(inconclusive\)/);
+  assert.match(text, new RegExp(`${r.outages!.length} connection loss\\(es\\), ${r.outages!.reduce((s, o) => s + o.lostMessages, 0)} message`));
+  const many = { ...r, outages: Array.from({ length: 12 }, (_, i) => ({ ...r.outages![0], id: i })) };
+  assert.match(formatSummary(many), /… 7 more in result\.json and report\.html/);
 });
 
 test('a troubled run shows interruption, loss with %, violations, bottleneck reasons and warnings', { timeout: 5000 }, () => {

@@ -8,7 +8,7 @@ import { describeScenario, describeTarget, judge } from '../describe.js';
 import { formatDurationMs } from '../format.js';
 import { FULL_WIDTH, groupedBarChart, spectrumChart, type BarRow } from './charts.js';
 import { html, type Html } from './escape.js';
-import { figure, page, table, type Cell } from './page.js';
+import { figure, page, table, textCell as t, type Cell } from './page.js';
 import { spectrumPoints } from './spectrum.js';
 
 const PERCENTILES = [['p50', 'p50'], ['p90', 'p90'], ['p99', 'p99'], ['p999', 'p99.9'], ['max', 'max']] as const;
@@ -31,12 +31,12 @@ function metricTable(labels: string[], metrics: MetricComparison[]): Html {
 
 /** Which runs are listed, with their verdicts. */
 function runsTable(results: RunResult[], labels: string[]): Html {
-  return table(['run', 'verdict', 'scenario', 'target', 'measured', 'started'], results.map((r, i) => {
+  return table(['run', t('verdict'), t('scenario'), t('target'), 'measured', t('started')], results.map((r, i) => {
     const v = judge(r);
     return [
-      { text: labels[i], cls: 'text' }, { text: v.kind, cls: v.kind === 'ok' ? 'text' : 'bad text' },
-      { text: describeScenario(r.scenario), cls: 'text' }, { text: describeTarget(r.target, r.versions.redis), cls: 'text' },
-      formatDurationMs(r.measureMs), { text: r.startedAt, cls: 'text' },
+      t(labels[i]), { text: v.kind, cls: v.kind === 'ok' ? 'text' : 'bad text' },
+      t(describeScenario(r.scenario)), t(describeTarget(r.target, r.versions.redis)),
+      formatDurationMs(r.measureMs), t(r.startedAt),
     ];
   }));
 }

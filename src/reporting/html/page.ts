@@ -45,7 +45,7 @@ export async function figure(name: string, spec: VlSpec, caption?: string): Prom
 export type Cell = string | number | Html | { text: string | number; cls: string };
 
 /** A table with a header row. */
-export function table(head: string[], rows: Cell[][], cls = ''): Html {
+export function table(head: Cell[], rows: Cell[][], cls = ''): Html {
   const cell = (c: Cell, tag: 'td' | 'th') => {
     if (typeof c === 'object' && !(c instanceof Html)) return html`<${trusted(tag)} class="${c.cls}">${c.text}</${trusted(tag)}>`;
     return html`<${trusted(tag)}>${c}</${trusted(tag)}>`;
@@ -62,6 +62,11 @@ export function metaTable(rows: Array<[string, Cell]>): Html {
 /** A headline figure. */
 export function card(label: string, value: string, note = '', bad = false): Html {
   return html`<div class="card${bad ? ' bad' : ''}"><div class="label">${label}</div><div class="value">${value}</div>${note ? html`<div class="note">${note}</div>` : ''}</div>`;
+}
+
+/** A left-aligned (text) cell, for header and body cells of text columns. */
+export function textCell(text: string | number): Cell {
+  return { text, cls: 'text' };
 }
 
 /** Marks a numeric cell red when it is non-zero. */

@@ -9,6 +9,7 @@ import {
   deliverySection, headline, healthSection, latencySection, metadataSection, throughputSection, verdictBanner,
   warningsSection, workersSection,
 } from './sections.js';
+import { baselineSection, outagesSection, thresholdsSection } from './gates.js';
 import { chartTimeline } from './timeline.js';
 
 /**
@@ -21,10 +22,13 @@ export async function renderReport(result: RunResult): Promise<string> {
 <p class="sub">${describeScenario(result.scenario)} · ${result.startedAt}${result.scenario.description ? ` · ${result.scenario.description}` : ''}</p>
 ${verdictBanner(result)}
 ${headline(result)}
+${thresholdsSection(result)}
+${baselineSection(result)}
 ${warningsSection(result)}
 ${await latencySection(result, tl)}
 ${await throughputSection(tl)}
 ${await deliverySection(result, tl)}
+${outagesSection(result)}
 ${workersSection(result)}
 ${await healthSection(result, tl)}
 ${metadataSection(result)}

@@ -10,7 +10,7 @@ import {
   deliveredRateChart, healthCharts, latencyOverTimeChart, publishRateChart, spectrumChart, violationsChart,
 } from './charts.js';
 import { html, type Html } from './escape.js';
-import { badIfPositive, card, figure, metaTable, table, type Cell } from './page.js';
+import { badIfPositive, card, figure, metaTable, table, textCell as t, type Cell } from './page.js';
 import { spectrumPoints } from './spectrum.js';
 import type { ChartTimeline } from './timeline.js';
 
@@ -98,9 +98,9 @@ ${counts}
 <p class="sub">Cross-check: ${crossCheck}.</p>
 ${spec ? await figure('violations', spec) : html`<p class="quiet">No losses, ordering violations, errors or late sends at any time.</p>`}
 ${examples.length > 0 ? html`<h3>First violations</h3>${table(
-    ['kind', 'subscriber', 'channel', 'pattern', 'publisher', 'expected seq', 'got seq', 'seen at'],
-    examples.map((e) => [{ text: e.kind, cls: 'text' }, e.subscriberId, e.channel, { text: e.pattern ?? NONE, cls: 'text' }, e.publisherId,
-      e.expectedSeq, e.gotSeq, { text: new Date(e.atUs / 1000).toISOString(), cls: 'text' }]),
+    ['kind', 'subscriber', 'channel', t('pattern'), 'publisher', 'expected seq', 'got seq', t('seen at')],
+    examples.map((e) => [t(e.kind), e.subscriberId, e.channel, t(e.pattern ?? NONE), e.publisherId,
+      e.expectedSeq, e.gotSeq, t(new Date(e.atUs / 1000).toISOString())]),
   )}` : ''}`;
 }
 

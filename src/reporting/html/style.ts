@@ -12,7 +12,7 @@ h3 { font-size: 14px; margin: 14px 0 4px; color: #333; }
 .verdict strong { font-size: 16px; }
 .verdict ul { margin: 4px 0 0; padding-left: 20px; }
 .verdict-ok { background: var(--ok); }
-.verdict-loss, .verdict-violations, .verdict-harness-bottleneck { background: var(--bad); }
+.verdict-loss, .verdict-violations, .verdict-harness-bottleneck, .verdict-thresholds-failed, .verdict-regression { background: var(--bad); }
 .verdict-interrupted { background: var(--warn); }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(112px, 1fr)); gap: 8px; margin: 12px 0; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; }
