@@ -1,0 +1,91 @@
+/**
+ * The flags of `pubsub-bench run`, as data: yargs reads them, and the help test checks every one is explained.
+ * Scenario flags are strings (converted by src/scenarios/overrides.ts) and have no yargs default, so a flag that is
+ * not given leaves the scenario's value alone; `defaultDescription` says what applies then.
+ */
+import os from 'node:os';
+import type { Options } from 'yargs';
+
+/** Worker threads by default: half the cores, so Redis (often on the same machine) keeps the other half. */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.floor(os.availableParallelism() / 2));
+}
+
+const SCENARIO = 'Scenario (each flag overrides the scenario; default: the scenario\'s value):';
+const TARGET = 'Target (default: a throwaway local redis-server):';
+const RUN = 'Run and output:';
+
+/** Every option of `run`, keyed by flag name. */
+export const RUN_OPTIONS: Record<string, Options> = {
+  publishers: { group: SCENARIO, type: 'string', describe: 'Publisher connections, e.g. --publishers 4', defaultDescription: 'scenario (1)' },
+  subscribers: { group: SCENARIO, type: 'string', describe: 'Subscriber connections in the first subscriber group, e.g. --subscribers 50', defaultDescription: 'scenario (1)' },
+  channels: { group: SCENARIO, type: 'string', describe: 'Number of channels, e.g. --channels 100', defaultDescription: 'scenario (1)' },
+  'channels-per-subscriber': {
+    group: SCENARIO, type: 'string', describe: "Channels each subscriber of the first group SUBSCRIBEs to: 'all', or k (spread so the group covers every channel), or 0 with --patterns", defaultDescription: 'scenario (all)',
+  },
+  patterns: {
+    group: SCENARIO, type: 'string', array: true, describe: "Glob patterns the first group PSUBSCRIBEs to, e.g. --patterns 'user.*' 'orders.*' (alone: pattern-only subscribers)", defaultDescription: 'scenario (none)',
+  },
+  'message-size': { group: SCENARIO, type: 'string', describe: 'Bytes per message, 32-byte envelope header included, e.g. --message-size 1024', defaultDescription: 'scenario (64)' },
+  rate: { group: SCENARIO, type: 'string', describe: "Messages per second in TOTAL over all publishers (sent at even intervals), or 'max', e.g. --rate 5000", defaultDescription: 'scenario (1000)' },
+  duration: { group: SCENARIO, type: 'string', describe: "Measured phase, e.g. --duration 30s ('500ms', '10s', '1.5m', or ms)", defaultDescription: 'scenario (10s)' },
+  warmup: { group: SCENARIO, type: 'string', describe: 'Warmup before measuring, excluded from results, e.g. --warmup 5s', defaultDescription: 'scenario (2s)' },
+  'drain-timeout': { group: SCENARIO, type: 'string', describe: 'Longest wait for in-flight deliveries after publishing stops, e.g. --drain-timeout 5s', defaultDescription: 'scenario (5s)' },
+  'publish-mode': { group: SCENARIO, type: 'string', describe: "'await' (one PUBLISH in flight), 'pipeline' (batches of --batch) or 'auto' (auto-pipelining, at most --max-in-flight)", defaultDescription: 'scenario (await)' },
+  batch: { group: SCENARIO, type: 'string', describe: 'Commands per pipeline batch (--publish-mode pipeline), e.g. --batch 100', defaultDescription: 'scenario (100)' },
+  'max-in-flight': { group: SCENARIO, type: 'string', describe: 'Most commands in flight per connection (--publish-mode auto), e.g. --max-in-flight 1000', defaultDescription: 'scenario (1000)' },
+  sharded: { group: SCENARIO, type: 'boolean', describe: 'Use sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7+); --no-sharded for classic', defaultDescription: 'scenario (false)' },
+  seed: { group: SCENARIO, type: 'string', describe: 'Seed for every pseudo-random choice, e.g. --seed 42', defaultDescription: 'scenario (1)' },
+
+  target: {
+    group: TARGET, type: 'string', array: true, describe: 'redis://[user:password@]host:port[/db] or rediss://… (TLS); repeat or comma-separate for cluster seed nodes', defaultDescription: 'local redis-server',
+  },
+  cluster: { group: TARGET, type: 'boolean', describe: 'The target is a Redis Cluster (the --target nodes are seeds)', defaultDescription: 'false' },
+  'tls-ca': { group: TARGET, type: 'string', describe: 'CA bundle (PEM) to verify the server certificate', defaultDescription: 'system CAs' },
+  'tls-cert': { group: TARGET, type: 'string', describe: 'Client certificate (PEM) for mutual TLS', defaultDescription: 'none' },
+  'tls-key': { group: TARGET, type: 'string', describe: 'Client private key (PEM) for mutual TLS', defaultDescription: 'none' },
+  'tls-servername': { group: TARGET, type: 'string', describe: 'Name to verify the server certificate against (SNI)', defaultDescription: 'the host' },
+  'tls-insecure': { group: TARGET, type: 'boolean', describe: 'Skip TLS certificate verification (warned about in every output)', defaultDescription: 'false' },
+  user: { group: TARGET, type: 'string', describe: 'ACL user name', defaultDescription: 'from the URL, else default' },
+  'password-env': { group: TARGET, type: 'string', describe: 'Name of the environment variable holding the password (keeps it out of shell history), e.g. --password-env REDIS_PASSWORD', defaultDescription: 'from the URL, else none' },
+
+  workers: { group: RUN, type: 'string', describe: 'Worker threads for publishers and subscribers', defaultDescription: `half the cores, here ${defaultWorkers()}` },
+  out: { group: RUN, type: 'string', describe: 'Folder the run is written into (<out>/<run id>/result.json, report.html)', defaultDescription: 'reports' },
+  json: { group: RUN, type: 'boolean', describe: 'Print the result JSON on stdout and nothing else there', defaultDescription: 'false' },
+  interval: { group: RUN, type: 'string', describe: 'Snapshot and progress interval, e.g. --interval 500ms', defaultDescription: '1s' },
+  'connect-timeout': { group: RUN, type: 'string', describe: 'Longest wait to connect to the target, e.g. --connect-timeout 10s', defaultDescription: '5s' },
+};
+
+/** The parsed flags of `run` (kebab-case flags arrive camel-cased too; these are the ones the command reads). */
+export interface RunArgs {
+  scenario?: string;
+  publishers?: unknown;
+  subscribers?: unknown;
+  channels?: unknown;
+  channelsPerSubscriber?: unknown;
+  patterns?: unknown;
+  messageSize?: unknown;
+  rate?: unknown;
+  duration?: unknown;
+  warmup?: unknown;
+  drainTimeout?: unknown;
+  publishMode?: unknown;
+  batch?: unknown;
+  maxInFlight?: unknown;
+  sharded?: unknown;
+  seed?: unknown;
+  target?: unknown;
+  cluster?: unknown;
+  tlsCa?: unknown;
+  tlsCert?: unknown;
+  tlsKey?: unknown;
+  tlsServername?: unknown;
+  tlsInsecure?: unknown;
+  user?: unknown;
+  passwordEnv?: unknown;
+  workers?: unknown;
+  out?: unknown;
+  json?: unknown;
+  interval?: unknown;
+  connectTimeout?: unknown;
+}

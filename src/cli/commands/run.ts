@@ -1,0 +1,213 @@
+/**
+ * `pubsub-bench run [SCENARIO]`: flags → RunRequest → runBenchmark → summary (or JSON) and an exit code.
+ * Every input problem (scenario, flags, target) is collected first and reported in one UsageError.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ExitCode, UsageError, type Problem } from '../../core/errors.js';
+import type { RunRequest } from '../../core/run.js';
+import type { RunResult } from '../../core/result.js';
+import type { TargetSpec } from '../../core/target.js';
+import { runBenchmark } from '../../coordinator/index.js';
+import { formatSummary } from '../../reporting/terminal.js';
+import { parseTargetSpec } from '../../targets/url.js';
+import { checkDurationMs } from '../../scenarios/duration.js';
+import { loadScenarioInput } from '../../scenarios/load.js';
+import { applyOverrides } from '../../scenarios/overrides.js';
+import { resolveScenario } from '../../scenarios/validate.js';
+import type { CliIo } from '../io.js';
+import { formatError } from '../errors.js';
+import { defaultWorkers, type RunArgs } from './run-options.js';
+
+/** Most worker threads accepted: beyond this, threads only compete for the same cores. */
+const MAX_WORKERS = 256;
+
+/** A validated request plus the password, kept only to blank it out of any error text. */
+export interface BuiltRequest {
+  request: RunRequest;
+  password?: string;
+}
+
+/** Turns parsed flags into a RunRequest (without signal and progress), or throws one UsageError with every problem. */
+export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv): Promise<BuiltRequest> {
+  const problems: Problem[] = [];
+  const collect = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  };
+
+  let source = 'scenario';
+  let scenario: RunRequest['scenario'] | undefined;
+  try {
+    const loaded = await loadScenarioInput(typeof args.scenario === 'string' ? args.scenario : undefined);
+    source = loaded.source;
+    const o = applyOverrides(loaded.input, args);
+    scenario = collect(() => resolveScenario(o.input, loaded.source, { rename: o.rename, problems: o.problems }));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    problems.push(...err.problems);
+  }
+
+  const workers = readInt(args.workers, '--workers', 1, MAX_WORKERS, defaultWorkers(), problems);
+  const intervalMs = readDuration(args.interval, '--interval', 100, 60_000, 1000, problems);
+  const connectTimeoutMs = readDuration(args.connectTimeout, '--connect-timeout', 100, 300_000, 5000, problems);
+  const outDir = args.out === undefined ? 'reports' : typeof args.out === 'string' && args.out.trim() !== '' ? args.out : undefined;
+  if (outDir === undefined) problems.push({ field: '--out', message: 'needs a folder name', hint: 'e.g. --out reports' });
+
+  const password = readPassword(args.passwordEnv, env, problems);
+  let target: TargetSpec | null = null;
+  const targets = stringList(args.target);
+  if (targets.length > 0) {
+    target = collect(() =>
+      parseTargetSpec({
+        targets,
+        cluster: args.cluster === true,
+        tlsCa: optionalString(args.tlsCa),
+        tlsCert: optionalString(args.tlsCert),
+        tlsKey: optionalString(args.tlsKey),
+        tlsServername: optionalString(args.tlsServername),
+        tlsInsecure: args.tlsInsecure === true,
+        user: optionalString(args.user),
+        password,
+      }),
+    ) ?? null;
+  } else {
+    const stray = ['cluster', 'tlsCa', 'tlsCert', 'tlsKey', 'tlsServername', 'tlsInsecure', 'user', 'passwordEnv']
+      .filter((k) => args[k as keyof RunArgs] !== undefined && args[k as keyof RunArgs] !== false);
+    for (const k of stray) {
+      problems.push({ field: `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, message: 'only applies with --target', hint: 'add --target redis://host:port, or drop this flag' });
+    }
+  }
+
+  if (problems.length > 0 || !scenario || workers === undefined || intervalMs === undefined || connectTimeoutMs === undefined || !outDir) {
+    throw new UsageError(problems, `Invalid scenario or flags (${source})`);
+  }
+  return { request: { scenario, target, workers, outDir, intervalMs, connectTimeoutMs }, password };
+}
+
+/** Runs the command; returns the exit code. */
+export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
+  let password: string | undefined;
+  const controller = new AbortController();
+  let signalCode: number | undefined;
+  const progress = progressWriter(io);
+  const onSignal = (sig: NodeJS.Signals): void => {
+    const code = sig === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+    if (signalCode !== undefined) {
+      progress.end();
+      io.stderr(`pubsub-bench: ${sig} again, stopping at once.\n`);
+      io.exit(code);
+      return;
+    }
+    signalCode = code;
+    progress.end();
+    io.stderr(`pubsub-bench: ${sig}: stopping publishers, short drain, writing results (${sig} again to quit at once).\n`);
+    controller.abort();
+  };
+  try {
+    const built = await buildRunRequest(args, io.env);
+    password = built.password;
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const { result, runDir } = await runBenchmark({ ...built.request, signal: controller.signal, onProgress: progress.write });
+    progress.end();
+    if (args.json === true) io.stdout(`${JSON.stringify(result)}\n`);
+    else io.stdout(`${formatSummary(result, { color: io.stdoutIsTTY && !io.env.NO_COLOR })}\n\n${await describeOutputs(runDir)}\n`);
+    return exitCodeOf(result, signalCode);
+  } catch (err) {
+    progress.end();
+    const f = formatError(err, { env: io.env, secrets: [password] });
+    io.stderr(f.text);
+    return f.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Exit code of a finished run: interrupted → 130/143, failed thresholds → 99, else 0. */
+export function exitCodeOf(result: RunResult, signalCode: number | undefined): number {
+  if (result.interrupted) return signalCode ?? ExitCode.sigint;
+  if (result.thresholds && !result.thresholds.passed) return ExitCode.thresholds;
+  return ExitCode.ok;
+}
+
+async function describeOutputs(runDir: string): Promise<string> {
+  const files = await readdir(runDir).catch(() => [] as string[]);
+  const listed = files.sort().map((f) => `  ${join(runDir, f)}`);
+  return [`Written to ${runDir}/`, ...listed].join('\n');
+}
+
+/** Progress on stderr: one line rewritten in place on a TTY, plain lines otherwise. */
+function progressWriter(io: CliIo): { write: (line: string) => void; end: () => void } {
+  let open = false;
+  return {
+    write: (line: string) => {
+      if (io.stderrIsTTY) {
+        io.stderr(`\r\x1b[2K${line}`);
+        open = true;
+      } else {
+        io.stderr(`${line}\n`);
+      }
+    },
+    end: () => {
+      if (open) io.stderr('\n');
+      open = false;
+    },
+  };
+}
+
+function readInt(value: unknown, flag: string, min: number, max: number, fallback: number, problems: Problem[]): number | undefined {
+  if (value === undefined) return fallback;
+  const text = typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (Number.isInteger(n) && n >= min && n <= max) return n;
+  problems.push({ field: flag, message: `expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`, hint: `e.g. ${flag} ${fallback}` });
+  return undefined;
+}
+
+function readDuration(value: unknown, flag: string, minMs: number, maxMs: number, fallback: number, problems: Problem[]): number | undefined {
+  if (value === undefined) return fallback;
+  if (Array.isArray(value)) {
+    problems.push({ field: flag, message: `given ${value.length} times`, hint: `give ${flag} once` });
+    return undefined;
+  }
+  const ms = checkDurationMs(value, flag);
+  if (typeof ms !== 'number') {
+    problems.push(ms);
+    return undefined;
+  }
+  if (ms >= minMs && ms <= maxMs) return ms;
+  problems.push({ field: flag, message: `${ms} ms is out of range: must be between ${minMs} ms and ${maxMs} ms`, hint: `e.g. ${flag} ${fallback / 1000}s` });
+  return undefined;
+}
+
+function readPassword(varName: unknown, env: NodeJS.ProcessEnv, problems: Problem[]): string | undefined {
+  if (varName === undefined) return undefined;
+  if (typeof varName !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(varName)) {
+    problems.push({ field: '--password-env', message: 'needs the NAME of an environment variable', hint: 'e.g. --password-env REDIS_PASSWORD (the password itself never goes on the command line)' });
+    return undefined;
+  }
+  const password = env[varName];
+  if (password === undefined || password === '') {
+    problems.push({ field: '--password-env', message: `environment variable ${varName} is not set`, hint: `export ${varName}=... before running, or drop --password-env` });
+    return undefined;
+  }
+  return password;
+}
+
+function stringList(value: unknown): string[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((v) => String(v));
+}
+
+function optionalString(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? String(value[value.length - 1]) : String(value);
+}
