@@ -23,8 +23,18 @@ const CONFIG = {
   view: { stroke: '#ccc' },
 };
 
-function colorScale(domain: string[], range: string[] = PALETTE): VlSpec {
-  return { field: 'series', type: 'nominal', scale: { domain, range: range.slice(0, domain.length) }, sort: domain };
+/** Rough legend width in px (11-px labels ≈ 6.5 px a character, plus the symbol and spacing). */
+function legendWidthPx(domain: string[]): number {
+  return domain.reduce((sum, label) => sum + label.length * 6.5 + 40, 0);
+}
+
+/**
+ * Colour by series. A legend wider than the chart would widen the SVG and shrink the whole chart when it is scaled
+ * to the page (long run labels in comparisons), so such legends go below the chart, one entry per line.
+ */
+function colorScale(domain: string[], range: string[] = PALETTE, width = FULL_WIDTH): VlSpec {
+  const legend = legendWidthPx(domain) > width ? { legend: { orient: 'bottom', direction: 'vertical', columns: 1 } } : {};
+  return { field: 'series', type: 'nominal', scale: { domain, range: range.slice(0, domain.length) }, sort: domain, ...legend };
 }
 
 /** Shaded background and a label for warmup and drain (measure stays unshaded: it is what the numbers describe). */
@@ -83,7 +93,7 @@ function timeChart(tl: ChartTimeline, rows: VlSpec[], o: TimeChartOptions): VlSp
         encoding: {
           x: { field: 'tS', type: 'quantitative', title: xTitle, axis: { format: '~g', tickMinStep: 1 } },
           y: { field: 'value', type: 'quantitative', title: o.yTitle, scale: o.yScale ?? { zero: true } },
-          color: colorScale(o.series, o.colors),
+          color: colorScale(o.series, o.colors, o.width),
         },
       },
     ],
@@ -105,7 +115,7 @@ export function spectrumChart(points: SpectrumPoint[], series: string[], width =
         axis: { values: spectrumTicks(maxX), labelExpr: "datum.value <= 1 ? '0%' : format(100 - 100 / datum.value, '.10~f') + '%'" },
       },
       y: { field: 'latencyMs', type: 'quantitative', title: 'latency (ms, log scale)', scale: { type: 'log' } },
-      color: { ...colorScale(series), field: 'series' },
+      color: colorScale(series, PALETTE, width),
     },
   };
 }
@@ -187,7 +197,7 @@ export function groupedBarChart(rows: BarRow[], groups: string[], series: string
       y: { field: 'value', type: 'quantitative', title: yTitle, scale: yScale, stack: false },
       // On a log scale a bar has no zero to start from: start it at the bottom of the plot instead.
       ...(yScale.type === 'log' ? { y2: { value: 'height' } } : {}),
-      color: colorScale(series),
+      color: colorScale(series, PALETTE, width),
     },
   };
 }
