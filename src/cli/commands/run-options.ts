@@ -5,11 +5,20 @@
  */
 import os from 'node:os';
 import type { Options } from 'yargs';
+import { findBuiltin, DEFAULT_SCENARIO } from '../../scenarios/builtins/index.js';
+import { formatDurationMs } from '../../scenarios/duration.js';
+import type { ScenarioFlags } from '../../scenarios/overrides.js';
+import { resolveScenario } from '../../scenarios/validate.js';
 
 /** Worker threads by default: half the cores, so Redis (often on the same machine) keeps the other half. */
 export function defaultWorkers(): number {
   return Math.max(1, Math.floor(os.availableParallelism() / 2));
 }
+
+/** The default scenario resolved, so help shows the values `pubsub-bench run` without a scenario really uses. */
+const base = resolveScenario(structuredClone(findBuiltin(DEFAULT_SCENARIO)?.input ?? {}), `built-in ${DEFAULT_SCENARIO}`);
+const first = base.subscribers[0];
+const from = (value: unknown): string => `scenario (${DEFAULT_SCENARIO}: ${String(value)})`;
 
 const SCENARIO = 'Scenario (each flag overrides the scenario; default: the scenario\'s value):';
 const TARGET = 'Target (default: a throwaway local redis-server):';
@@ -17,25 +26,25 @@ const RUN = 'Run and output:';
 
 /** Every option of `run`, keyed by flag name. */
 export const RUN_OPTIONS: Record<string, Options> = {
-  publishers: { group: SCENARIO, type: 'string', describe: 'Publisher connections, e.g. --publishers 4', defaultDescription: 'scenario (1)' },
-  subscribers: { group: SCENARIO, type: 'string', describe: 'Subscriber connections in the first subscriber group, e.g. --subscribers 50', defaultDescription: 'scenario (1)' },
-  channels: { group: SCENARIO, type: 'string', describe: 'Number of channels, e.g. --channels 100', defaultDescription: 'scenario (1)' },
+  publishers: { group: SCENARIO, type: 'string', describe: 'Publisher connections, e.g. --publishers 4', defaultDescription: from(base.publishers.count) },
+  subscribers: { group: SCENARIO, type: 'string', describe: 'Subscriber connections in the first subscriber group, e.g. --subscribers 50', defaultDescription: from(first?.count ?? 0) },
+  channels: { group: SCENARIO, type: 'string', describe: 'Number of channels, e.g. --channels 100', defaultDescription: from(base.channels.count) },
   'channels-per-subscriber': {
-    group: SCENARIO, type: 'string', describe: "Channels each subscriber of the first group SUBSCRIBEs to: 'all', or k (spread so the group covers every channel), or 0 with --patterns", defaultDescription: 'scenario (all)',
+    group: SCENARIO, type: 'string', describe: "Channels each subscriber of the first group SUBSCRIBEs to: 'all', or k (spread so the group covers every channel), or 0 with --patterns", defaultDescription: from(first?.channelsEach ?? 'all'),
   },
   patterns: {
-    group: SCENARIO, type: 'string', array: true, describe: "Glob patterns the first group PSUBSCRIBEs to, e.g. --patterns 'user.*' 'orders.*' (alone: pattern-only subscribers)", defaultDescription: 'scenario (none)',
+    group: SCENARIO, type: 'string', array: true, describe: "Glob patterns the first group PSUBSCRIBEs to, e.g. --patterns 'user.*' 'orders.*' (alone: pattern-only subscribers)", defaultDescription: from(first && first.patterns.length > 0 ? first.patterns.join(' ') : 'none'),
   },
-  'message-size': { group: SCENARIO, type: 'string', describe: 'Bytes per message, 32-byte envelope header included, e.g. --message-size 1024', defaultDescription: 'scenario (64)' },
-  rate: { group: SCENARIO, type: 'string', describe: "Messages per second in TOTAL over all publishers (sent at even intervals), or 'max', e.g. --rate 5000", defaultDescription: 'scenario (1000)' },
-  duration: { group: SCENARIO, type: 'string', describe: "Measured phase, e.g. --duration 30s ('500ms', '10s', '1.5m', or ms)", defaultDescription: 'scenario (10s)' },
-  warmup: { group: SCENARIO, type: 'string', describe: 'Warmup before measuring, excluded from results, e.g. --warmup 5s', defaultDescription: 'scenario (2s)' },
-  'drain-timeout': { group: SCENARIO, type: 'string', describe: 'Longest wait for in-flight deliveries after publishing stops, e.g. --drain-timeout 5s', defaultDescription: 'scenario (5s)' },
-  'publish-mode': { group: SCENARIO, type: 'string', describe: "'await' (one PUBLISH in flight), 'pipeline' (batches of --batch) or 'auto' (auto-pipelining, at most --max-in-flight)", defaultDescription: 'scenario (await)' },
-  batch: { group: SCENARIO, type: 'string', describe: 'Commands per pipeline batch (--publish-mode pipeline), e.g. --batch 100', defaultDescription: 'scenario (100)' },
-  'max-in-flight': { group: SCENARIO, type: 'string', describe: 'Most commands in flight per connection (--publish-mode auto), e.g. --max-in-flight 1000', defaultDescription: 'scenario (1000)' },
-  sharded: { group: SCENARIO, type: 'boolean', describe: 'Use sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7+); --no-sharded for classic', defaultDescription: 'scenario (false)' },
-  seed: { group: SCENARIO, type: 'string', describe: 'Seed for every pseudo-random choice, e.g. --seed 42', defaultDescription: 'scenario (1)' },
+  'message-size': { group: SCENARIO, type: 'string', describe: 'Bytes per message, 32-byte envelope header included, e.g. --message-size 1024', defaultDescription: from(base.publishers.messageBytes) },
+  rate: { group: SCENARIO, type: 'string', describe: "Messages per second in TOTAL over all publishers (sent at even intervals), or 'max', e.g. --rate 5000", defaultDescription: from(base.publishers.rate) },
+  duration: { group: SCENARIO, type: 'string', describe: "Measured phase, e.g. --duration 30s ('500ms', '10s', '1.5m', or ms)", defaultDescription: from(formatDurationMs(base.durationMs)) },
+  warmup: { group: SCENARIO, type: 'string', describe: 'Warmup before measuring, excluded from results, e.g. --warmup 5s', defaultDescription: from(formatDurationMs(base.warmupMs)) },
+  'drain-timeout': { group: SCENARIO, type: 'string', describe: 'Longest wait for in-flight deliveries after publishing stops, e.g. --drain-timeout 5s', defaultDescription: from(formatDurationMs(base.drainTimeoutMs)) },
+  'publish-mode': { group: SCENARIO, type: 'string', describe: "'await' (one PUBLISH in flight), 'pipeline' (batches of --batch) or 'auto' (auto-pipelining, at most --max-in-flight)", defaultDescription: from(base.publishers.mode) },
+  batch: { group: SCENARIO, type: 'string', describe: 'Commands per pipeline batch (--publish-mode pipeline), e.g. --batch 100', defaultDescription: from(base.publishers.batch) },
+  'max-in-flight': { group: SCENARIO, type: 'string', describe: 'Most commands in flight per connection (--publish-mode auto), e.g. --max-in-flight 1000', defaultDescription: from(base.publishers.maxInFlight) },
+  sharded: { group: SCENARIO, type: 'boolean', describe: 'Use sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7+); --no-sharded for classic', defaultDescription: from(base.channels.sharded) },
+  seed: { group: SCENARIO, type: 'string', describe: 'Seed for every pseudo-random choice, e.g. --seed 42', defaultDescription: from(base.seed) },
 
   target: {
     group: TARGET, type: 'string', array: true, describe: 'redis://[user:password@]host:port[/db] or rediss://… (TLS); repeat or comma-separate for cluster seed nodes', defaultDescription: 'local redis-server',
@@ -57,23 +66,8 @@ export const RUN_OPTIONS: Record<string, Options> = {
 };
 
 /** The parsed flags of `run` (kebab-case flags arrive camel-cased too; these are the ones the command reads). */
-export interface RunArgs {
+export interface RunArgs extends ScenarioFlags {
   scenario?: string;
-  publishers?: unknown;
-  subscribers?: unknown;
-  channels?: unknown;
-  channelsPerSubscriber?: unknown;
-  patterns?: unknown;
-  messageSize?: unknown;
-  rate?: unknown;
-  duration?: unknown;
-  warmup?: unknown;
-  drainTimeout?: unknown;
-  publishMode?: unknown;
-  batch?: unknown;
-  maxInFlight?: unknown;
-  sharded?: unknown;
-  seed?: unknown;
   target?: unknown;
   cluster?: unknown;
   tlsCa?: unknown;
