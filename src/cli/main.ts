@@ -63,7 +63,6 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       },
     )
     .demandCommand(1, 'Name a command: run or scenarios.')
-    .recommendCommands()
     .strict()
     .help()
     .alias('h', 'help')

@@ -3,8 +3,8 @@
  * predicts which channels a pattern subscriber receives exactly as the server decides it.
  *
  * Rules (all on UTF-8 bytes, as Redis compares bytes, not characters):
- * - `*` matches any run of bytes, but — like Redis — a name must have at least one byte left for a pattern to
- *   go on matching: `*` against the empty name does not match.
+ * - `*` matches any run of bytes, even none (`user.*` matches `user.`); but, as in Redis, no pattern matches the
+ *   empty name (not even `*`).
  * - `?` matches exactly one byte.
  * - `[abc]` one of the listed bytes, `[^abc]` any other byte, `[a-z]` a range (reversed ranges `[z-a]` are swapped;
  *   bytes compare as signed C chars, so non-ASCII bytes sort below ASCII),

@@ -57,6 +57,8 @@ async function readText(path: string): Promise<string> {
   try {
     const info = await stat(path);
     if (info.isDirectory()) fail(path, 'is a folder, not a file', 'name a .json or .yaml scenario file inside it');
+    // A FIFO or device would block or never end: only regular files are read.
+    if (!info.isFile()) fail(path, 'is not a regular file', 'name a .json or .yaml scenario file');
     if (info.size > MAX_SCENARIO_FILE_BYTES) {
       fail(path, `is ${info.size} bytes, more than a scenario file can be (${MAX_SCENARIO_FILE_BYTES})`, 'check that this is the right file');
     }
