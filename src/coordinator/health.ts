@@ -37,6 +37,9 @@ export function judgeHealth({ summary, timeline, processCpuCores, rateIsMax }: H
     const who = maxElu >= SATURATED_ELU ? 'the harness was saturated' : 'Redis replies were the limit (harness threads had headroom)';
     reasons.push(`achieved ${share}% of the target publish rate: ${who}`);
   }
+  if ((summary.unsent ?? 0) > 0) {
+    reasons.push(`${summary.unsent} scheduled messages were never sent: publishers were still behind when the measure phase ended`);
+  }
   if (summary.published > 0 && summary.lateSends / summary.published > LATE_SHARE) {
     reasons.push(
       `${summary.lateSends} sends (${((summary.lateSends / summary.published) * 100).toFixed(1)}%) left over 5 ms after their intended time; ` +

@@ -78,6 +78,11 @@ export interface Counters {
   expectedMeasured: number;
   /** Sum of PUBLISH/SPUBLISH replies (receiver counts reported by Redis) for measured messages. */
   publishRepliesMeasured: number;
+  /**
+   * Measured messages the open-loop schedule wanted sent before the end of the measure phase that never left,
+   * because the publisher was still behind when the phase ended (the offered load was not delivered).
+   */
+  unsentMeasured: number;
   /** Publish commands that failed. */
   publishErrors: number;
   /** Measured messages that left later than their intended time by more than the late threshold (5 ms). */
@@ -180,7 +185,7 @@ export type WorkerMessage =
 /** Returns counters with every field zero. */
 export function zeroCounters(): Counters {
   return {
-    published: 0, publishedMeasured: 0, expectedMeasured: 0, publishRepliesMeasured: 0, publishErrors: 0,
+    published: 0, publishedMeasured: 0, unsentMeasured: 0, expectedMeasured: 0, publishRepliesMeasured: 0, publishErrors: 0,
     lateSends: 0, received: 0, deliveredMeasured: 0, malformed: 0, inOrder: 0, duplicates: 0, reordered: 0,
     gaps: 0, gapMessages: 0, disconnects: 0, reconnects: 0,
   };

@@ -74,6 +74,11 @@ export interface RunSummary {
   malformed: number;
   publishErrors: number;
   lateSends: number;
+  /**
+   * Measured messages the schedule called for that were never sent: the publisher was still behind when the
+   * measure phase ended. Publishing stops on time rather than running over, so publishRate shows the shortfall.
+   */
+  unsent?: number;
   disconnects: number;
   reconnects: number;
   /** Sum of PUBLISH replies for measured messages (receivers as Redis counted them), or null when not comparable. */

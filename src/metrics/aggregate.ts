@@ -175,6 +175,7 @@ export class RunAggregator {
       malformed: t.malformed,
       publishErrors: t.publishErrors,
       lateSends: t.lateSends,
+      unsent: t.unsentMeasured,
       disconnects: t.disconnects,
       reconnects: t.reconnects,
       publishReplyReceivers: publishRepliesComparable ? t.publishRepliesMeasured : null,

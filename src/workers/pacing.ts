@@ -48,18 +48,34 @@ export class Schedule {
     return due <= 0 ? 0 : due < limit ? due : limit;
   }
 
-  /** True when message k would fall at or after the end (open loop), or the end has passed (closed loop). */
+  /**
+   * True when message k would fall at or after the end, or the end has passed. An open-loop publisher that is
+   * behind stops at the end too, instead of running over into the drain with its backlog (see `unsentFrom`).
+   */
   finished(k: number, atUs: number): boolean {
-    return this.open ? this.intendedUs(k) >= this.endUs : atUs >= this.endUs;
+    return atUs >= this.endUs || (this.open && this.intendedUs(k) >= this.endUs);
+  }
+
+  /** Messages from index k on that the schedule meant to send at or after `fromUs` and before the end (open loop). */
+  unsentFrom(k: number, fromUs: number): number {
+    if (!this.open || this.endUs <= this.firstUs) return 0;
+    const total = Math.ceil((this.endUs - this.firstUs) / this.intervalUs);
+    const firstFrom = Math.max(0, Math.ceil((fromUs - this.firstUs) / this.intervalUs));
+    return Math.max(0, total - Math.max(k, firstFrom));
   }
 }
 
+/** Waits shorter than this yield with setImmediate instead of a timer (µs). */
+const SPIN_BELOW_US = 200;
+
 /**
- * Waits until `targetUs` on the shared clock. Timers fire about a millisecond late at best, so the last
- * stretch under 1.5 ms yields with setImmediate instead of sleeping; the schedule, not the timer, decides what is due.
+ * Waits until about `targetUs` on the shared clock. Node timers have millisecond granularity and fire a little
+ * late, so a publisher may leave up to about a millisecond after its intended time; that delay is part of the
+ * corrected latency, never hidden. Spinning (setImmediate) is kept for waits under 200 µs only: spinning longer
+ * would burn a core and make an idle harness look saturated in its own health figures.
  */
 export async function sleepUntilUs(targetUs: number): Promise<void> {
-  const waitMs = (targetUs - nowUs()) / 1000;
-  if (waitMs > 1.5) await setTimeoutP(Math.floor(waitMs - 1));
-  else await setImmediateP();
+  const waitUs = targetUs - nowUs();
+  if (waitUs < SPIN_BELOW_US) await setImmediateP();
+  else await setTimeoutP(Math.max(1, Math.floor(waitUs / 1000 - 0.5)));
 }

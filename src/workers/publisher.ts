@@ -50,6 +50,8 @@ export class Publisher {
     if (mode === 'await') await this.runAwait(schedule);
     else if (mode === 'pipeline') await this.runPipeline(schedule, batch);
     else await this.runAuto(schedule, maxInFlight);
+    // An interrupt cuts the measure phase itself short: what was not sent then is not a shortfall.
+    if (!this.ctx.stopPublishing) this.ctx.counters.unsentMeasured += schedule.unsentFrom(this.sent, this.ctx.window.measureStartUs);
   }
 
   private newPayload(): Buffer {
