@@ -5,6 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { RunRequest } from '../core/run.js';
 import type { RunResult } from '../core/result.js';
 import { RESULT_SCHEMA_VERSION } from '../core/result.js';
@@ -31,6 +33,17 @@ const HARNESS_VERSION: string = (createRequire(import.meta.url)('../../../packag
 const START_LEAD_US = 200_000;
 /** Snapshot interval while draining, so the drain ends soon after the last delivery. */
 const DRAIN_INTERVAL_MS = 100;
+
+/** The commit of the git repository in the working folder, if any (for the report's metadata). */
+async function gitCommit(): Promise<{ gitCommit?: string }> {
+  try {
+    const { stdout } = await promisify(execFile)('git', ['rev-parse', 'HEAD'], { timeout: 2000 });
+    const sha = stdout.trim();
+    return /^[0-9a-f]{40}$/.test(sha) ? { gitCommit: sha } : {};
+  } catch {
+    return {};
+  }
+}
 
 /** What a run returns: its result and the folder it was written to. */
 export interface RunOutcome {
@@ -86,6 +99,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
       let interrupted = false;
       let measureEndUs = 0;
       let measureStartUs = 0;
+      let scheduleStartUs = 0;
       let subscriptionNotes: string[] = [];
       try {
         // Connect + subscribe: every worker confirms its subscriptions, then the server's counts are checked.
@@ -98,6 +112,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
         subscriptionNotes = await checkSubscriptions(control, plan, req.scenario.channels.sharded);
 
         const startUs = nowUs() + START_LEAD_US;
+        scheduleStartUs = startUs;
         measureStartUs = startUs + req.scenario.warmupMs * 1000;
         measureEndUs = measureStartUs + req.scenario.durationMs * 1000;
         const targetRate = req.scenario.publishers.rate === 'max' ? null : req.scenario.publishers.rate;
@@ -157,7 +172,8 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
         durationMs: Date.now() - startedAt.getTime(),
         measureMs,
         interrupted,
-        versions: { harness: HARNESS_VERSION, node: process.versions.node, redis: info.redisVersion },
+        versions: { harness: HARNESS_VERSION, node: process.versions.node, redis: info.redisVersion, ...(await gitCommit()) },
+        schedule: { startUs: scheduleStartUs, measureStartUs, measureEndUs },
         target,
         scenario: req.scenario,
         plan: {

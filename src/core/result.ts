@@ -188,7 +188,10 @@ export interface RunResult {
   measureMs: number;
   /** True when Ctrl-C / SIGTERM cut the run short. */
   interrupted: boolean;
-  versions: { harness: string; node: string; redis: string | null };
+  /** Versions; gitCommit is the HEAD of the git repository the run was started in, when there is one. */
+  versions: { harness: string; node: string; redis: string | null; gitCommit?: string };
+  /** The schedule in epoch µs: first message, start and end of the measure phase (as cut short when interrupted). */
+  schedule?: { startUs: number; measureStartUs: number; measureEndUs: number };
   target: TargetDescription;
   scenario: Scenario;
   plan: { workers: number; publishersPerWorker: number[]; subscribersPerWorker: number[]; subscriptions: number };
