@@ -7,6 +7,8 @@ import type { TargetDescription } from '../core/target.js';
 
 /** A worker thread this busy (event-loop utilisation) cannot keep up with more work. */
 export const SATURATED_ELU = 0.9;
+/** Share of measure intervals that must be saturated before the harness counts as the bottleneck (one noisy second is not). */
+export const SATURATED_SHARE = 0.25;
 /** Achieved rate below this share of the target rate means the offered load was not delivered. */
 export const RATE_SHORTFALL = 0.95;
 /** More late sends than this share of published messages means the schedule slipped. */
@@ -25,16 +27,19 @@ export function judgeHealth({ summary, timeline, processCpuCores, rateIsMax }: H
   const measure = timeline.filter((t) => t.phase === 'measure');
   const maxElu = Math.max(0, ...measure.map((t) => t.maxEventLoopUtilization));
   const maxDelay = Math.max(0, ...measure.map((t) => t.maxEventLoopDelayP99Us));
+  const saturated = measure.filter((t) => t.maxEventLoopUtilization >= SATURATED_ELU).length;
+  const harnessBottleneck = measure.length > 0 && saturated / measure.length >= SATURATED_SHARE;
   const reasons: string[] = [];
-  if (maxElu >= SATURATED_ELU) {
+  if (harnessBottleneck) {
     reasons.push(
-      `a worker thread was ${(maxElu * 100).toFixed(0)}% busy: the harness, not Redis, may have set the pace` +
+      `a worker thread was at least ${SATURATED_ELU * 100}% busy in ${saturated} of ${measure.length} measured intervals ` +
+        `(peak ${(maxElu * 100).toFixed(0)}%): the harness, not Redis, may have set the pace` +
         (rateIsMax ? ' (at --rate max the throughput shown may be the harness limit; try more --workers)' : ''),
     );
   }
   if (summary.targetRate !== null && summary.publishRate < summary.targetRate * RATE_SHORTFALL) {
     const share = ((summary.publishRate / summary.targetRate) * 100).toFixed(1);
-    const who = maxElu >= SATURATED_ELU ? 'the harness was saturated' : 'Redis replies were the limit (harness threads had headroom)';
+    const who = harnessBottleneck ? 'the harness was saturated' : 'Redis replies were the limit (harness threads had headroom)';
     reasons.push(`achieved ${share}% of the target publish rate: ${who}`);
   }
   if ((summary.unsent ?? 0) > 0) {
@@ -46,7 +51,6 @@ export function judgeHealth({ summary, timeline, processCpuCores, rateIsMax }: H
         'latency is still measured from the intended time, so the wait is included',
     );
   }
-  const harnessBottleneck = maxElu >= SATURATED_ELU;
   return { maxEventLoopUtilization: maxElu, maxEventLoopDelayP99Us: maxDelay, processCpuCores, harnessBottleneck, reasons };
 }
 

@@ -35,6 +35,8 @@ interface WorkerSpan {
   toUs: number;
   published: number;
   received: number;
+  /** Busy time of that worker's event loop (utilisation × snapshot length), µs. */
+  busyUs: number;
 }
 
 /** One timeline bucket: every snapshot whose fromUs falls in [index, index + 1) × interval. */
@@ -47,7 +49,6 @@ interface Bucket {
   perWorker: Map<number, WorkerSpan>;
   /** End-to-end (corrected) histogram of the bucket; created on the first non-empty one. */
   e2e: Histogram | null;
-  maxEventLoopUtilization: number;
   maxEventLoopDelayP99Us: number;
   /** Entry computed by the last timeline() call; cleared when a snapshot lands in the bucket. */
   cached: TimelineEntry | null;
@@ -97,17 +98,18 @@ export class RunAggregator {
       b.e2e ??= createHistogram();
       mergeEncodedInto(b.e2e, s.histograms.endToEnd);
     }
-    b.maxEventLoopUtilization = Math.max(b.maxEventLoopUtilization, s.health.eventLoopUtilization);
     b.maxEventLoopDelayP99Us = Math.max(b.maxEventLoopDelayP99Us, s.health.eventLoopDelayP99Us);
     let span = b.perWorker.get(s.workerId);
     if (span === undefined) {
-      span = { fromUs: s.fromUs, toUs: s.toUs, published: 0, received: 0 };
+      span = { fromUs: s.fromUs, toUs: s.toUs, published: 0, received: 0, busyUs: 0 };
       b.perWorker.set(s.workerId, span);
     }
     span.fromUs = Math.min(span.fromUs, s.fromUs);
     span.toUs = Math.max(span.toUs, s.toUs);
     span.published += s.counters.published;
     span.received += s.counters.received;
+    // Utilisation is weighted by time: a 100 ms drain snapshot taken while busy must not count as a busy second.
+    span.busyUs += s.health.eventLoopUtilization * (s.toUs - s.fromUs);
     b.cached = null;
 
     for (const v of s.violations) {
@@ -213,7 +215,7 @@ export class RunAggregator {
     if (b === undefined) {
       b = {
         index, fromUs, toUs: fromUs, counters: zeroCounters(), perWorker: new Map(), e2e: null,
-        maxEventLoopUtilization: 0, maxEventLoopDelayP99Us: 0, cached: null,
+        maxEventLoopDelayP99Us: 0, cached: null,
       };
       this.buckets.set(index, b);
     }
@@ -260,9 +262,19 @@ export class RunAggregator {
       disconnects: c.disconnects,
       reconnects: c.reconnects,
       malformed: c.malformed,
-      maxEventLoopUtilization: b.maxEventLoopUtilization,
+      maxEventLoopUtilization: busiestWorker(b),
       maxEventLoopDelayP99Us: b.maxEventLoopDelayP99Us,
       e2eHistogram: b.e2e === null ? '' : encodeHistogram(b.e2e),
     };
   }
+}
+
+/** The highest time-weighted event-loop utilisation of any worker over the bucket (0..1). */
+function busiestWorker(b: Bucket): number {
+  let max = 0;
+  for (const span of b.perWorker.values()) {
+    const spanUs = span.toUs - span.fromUs;
+    if (spanUs > 0) max = Math.max(max, Math.min(1, span.busyUs / spanUs));
+  }
+  return max;
 }
