@@ -123,7 +123,8 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
     progress.end();
     const f = formatError(err, { env: io.env, secrets: [password] });
     io.stderr(f.text);
-    return f.exitCode;
+    // Interrupted before a result existed: the user's signal, not the error, decides the exit code.
+    return signalCode ?? f.exitCode;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
