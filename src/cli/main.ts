@@ -3,12 +3,15 @@
  * outcome to an exit code. `main` returns the code instead of exiting, so tests call it directly; only the
  * entry-point block at the bottom calls process.exit.
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode } from '../core/errors.js';
+import { harnessVersion } from '../core/version.js';
+import { reportCommand } from './commands/report.js';
+import { compareCommand } from './commands/compare.js';
 import { BUILTINS, DEFAULT_SCENARIO } from '../scenarios/builtins/index.js';
 import { runCommand } from './commands/run.js';
 import { RUN_OPTIONS, type RunArgs } from './commands/run-options.js';
@@ -62,11 +65,13 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         exitCode = scenariosCommand(args, io);
       },
     )
-    .demandCommand(1, 'Name a command: run or scenarios.')
+    .command(reportCommand)
+    .command(compareCommand)
+    .demandCommand(1, 'Name a command: run, scenarios, report, compare.')
     .strict()
     .help()
     .alias('h', 'help')
-    .version(readVersion())
+    .version(harnessVersion())
     .wrap(Math.min(120, io.stdoutIsTTY ? process.stdout.columns || 100 : 100))
     .fail((message: string | null | undefined, err: Error | undefined) => {
       // A handler's own error arrives here without a message: pass it on to be formatted as such.
@@ -89,21 +94,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 /** The command named on the command line, for the "see --help" hint. */
 function commandOf(argv: string[]): string | undefined {
   const first = argv.find((a) => !a.startsWith('-'));
-  return first === 'run' || first === 'scenarios' ? first : undefined;
-}
-
-/** The package version, found by walking up from this file (works from dist/ and from src/ under tsx). */
-function readVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'pubsub-bench' && pkg.version) return pkg.version;
-    }
-    dir = dirname(dir);
-  }
-  return 'unknown';
+  return first !== undefined && ['run', 'scenarios', 'report', 'compare'].includes(first) ? first : undefined;
 }
 
 /** True when this module is the program: run directly (node/tsx main) or through bin/pubsub-bench.js. */

@@ -4,7 +4,6 @@
  * what was measured.
  */
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { RunRequest } from '../core/run.js';
@@ -14,6 +13,7 @@ import type { OutageEvent, WorkerMessage, WorkerTask } from '../core/messages.js
 import { WORKER_PROTOCOL_VERSION as V, zeroCounters } from '../core/messages.js';
 import { TargetError } from '../core/errors.js';
 import { nowUs } from '../core/clock.js';
+import { harnessVersion } from '../core/version.js';
 import { createConnectionFactory } from '../targets/connection.js';
 import { describeTarget } from '../targets/url.js';
 import { startLocalRedis } from '../targets/local.js';
@@ -28,7 +28,6 @@ import { buildWarnings, judgeHealth } from './health.js';
 import { formatProgress } from './progress.js';
 import { waitFor, abortable } from './wait.js';
 
-const HARNESS_VERSION: string = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 /** Lead time between 'start' and the first scheduled message, so every worker has the message before it matters. */
 const START_LEAD_US = 200_000;
 /** Snapshot interval while draining, so the drain ends soon after the last delivery. */
@@ -172,7 +171,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
         durationMs: Date.now() - startedAt.getTime(),
         measureMs,
         interrupted,
-        versions: { harness: HARNESS_VERSION, node: process.versions.node, redis: info.redisVersion, ...(await gitCommit()) },
+        versions: { harness: harnessVersion(), node: process.versions.node, redis: info.redisVersion, ...(await gitCommit()) },
         schedule: { startUs: scheduleStartUs, measureStartUs, measureEndUs },
         target,
         scenario: req.scenario,
