@@ -39,7 +39,7 @@ interface WorkerSpan {
   busyUs: number;
 }
 
-/** One timeline bucket: every snapshot whose fromUs falls in [index, index + 1) × interval. */
+/** One timeline bucket: every snapshot whose midpoint falls in [index, index + 1) × interval. */
 interface Bucket {
   index: number;
   /** Earliest start and latest end of the snapshots in it (µs). */
@@ -90,7 +90,9 @@ export class RunAggregator {
     mergeEncodedInto(this.whole.endToEndUncorrected, s.histograms.endToEndUncorrected);
     mergeEncodedInto(this.whole.publish, s.histograms.publish);
 
-    const b = this.bucketFor(s.fromUs);
+    // By the snapshot's midpoint: its ends sit on interval boundaries give or take timer jitter, so either end
+    // could land in a neighbouring bucket and leave a false empty interval in the timeline.
+    const b = this.bucketFor((s.fromUs + s.toUs) / 2);
     b.fromUs = Math.min(b.fromUs, s.fromUs);
     b.toUs = Math.max(b.toUs, s.toUs);
     addCounters(b.counters, s.counters);

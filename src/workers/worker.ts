@@ -137,7 +137,7 @@ class Reporter {
     this.timer = setTimeout(() => {
       this.snapshot(false);
       this.arm();
-    }, Math.max(0, (next - now) / 1000));
+    }, Math.max(0, Math.ceil((next - now) / 1000)));
   }
 
   /** Sends the data gathered since the last snapshot. */

@@ -124,15 +124,15 @@ describe('RunAggregator', { timeout: 30_000 }, () => {
 
   test('several snapshots in one bucket add up, and misaligned workers keep their own rates', () => {
     const agg = new RunAggregator({ ...opts, targetRate: null });
-    // Worker 0 covers [0, 1 s) in two halves; worker 1 covers [0.5 s, 1.5 s): both start in bucket 0.
+    // Worker 0 covers [0, 1 s) in two halves; worker 1 covers [0.25 s, 1.25 s): all midpoints lie in bucket 0.
     agg.addSnapshot(snapshot(0, 0, S, S + SEC / 2, { published: 500 }, [100, 200]));
     agg.addSnapshot(snapshot(0, 1, S + SEC / 2, S + SEC, { published: 500 }, [300]));
-    agg.addSnapshot(snapshot(1, 0, S + SEC / 2, S + 1.5 * SEC, { published: 1000 }, [400]));
-    // A snapshot before the schedule start goes to a negative bucket.
-    agg.addSnapshot(snapshot(2, 0, S - 300_000, S + 700_000, { received: 7 }));
+    agg.addSnapshot(snapshot(1, 0, S + SEC / 4, S + 1.25 * SEC, { published: 1000 }, [400]));
+    // A snapshot mostly before the schedule start goes to a negative bucket.
+    agg.addSnapshot(snapshot(2, 0, S - 700_000, S + 300_000, { received: 7 }));
     const tl = agg.timeline();
-    assert.deepEqual(tl.map((e) => [e.fromMs, e.toMs]), [[-300, 700], [0, 1500]]);
-    assert.equal(tl[1].publishedPerS, 2000); // 1000/s + 1000/s, not 2000 over the 1.5 s union
+    assert.deepEqual(tl.map((e) => [e.fromMs, e.toMs]), [[-700, 300], [0, 1250]]);
+    assert.equal(tl[1].publishedPerS, 2000); // 1000/s + 1000/s, not 2000 over the 1.25 s union
     assert.equal(tl[0].receivedPerS, 7);
     assert.equal(tl[1].targetPerS, null);
     assert.equal(tl[1].e2eMaxUs, 400);
