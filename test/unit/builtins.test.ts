@@ -6,9 +6,10 @@ import { loadScenarioInput } from '../../src/scenarios/load.js';
 import { resolveScenario } from '../../src/scenarios/validate.js';
 
 describe('built-in scenarios', () => {
-  test('the five use cases of issue 2 are there, names unique', () => {
+  test('the five use cases of issue 2 and the publishing comparison are there, names unique', () => {
     const names = BUILTINS.map((b) => b.name);
-    assert.deepEqual([...names].sort(), ['chat', 'event-bus', 'fan-in', 'fan-out', 'notifications']);
+    assert.deepEqual([...names].sort(), ['chat', 'event-bus', 'fan-in', 'fan-out', 'notifications', 'pipeline-vs-unpipelined']);
+    assert.deepEqual(BUILTINS.filter((b) => b.matrix).map((b) => b.name), ['pipeline-vs-unpipelined'], 'only the comparison is a matrix');
     assert.equal(new Set(names).size, names.length);
     assert.ok(findBuiltin(DEFAULT_SCENARIO), 'the default is a built-in');
   });

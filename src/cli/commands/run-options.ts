@@ -58,6 +58,11 @@ export const RUN_OPTIONS: Record<string, Options> = {
   user: { group: TARGET, type: 'string', describe: 'ACL user name', defaultDescription: 'from the URL, else default' },
   'password-env': { group: TARGET, type: 'string', describe: 'Name of the environment variable holding the password (keeps it out of shell history), e.g. --password-env REDIS_PASSWORD', defaultDescription: 'from the URL, else none' },
 
+  matrix: {
+    group: RUN, type: 'string', array: true,
+    describe: 'Run every combination of KEY=V1,V2 (repeatable) in turn against the same target and compare them, e.g. --matrix publish-mode=await,pipeline --matrix batch=10,100. Keys: publish-mode, batch, max-in-flight, message-size, rate, publishers, subscribers, channels, channels-per-subscriber',
+    defaultDescription: 'none (pipeline-vs-unpipelined has its own)',
+  },
   workers: { group: RUN, type: 'string', describe: 'Worker threads for publishers and subscribers', defaultDescription: `half the cores, here ${defaultWorkers()}` },
   out: { group: RUN, type: 'string', describe: 'Folder the run is written into (<out>/<run id>/result.json, report.html)', defaultDescription: 'reports' },
   json: { group: RUN, type: 'boolean', describe: 'Print the result JSON on stdout and nothing else there', defaultDescription: 'false' },
@@ -82,4 +87,5 @@ export interface RunArgs extends ScenarioFlags {
   json?: unknown;
   interval?: unknown;
   connectTimeout?: unknown;
+  matrix?: unknown;
 }

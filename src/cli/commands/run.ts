@@ -18,6 +18,7 @@ import { resolveScenario } from '../../scenarios/validate.js';
 import type { CliIo } from '../io.js';
 import { formatError } from '../errors.js';
 import { defaultWorkers, type RunArgs } from './run-options.js';
+import { matrixSpecs, runMatrixCommand } from './run-matrix.js';
 
 /** Most worker threads accepted: beyond this, threads only compete for the same cores. */
 const MAX_WORKERS = 256;
@@ -114,6 +115,12 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
     password = built.password;
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    const specs = matrixSpecs(args);
+    if (specs !== undefined) {
+      const code = await runMatrixCommand(args, io, specs, (a) => buildRunRequest(a, io.env), { signal: controller.signal, onProgress: progress.write });
+      progress.end();
+      return code === ExitCode.sigint ? (signalCode ?? code) : code;
+    }
     const { result, runDir } = await runBenchmark({ ...built.request, signal: controller.signal, onProgress: progress.write });
     progress.end();
     if (args.json === true) io.stdout(`${JSON.stringify(result)}\n`);

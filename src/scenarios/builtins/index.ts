@@ -7,12 +7,15 @@ import { eventBus } from './event-bus.js';
 import { fanIn } from './fan-in.js';
 import { fanOut } from './fan-out.js';
 import { notifications } from './notifications.js';
+import { PIPELINE_MATRIX, pipelineVsUnpipelined } from './pipeline-vs-unpipelined.js';
 
 /** A built-in: its name, one line saying what it models, and its data. */
 export interface Builtin {
   name: string;
   description: string;
   input: ScenarioInput;
+  /** `--matrix` specs the built-in runs by default (it is then a comparison of variants). */
+  matrix?: string[];
 }
 
 const ALL: ScenarioInput[] = [
@@ -21,13 +24,18 @@ const ALL: ScenarioInput[] = [
   chat, // many small rooms, many publishers
   notifications, // per-user channels + a user.* pattern subscriber
   eventBus, // hierarchical channels + pattern subscribers
+  pipelineVsUnpipelined, // a matrix: await vs pipelines of 10/100/1000
 ];
+
+/** Default matrices of the built-ins that are comparisons. */
+const MATRICES: Record<string, string[]> = { 'pipeline-vs-unpipelined': PIPELINE_MATRIX };
 
 /** Every built-in, in the order `pubsub-bench scenarios` lists them. */
 export const BUILTINS: readonly Builtin[] = ALL.map((input) => ({
   name: input.name ?? '',
   description: input.description ?? '',
   input,
+  ...(MATRICES[input.name ?? ''] ? { matrix: MATRICES[input.name ?? ''] } : {}),
 }));
 
 /** The scenario `pubsub-bench run` uses when none is named: small enough for ~15 s on a 2-core machine. */

@@ -1,0 +1,85 @@
+/**
+ * The CLI end to end against a real redis-server started here: exit codes 0, 2 and 3, the matrix comparison of
+ * pipelined vs unpipelined publishing, and the JSON output.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { startLocalRedis } from '../../src/targets/local.js';
+import type { LocalTarget } from '../../src/targets/types.js';
+import type { RunResult } from '../../src/core/result.js';
+import { captureIo } from '../helpers/cli-io.js';
+
+let server: LocalTarget;
+let url: string;
+let outDir: string;
+
+before(async () => {
+  server = await startLocalRedis({ kind: 'single' });
+  url = `redis://${server.spec.nodes[0].host}:${server.spec.nodes[0].port}`;
+  outDir = mkdtempSync(join(tmpdir(), 'pb-cli-'));
+});
+
+after(async () => {
+  await server?.stop();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+/** A loopback port with nothing listening: bound, read, closed. */
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+test('run --json prints only the result on stdout and exits 0', async () => {
+  const cap = captureIo();
+  const code = await main(['run', 'fan-in', '--target', url, '--duration', '1s', '--warmup', '300ms', '--rate', '2000', '--out', outDir, '--json'], cap.io);
+  assert.equal(code, 0, cap.stderr());
+  const result = JSON.parse(cap.stdout()) as RunResult;
+  assert.equal(result.scenario.name, 'fan-in');
+  assert.equal(result.summary.lost, 0);
+  assert.equal(result.summary.delivered, result.summary.expectedDeliveries);
+  assert.ok(!/\x1b\[/.test(cap.stdout()), 'no terminal control characters when stdout is not a terminal');
+});
+
+test('invalid flags exit 2 naming every bad field, without a stack trace', async () => {
+  const cap = captureIo();
+  const code = await main(['run', '--rate', '-5', '--message-size', '8', '--out', outDir], cap.io);
+  assert.equal(code, 2);
+  assert.match(cap.stderr(), /--rate/);
+  assert.match(cap.stderr(), /--message-size/);
+  assert.doesNotMatch(cap.stderr(), /\n\s+at /, 'no stack trace');
+});
+
+test('an unreachable target exits 3 within the connect timeout, naming the target but never the password', async () => {
+  const port = await closedPort();
+  const cap = captureIo({ PB_TEST_PASSWORD: 's3cret-Pa55' });
+  const started = Date.now();
+  const code = await main(['run', '--target', `redis://bench:s3cret-Pa55@127.0.0.1:${port}`, '--connect-timeout', '1s', '--out', outDir], cap.io);
+  assert.equal(code, 3, cap.stderr());
+  assert.ok(Date.now() - started < 10_000, 'gave up promptly');
+  assert.match(cap.stderr(), new RegExp(`127\\.0\\.0\\.1:${port}`));
+  assert.doesNotMatch(cap.stderr() + cap.stdout(), /s3cret-Pa55/);
+});
+
+test('the pipeline-vs-unpipelined matrix shows pipelined publishing ahead of unpipelined at --rate max', async () => {
+  const cap = captureIo();
+  const code = await main(['run', 'pipeline-vs-unpipelined', '--target', url, '--duration', '1500ms', '--warmup', '300ms', '--out', outDir, '--json'], cap.io);
+  assert.equal(code, 0, cap.stderr());
+  const out = JSON.parse(cap.stdout()) as { dir: string; variants: Array<{ label: string; result: RunResult }> };
+  assert.deepEqual(out.variants.map((v) => v.label), [
+    'publish-mode=await', 'publish-mode=pipeline batch=10', 'publish-mode=pipeline batch=100', 'publish-mode=pipeline batch=1000',
+  ], 'batch sizes under await run once');
+  const rate = (label: string): number => out.variants.find((v) => v.label === label)!.result.summary.publishRate;
+  assert.ok(rate('publish-mode=pipeline batch=100') > 1.5 * rate('publish-mode=await'),
+    `pipeline ×100 ${rate('publish-mode=pipeline batch=100')}/s vs await ${rate('publish-mode=await')}/s`);
+  for (const v of out.variants) assert.equal(v.result.summary.lost, 0, `${v.label} lost nothing`);
+  assert.ok(existsSync(join(out.dir, 'compare.html')));
+});
