@@ -25,6 +25,7 @@ import { planFleet } from './plan.js';
 import { WorkerPool } from './pool.js';
 import { checkSubscriptions } from './preflight.js';
 import { buildWarnings, judgeHealth } from './health.js';
+import { buildBreakdowns, ChannelTotals } from './breakdown.js';
 import { formatProgress } from './progress.js';
 import { waitFor, abortable } from './wait.js';
 
@@ -81,6 +82,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
       const finals = new Set<number>();
       const publishingDone = new Set<number>();
       const outages: OutageEvent[] = [];
+      const channelTotals = new ChannelTotals(plan.channelNames.length);
       let fatal: Extract<WorkerMessage, { type: 'fatal' }> | null = null;
       const pool = new WorkerPool(tasks, (msg) => {
         if (msg.type === 'ready') ready.add(msg.workerId);
@@ -90,6 +92,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
           if (msg.publishingDone) publishingDone.add(msg.workerId);
           if (msg.final) finals.add(msg.workerId);
           outages.push(...msg.outages);
+          channelTotals.add(msg.perChannel);
         }
       });
       const crashes: string[] = [];
@@ -197,6 +200,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
           counters: workerTotals.get(workerId) ?? zeroCounters(),
         })),
         health,
+        ...buildBreakdowns(plan, channelTotals, info),
         outages: outages.sort((a, b) => a.atUs - b.atUs),
         warnings,
       };

@@ -170,6 +170,8 @@ export type WorkerMessage =
       health: WorkerHealth;
       /** New violation examples since the last snapshot (bounded per worker). */
       violations: ViolationExample[];
+      /** Measured messages published and unique measured deliveries per channel index; final snapshot only. */
+      perChannel?: { published: number[]; delivered: number[] };
       /** Connection outages, sent complete with the final snapshot only (their loss is attributed until the end). */
       outages: OutageEvent[];
       /** True once every publisher of this worker has sent its last message (counters then hold all of them). */

@@ -176,6 +176,75 @@ export interface BaselineComparison {
   warnings: string[];
 }
 
+/** One measured step of a capacity search (a whole run at one offered rate). */
+export interface CapacityStep {
+  index: number;
+  /** Why this rate was tried: stepping up, down from a failing start, bisecting, or re-measuring the knee. */
+  phase: 'up' | 'down' | 'bisect' | 'confirm';
+  offeredRate: number;
+  achievedRate: number;
+  deliveryRate: number;
+  e2eP50Us: number | null;
+  e2eP99Us: number | null;
+  /** True when every SLO threshold passed and the achieved rate kept up with the offered one. */
+  held: boolean;
+  harnessBottleneck: boolean;
+  /** Why it failed (SLO lines, rate shortfall) and harness notes; empty when it held cleanly. */
+  reasons: string[];
+  outcomes: ThresholdOutcome[];
+  /** Folder of the step's run (real runs). */
+  runDir?: string;
+}
+
+/** What limited a capacity search. */
+export type CapacityLimit = 'target' | 'harness' | 'max-rate' | 'none-held' | 'interrupted' | 'step-limit';
+
+/** The answer of one capacity search. */
+export interface CapacityResult {
+  /** Highest offered rate that held (msgs/s), or null when none did. */
+  kneeRate: number | null;
+  /** Lowest rate above the knee that failed, or null when none failed. */
+  failedRate: number | null;
+  limitedBy: CapacityLimit;
+  /** The answer in plain words. */
+  conclusion: string;
+  steps: CapacityStep[];
+}
+
+/** capacity.json: one search per sweep value (a single row without --sweep). */
+export interface CapacityReport {
+  schemaVersion: number;
+  /** ISO time the search started. */
+  startedAt: string;
+  /** The SLO expressions every step had to pass. */
+  slo: string[];
+  /** Search settings as used. */
+  settings: { startRate: number; maxRate: number; resolution: number; minAchievedShare: number; stepDurationMs: number; stepWarmupMs: number };
+  target: TargetDescription | null;
+  rows: Array<{ label: string; scenario: Scenario; result: CapacityResult }>;
+}
+
+/** Counts of one channel over the measure phase. */
+export interface ChannelBreakdown {
+  name: string;
+  /** Direct and pattern subscriptions that receive this channel. */
+  receivers: number;
+  published: number;
+  expected: number;
+  delivered: number;
+}
+
+/** Counts of one cluster shard (master host:port) over the measure phase. */
+export interface ShardBreakdown {
+  master: string;
+  channels: number;
+  /** Subscriptions to channels this shard owns (direct ones; patterns span every shard). */
+  subscriptions: number;
+  published: number;
+  expected: number;
+  delivered: number;
+}
+
 /** The complete result of a run. */
 export interface RunResult {
   schemaVersion: number;
@@ -203,6 +272,16 @@ export interface RunResult {
   /** Totals per worker thread over the whole run. */
   workers: Array<{ workerId: number; publishers: number; subscribers: number; counters: Counters }>;
   health: HarnessHealth;
+  /**
+   * Per channel (measured messages): published, expected deliveries (published × receivers) and unique deliveries.
+   * Left out above MAX_CHANNELS_IN_RESULT channels to keep result.json small; `shards` still covers them.
+   */
+  channels?: ChannelBreakdown[];
+  /**
+   * Per cluster master, by the slot of each channel's name: the channels it owns and their counts. For classic
+   * pub/sub every node forwards every message, so this splits the load by channel name, not by delivering node.
+   */
+  shards?: ShardBreakdown[];
   /** Every connection loss: who, why, when (µs since epoch), how long until usable again, and the messages it cost. */
   outages?: OutageEvent[];
   /** Plain-words warnings (loss cross-check mismatch, harness bottleneck, insecure TLS, …). */

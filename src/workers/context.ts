@@ -35,6 +35,9 @@ export class WorkerContext {
   examples: ViolationExample[] = [];
   examplesKept = 0;
   window: Window = { startUs: Infinity, measureStartUs: Infinity, measureEndUs: Infinity };
+  /** Measured messages published and unique measured deliveries per channel index, over the whole run. */
+  readonly publishedPerChannel: Float64Array;
+  readonly deliveredPerChannel: Float64Array;
   /** Connection outages of this worker (sent with the final snapshot). */
   readonly outages = new OutageLog();
   /** Set when publishers must stop early (interrupt). */
@@ -45,6 +48,8 @@ export class WorkerContext {
     this.channelCount = task.channelNames.length;
     this.publisherCount = task.scenario.publishers.count;
     this.channelBuffers = task.channelNames.map((name) => Buffer.from(name));
+    this.publishedPerChannel = new Float64Array(this.channelCount);
+    this.deliveredPerChannel = new Float64Array(this.channelCount);
   }
 
   /** Keeps a violation example if this worker has room left for one. */

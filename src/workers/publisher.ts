@@ -75,6 +75,7 @@ export class Publisher {
     if (measured) {
       c.publishedMeasured++;
       c.expectedMeasured += this.receivers[channel];
+      ctx.publishedPerChannel[channel]++;
       if (actualUs - intendedUs > LATE_THRESHOLD_US) c.lateSends++;
     }
     this.sent++;

@@ -119,6 +119,7 @@ export class SubscriberSink implements SubscriberHandlers {
     }
     if (env.flags & FLAG_MEASURED) {
       c.deliveredMeasured++;
+      ctx.deliveredPerChannel[env.channelIndex]++;
       const now = nowUs();
       recordUs(ctx.e2e, now - env.intendedUs);
       recordUs(ctx.e2eUncorrected, now - env.actualUs);

@@ -162,6 +162,7 @@ class Reporter {
       },
       violations: taken.examples,
       outages: final ? this.ctx.outages.events : [],
+      ...(final ? { perChannel: { published: Array.from(this.ctx.publishedPerChannel), delivered: Array.from(this.ctx.deliveredPerChannel) } } : {}),
       publishingDone: this.publishingDone,
       final,
     };

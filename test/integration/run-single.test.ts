@@ -68,6 +68,11 @@ test('a short paced run delivers every message in order, with consistent counts'
   assert.ok(r.timeline.some((t) => t.phase === 'warmup') && r.timeline.some((t) => t.phase === 'measure'));
   assert.equal(r.ordering.inOrder > 0, true);
   assert.equal(r.interrupted, false);
+  const channels = r.channels ?? [];
+  assert.equal(channels.length, 4, 'one breakdown entry per channel');
+  assert.equal(channels.reduce((n, c) => n + c.published, 0), s.published, 'per-channel published adds up');
+  assert.equal(channels.reduce((n, c) => n + c.delivered, 0), s.delivered, 'per-channel delivered adds up');
+  assert.ok(channels.every((c) => c.published > 0 && c.expected === c.published * 3), 'every channel carried traffic');
   const onDisk = JSON.parse(readFileSync(join(runDir, 'result.json'), 'utf8')) as RunResult;
   assert.equal(onDisk.summary.delivered, s.delivered);
   assert.equal(onDisk.schemaVersion, r.schemaVersion);
