@@ -11,6 +11,12 @@ import { keySlot } from './slot.js';
 import type { Topology } from './topology.js';
 import type { ConnectionEvents, ConnectionOptions, PublishConnection, PublisherOptions, SubscribeConnection, SubscriberHandlers } from './types.js';
 
+/** The node a MOVED reply (`MOVED <slot> <host>:<port>`) points to. */
+function movedTarget(err: unknown): { host: string; port: number } | undefined {
+  const match = /^MOVED \d+ (.*):(\d+)$/.exec((err as Error | undefined)?.message ?? '');
+  return match ? { host: match[1].replace(/^\[(.*)\]$/, '$1'), port: Number(match[2]) } : undefined;
+}
+
 /** Prefixes a node's disconnect causes with its name: a sharded connection spans several nodes. */
 function perNode(events: ConnectionEvents, name: string): ConnectionEvents {
   return {
@@ -65,9 +71,9 @@ export class ShardedPublisher implements PublishConnection {
   }
 
   /** After a MOVED: re-read the slot map (shared with other callers) and connect to new masters. */
-  private async followMove(): Promise<void> {
+  private async followMove(err: unknown): Promise<void> {
     this.events.onTopologyEvent?.('moved');
-    const topology = await this.factory.refresh(this.opts.connectTimeoutMs);
+    const topology = await this.factory.refresh(this.opts.connectTimeoutMs, movedTarget(err));
     this.events.onTopologyEvent?.('refresh');
     if (topology !== this.topology) await this.adopt(topology);
   }
@@ -84,7 +90,7 @@ export class ShardedPublisher implements PublishConnection {
       const kind = this.redirected(err);
       if (kind === 'ask') this.events.onTopologyEvent?.('ask');
       if (kind !== 'moved') throw err;
-      await this.followMove();
+      await this.followMove(err);
       return this.ownerOf(channel).publish(channel, payload);
     }
   }
@@ -94,14 +100,15 @@ export class ShardedPublisher implements PublishConnection {
     for (const group of groups) group.length = 0;
     for (let i = 0; i < n; i++) groups[this.topology.slotOwner[keySlot(channels[i])]].push(i);
     const moved: number[] = [];
+    const movedErrors: Error[] = [];
     const failures = await Promise.all(
       groups.map((group, owner) =>
-        group.length === 0 ? 0 : this.byOwner[owner].publishSome(channels, payloads, group, group.length, replies, moved),
+        group.length === 0 ? 0 : this.byOwner[owner].publishSome(channels, payloads, group, group.length, replies, moved, movedErrors),
       ),
     );
     let failed = failures.reduce((a, b) => a + b, 0);
     if (moved.length === 0) return failed;
-    await this.followMove();
+    await this.followMove(movedErrors[0]);
     const redone = await Promise.all(
       moved.map((i) =>
         this.ownerOf(channels[i]).publish(channels[i], payloads[i]).then(
@@ -122,12 +129,19 @@ export class ShardedPublisher implements PublishConnection {
   }
 }
 
+/** Delay before re-reading the slot map when a moved subscription was refused. */
+const retryMoveMs = 200;
+
 /** SSUBSCRIBE routed by slot, one connection per master that owns a subscribed channel (opened on demand). */
 export class ShardedSubscriber implements SubscribeConnection {
   private readonly subs = new Map<string, Promise<NodeSubscriber>>();
   /** Patterns have no sharded form; they are subscribed classically on the home master. */
   private home: Promise<NodeSubscriber> | undefined;
-  private moveCheck: Promise<void> | undefined;
+  /** Relocations run one after the other. */
+  private relocating: Promise<void> = Promise.resolve();
+  /** Channels whose move was refused (MOVED: the new owner did not know yet); retried on the next read. */
+  private readonly pending = new Set<string>();
+  private unwatch: (() => void) | undefined;
 
   constructor(
     private readonly factory: ClusterFactory,
@@ -139,7 +153,7 @@ export class ShardedSubscriber implements SubscribeConnection {
     let sub = this.subs.get(master);
     if (!sub) {
       const node = this.factory.masterNode(topology, master);
-      sub = new NodeSubscriber(true, true).open(this.factory.ctx, node, this.opts, this.handlersFor(master), () => this.onMoved());
+      sub = new NodeSubscriber(true, true).open(this.factory.ctx, node, this.opts, this.handlersFor(master), () => this.onMoved(node));
       this.subs.set(master, sub);
       // A failed connect must not poison the cache: the next subscribe may try again.
       sub.catch(() => this.subs.delete(master));
@@ -157,6 +171,7 @@ export class ShardedSubscriber implements SubscribeConnection {
   }
 
   async subscribe(channels: string[]): Promise<number> {
+    this.unwatch ??= this.factory.watch((topology, changed) => this.onTopology(topology, changed), this.opts.connectTimeoutMs);
     const topology = await this.factory.topology(this.opts.connectTimeoutMs);
     const byMaster = new Map<string, string[]>();
     for (const channel of channels) {
@@ -178,33 +193,54 @@ export class ShardedSubscriber implements SubscribeConnection {
     return (await this.home).psubscribe(patterns);
   }
 
-  /** A node dropped sharded subscriptions (their slot moved): re-read the slot map and move them. */
-  private onMoved(): void {
+  /**
+   * A node dropped sharded subscriptions because their slot moved: re-read the slot map from that node
+   * (it knows first). A changed map reaches onTopology; a stale one is caught by the periodic check.
+   */
+  private onMoved(reporter: { host: string; port: number }): void {
     this.handlers.onTopologyEvent?.('moved');
-    this.moveCheck ??= this.resubscribeMoved()
+    this.factory.refresh(this.opts.connectTimeoutMs, reporter).catch(() => undefined);
+  }
+
+  /** After a read of the slot map: move channels whose slot changed owner, and retry refused moves. */
+  private onTopology(topology: Topology, changed: boolean): void {
+    // Walking every held channel costs time; only do it when there is something to find.
+    if (!changed && this.pending.size === 0) return;
+    this.relocating = this.relocating
+      .then(() => this.relocate(topology))
       .catch((err: unknown) => {
         // The subscriptions of the moved slot are gone and could not be restored: say so, never hide it.
         this.handlers.onDisconnect(`sharded subscriptions of a moved slot could not be restored: ${(err as Error).message}`);
-      })
-      .finally(() => {
-        this.moveCheck = undefined;
       });
   }
 
-  private async resubscribeMoved(): Promise<void> {
-    const topology = await this.factory.refresh(this.opts.connectTimeoutMs);
-    this.handlers.onTopologyEvent?.('refresh');
-    const moved: string[] = [];
+  private async relocate(topology: Topology): Promise<void> {
+    const moved = [...this.pending];
+    this.pending.clear();
     for (const [master, pending] of this.subs) {
-      const sub = await pending;
+      const sub = await pending.catch(() => undefined);
+      if (!sub) continue;
       const gone = sub.heldChannels().filter((ch) => topology.masters[topology.slotOwner[keySlot(ch)]] !== master);
+      // The old owner may still hold them (a move learnt by gossip), and refuses SUNSUBSCRIBE with MOVED;
+      // the leftover is harmless (SPUBLISH for that slot no longer reaches that node) and ends with the connection.
       sub.forget(gone);
       moved.push(...gone);
     }
-    if (moved.length > 0) await this.subscribe(moved);
+    if (moved.length === 0) return;
+    this.handlers.onTopologyEvent?.('refresh');
+    try {
+      await this.subscribe(moved);
+    } catch (err) {
+      if (!/MOVED|ASK/.test((err as Error).message)) throw err;
+      // Mid-migration the new owner may still redirect to the old one: try again after the next read,
+      // and ask for that read soon rather than at the next periodic check.
+      for (const channel of moved) this.pending.add(channel);
+      setTimeout(() => this.factory.refresh(this.opts.connectTimeoutMs).catch(() => undefined), retryMoveMs).unref();
+    }
   }
 
   async close(): Promise<void> {
+    this.unwatch?.();
     const all = [...this.subs.values(), ...(this.home ? [this.home] : [])];
     await Promise.all(all.map((p) => p.then((s) => s.close(), () => undefined)));
   }

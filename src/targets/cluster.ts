@@ -29,12 +29,24 @@ import type {
   SubscriberHandlers,
 } from './types.js';
 
+/** How often a watched slot map is re-read (ioredis' own default slotsRefreshInterval is 5 s). */
+const topologyCheckMs = 2000;
+
+/** True when both maps give every slot the same master. */
+function sameSlotMap(a: Topology, b: Topology): boolean {
+  if (a.ranges.length !== b.ranges.length) return false;
+  return a.ranges.every((r, i) => r.start === b.ranges[i].start && r.end === b.ranges[i].end && r.master === b.ranges[i].master);
+}
+
 /** Connections to a Redis Cluster given by its seed nodes. */
 export class ClusterFactory implements ConnectionFactory {
   /** Shared by every connection of this factory. */
   readonly ctx: NodeContext;
   private current: Topology | undefined;
   private loading: Promise<Topology> | undefined;
+  /** Called after every read of the slot map, saying whether it changed (sharded subscribers move channels). */
+  private readonly watchers = new Set<(topology: Topology, changed: boolean) => void>();
+  private watchTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly spec: TargetSpec) {
     this.ctx = nodeContext(spec);
@@ -46,12 +58,18 @@ export class ClusterFactory implements ConnectionFactory {
     return this.refresh(connectTimeoutMs);
   }
 
-  /** Re-reads the slot map (one read at a time; callers arriving meanwhile share it). */
-  refresh(connectTimeoutMs: number): Promise<Topology> {
-    this.loading ??= this.readFromAnyNode(connectTimeoutMs).then(
+  /**
+   * Re-reads the slot map (one read at a time; callers arriving meanwhile share it), asking `prefer` first:
+   * the node that just reported a move knows about it before gossip reaches the others.
+   */
+  refresh(connectTimeoutMs: number, prefer?: { host: string; port: number }): Promise<Topology> {
+    this.loading ??= this.readFromAnyNode(connectTimeoutMs, prefer).then(
       (topology) => {
+        const before = this.current;
         this.current = topology;
         this.loading = undefined;
+        const changed = before !== undefined && !sameSlotMap(before, topology);
+        for (const watcher of this.watchers) watcher(topology, changed);
         return topology;
       },
       (err: unknown) => {
@@ -62,15 +80,34 @@ export class ClusterFactory implements ConnectionFactory {
     return this.loading;
   }
 
+  /**
+   * Calls `watcher` after every read of the slot map. While anyone watches, the map is re-read every
+   * `topologyCheckMs`: a slot can move without any reply telling a subscriber (nodes learning the move by
+   * gossip do not always drop the subscriptions of the slot they lost). Returns the way to stop watching.
+   */
+  watch(watcher: (topology: Topology, changed: boolean) => void, connectTimeoutMs: number): () => void {
+    this.watchers.add(watcher);
+    this.watchTimer ??= setInterval(() => {
+      this.refresh(connectTimeoutMs).catch(() => undefined);
+    }, topologyCheckMs).unref();
+    return () => {
+      this.watchers.delete(watcher);
+      if (this.watchers.size === 0 && this.watchTimer) {
+        clearInterval(this.watchTimer);
+        this.watchTimer = undefined;
+      }
+    };
+  }
+
   /** Master (host:port) owning `channel`'s slot; undefined before the topology was first read. */
   slotOwner(channel: string): string | undefined {
     const owner = this.current?.slotOwner[keySlot(channel)];
     return owner === undefined || owner < 0 ? undefined : this.current?.masters[owner];
   }
 
-  private async readFromAnyNode(connectTimeoutMs: number): Promise<Topology> {
+  private async readFromAnyNode(connectTimeoutMs: number, prefer?: { host: string; port: number }): Promise<Topology> {
     // Known masters first (after a failover a seed may be gone), then the seeds.
-    const candidates = [...(this.current?.nodes ?? []), ...this.spec.nodes];
+    const candidates = [...(prefer ? [prefer] : []), ...(this.current?.nodes ?? []), ...this.spec.nodes];
     const failures: string[] = [];
     for (const node of candidates) {
       let handle;

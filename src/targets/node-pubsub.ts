@@ -25,15 +25,11 @@ export class NodePublisher implements PublishConnection {
     return this.publishSome(channels, payloads, null, n, replies);
   }
 
-  /** The ioredis connection (cluster routing sends through it directly). */
-  get client(): Redis {
-    return this.redis;
-  }
-
   /**
    * One pipeline of publishes: entries `indexes[0..n)` of channels/payloads (or `0..n` when `indexes` is null);
    * each reply goes to `replies` at the entry's index, -1 when it failed. Indexes whose failure was a MOVED
-   * redirection are added to `moved` when given. Resolves to the number of failures.
+   * redirection are added to `moved` (and their errors to `movedErrors`) when given. Resolves to the number
+   * of failures.
    */
   async publishSome(
     channels: Buffer[],
@@ -42,6 +38,7 @@ export class NodePublisher implements PublishConnection {
     n: number,
     replies: Float64Array,
     moved?: number[],
+    movedErrors?: Error[],
   ): Promise<number> {
     const pipeline = this.redis.pipeline();
     for (let k = 0; k < n; k++) {
@@ -65,7 +62,10 @@ export class NodePublisher implements PublishConnection {
       }
       replies[i] = -1;
       failed++;
-      if (moved && entry?.[0]?.message.startsWith('MOVED ')) moved.push(i);
+      if (moved && entry?.[0]?.message.startsWith('MOVED ')) {
+        moved.push(i);
+        movedErrors?.push(entry[0]);
+      }
     }
     return failed;
   }

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startLocalRedis, type LocalRedisOptions, type LocalTargetDetails } from '../../src/targets/local.js';
 import { findTool } from '../../src/targets/tools.js';
-import type { ConnectionEvents, SubscriberHandlers } from '../../src/targets/types.js';
+import type { ConnectionEvents, ConnectionFactory, SubscriberHandlers } from '../../src/targets/types.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -39,6 +39,7 @@ export class Recorder implements SubscriberHandlers, ConnectionEvents {
   readonly deliveries: Delivery[] = [];
   readonly events: string[] = [];
   readonly channelsWereBuffers: boolean[] = [];
+  readonly topologyEvents: string[] = [];
 
   onMessage(channel: Buffer, payload: Buffer): void {
     this.channelsWereBuffers.push(Buffer.isBuffer(channel) && Buffer.isBuffer(payload));
@@ -57,6 +58,10 @@ export class Recorder implements SubscriberHandlers, ConnectionEvents {
   onReconnect(): void {
     this.events.push('reconnect');
   }
+
+  onTopologyEvent(kind: 'moved' | 'ask' | 'refresh'): void {
+    this.topologyEvents.push(kind);
+  }
 }
 
 /** Waits until `check()` is true, polling every 20 ms; throws with `what` after `timeoutMs`. */
@@ -73,4 +78,35 @@ let counter = 0;
 export function uniqueName(prefix: string): string {
   counter++;
   return `${prefix}.${process.pid}.${counter}`;
+}
+
+/**
+ * Remembers every connection a factory opens so an afterEach hook can close them all, even when a test
+ * failed half-way (an open connection would keep reconnecting and the test process would never exit).
+ */
+export class OpenConnections {
+  private readonly open: Array<{ close(): Promise<void> }> = [];
+
+  /** Wraps `factory` so every connection it opens is remembered here. */
+  track<F extends ConnectionFactory>(factory: F): F {
+    const remember = <T extends { close(): Promise<void> }>(conn: T): T => {
+      this.open.push(conn);
+      return conn;
+    };
+    return new Proxy(factory, {
+      get: (target, prop, receiver) => {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop !== 'openPublisher' && prop !== 'openSubscriber' && prop !== 'openControl') {
+          return typeof value === 'function' ? value.bind(target) : value;
+        }
+        return (...args: unknown[]) => (value as (...a: unknown[]) => Promise<{ close(): Promise<void> }>).apply(target, args).then(remember);
+      },
+    });
+  }
+
+  /** Closes everything opened so far. */
+  async closeAll(): Promise<void> {
+    const all = this.open.splice(0);
+    await Promise.allSettled(all.map((c) => c.close()));
+  }
 }

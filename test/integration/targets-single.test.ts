@@ -2,14 +2,14 @@
  * The connection factory against one real redis-server (with a password, so authentication is exercised):
  * deliveries as Buffers, patterns, pipelines, control counts, connect failures and reconnects.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TargetError } from '../../src/core/errors.js';
 import { createConnectionFactory } from '../../src/targets/connection.js';
 import type { LocalTargetDetails } from '../../src/targets/local.js';
 import { freePort } from '../../src/targets/ports.js';
 import type { ConnectionFactory } from '../../src/targets/types.js';
-import { Recorder, redisCli, startServer, uniqueName, waitFor } from '../helpers/redis.js';
+import { OpenConnections, Recorder, redisCli, startServer, uniqueName, waitFor } from '../helpers/redis.js';
 
 const password = 'pw-Secret-42';
 let server: LocalTargetDetails;
@@ -19,8 +19,11 @@ const pubOpts = (name: string) => ({ ...opts(name), autoPipelining: false });
 
 before(async () => {
   server = await startServer({ kind: 'single', requirePassword: password });
-  factory = createConnectionFactory(server.spec);
+  factory = connections.track(createConnectionFactory(server.spec));
 });
+
+const connections = new OpenConnections();
+afterEach(() => connections.closeAll());
 
 after(async () => {
   await server?.stop();
@@ -93,7 +96,7 @@ describe('single server', { timeout: 30_000 }, () => {
   });
 
   test('a wrong password is a TargetError naming the target, without the password', async () => {
-    const bad = createConnectionFactory({ ...server.spec, password: 'not-the-pw-Secret' });
+    const bad = connections.track(createConnectionFactory({ ...server.spec, password: 'not-the-pw-Secret' }));
     await assert.rejects(bad.openPublisher(pubOpts('pb-pub-bad'), new Recorder()), (err: unknown) => {
       assert.ok(err instanceof TargetError);
       assert.match(err.message, new RegExp(`redis://127\\.0\\.0\\.1:${server.nodes[0].port}`));
@@ -101,14 +104,14 @@ describe('single server', { timeout: 30_000 }, () => {
       assert.ok(!err.message.includes('not-the-pw-Secret') && !err.message.includes(password), err.message);
       return true;
     });
-    const none = createConnectionFactory({ ...server.spec, password: undefined });
+    const none = connections.track(createConnectionFactory({ ...server.spec, password: undefined }));
     await assert.rejects(none.openControl(2000), /requires a password/);
   });
 
   test('an unreachable port is a TargetError within the connect timeout', async () => {
     const port = await freePort();
     const started = Date.now();
-    const unreachable = createConnectionFactory({ kind: 'single', nodes: [{ host: '127.0.0.1', port }] });
+    const unreachable = connections.track(createConnectionFactory({ kind: 'single', nodes: [{ host: '127.0.0.1', port }] }));
     await assert.rejects(
       unreachable.openSubscriber({ ...opts('pb-sub-none'), connectTimeoutMs: 1500 }, new Recorder()),
       (err: unknown) => err instanceof TargetError && err.message.includes(`127.0.0.1:${port}`) && /refused/.test(err.message),
