@@ -6,10 +6,13 @@
  * When the harness, not Redis, saturated at the boundary (health.harnessBottleneck), the result says so: the knee
  * then is a lower bound for the target, not its limit. That is the trap OMB's max-rate search falls into (OMB#163).
  */
-import type { HarnessHealth, RunSummary, ThresholdOutcome } from '../core/result.js';
+import type { CapacityLimit, CapacityResult, CapacityStep, HarnessHealth, RunSummary } from '../core/result.js';
 import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
-import { formatOutcomeLine } from '../reporting/ci/values.js';
+import { describeMeasured } from '../reporting/ci/values.js';
 import { formatRate } from '../reporting/format.js';
+
+/** Defaults of the search settings. */
+export const CAPACITY_DEFAULTS = { resolution: 0.05, minAchievedShare: 0.95, maxSteps: 20 } as const;
 
 /** What one measured step returns. */
 export interface StepResult {
@@ -45,46 +48,14 @@ export interface CapacityOptions {
   onStep?: (step: CapacityStep) => void;
 }
 
-/** One measured step. */
-export interface CapacityStep {
-  index: number;
-  /** Why this rate was tried. */
-  phase: 'up' | 'down' | 'bisect' | 'confirm';
-  offeredRate: number;
-  achievedRate: number;
-  deliveryRate: number;
-  e2eP50Us: number | null;
-  e2eP99Us: number | null;
-  /** True when every SLO threshold passed and the achieved rate kept up. */
-  held: boolean;
-  harnessBottleneck: boolean;
-  /** Why it failed (SLO lines, rate shortfall) and harness notes; empty when it held cleanly. */
-  reasons: string[];
-  outcomes: ThresholdOutcome[];
-  runDir?: string;
-}
-
-/** What limited the search. */
-export type CapacityLimit = 'target' | 'harness' | 'max-rate' | 'none-held' | 'interrupted' | 'step-limit';
-
-/** The answer. */
-export interface CapacityResult {
-  /** Highest offered rate that held (msgs/s), or null when none did. */
-  kneeRate: number | null;
-  /** Lowest rate above the knee that failed, or null when none failed. */
-  failedRate: number | null;
-  limitedBy: CapacityLimit;
-  /** The answer in plain words. */
-  conclusion: string;
-  steps: CapacityStep[];
-}
+export type { CapacityLimit, CapacityResult, CapacityStep } from '../core/result.js';
 
 /** Judges one step result at an offered rate. */
 export function judgeStep(
   r: StepResult, offeredRate: number, slo: readonly Threshold[], minAchievedShare: number, index: number, phase: CapacityStep['phase'],
 ): CapacityStep {
   const outcomes = evaluateThresholds(slo, r);
-  const reasons = outcomes.filter((o) => !o.passed).map(formatOutcomeLine);
+  const reasons = outcomes.filter((o) => !o.passed).map((o) => `${o.expression} — ${describeMeasured(o)}`);
   const s = r.summary;
   const keptUp = s.publishRate >= offeredRate * minAchievedShare;
   if (!keptUp) {
@@ -102,9 +73,9 @@ export function judgeStep(
 
 /** Runs the search. Never throws for a failing step; errors of `measure` itself propagate. */
 export async function searchCapacity(opts: CapacityOptions): Promise<CapacityResult> {
-  const resolution = opts.resolution ?? 0.05;
-  const minShare = opts.minAchievedShare ?? 0.95;
-  const maxSteps = opts.maxSteps ?? 20;
+  const resolution = opts.resolution ?? CAPACITY_DEFAULTS.resolution;
+  const minShare = opts.minAchievedShare ?? CAPACITY_DEFAULTS.minAchievedShare;
+  const maxSteps = opts.maxSteps ?? CAPACITY_DEFAULTS.maxSteps;
   const minRate = Math.max(1, opts.minRate ?? Math.floor(opts.startRate / 64));
   const maxRate = Math.max(1, Math.round(opts.maxRate));
   const steps: CapacityStep[] = [];
@@ -147,7 +118,7 @@ export async function searchCapacity(opts: CapacityOptions): Promise<CapacityRes
     }
     bracket = bracketOf(held);
   }
-  return conclude(bracket, steps, maxRate, interrupted, budgetLeft());
+  return conclude(bracket, steps, resolution, interrupted, budgetLeft());
 }
 
 /** The highest rate that held below the lowest rate that failed (latest verdict per rate). */
@@ -160,7 +131,7 @@ function bracketOf(held: Map<number, boolean>): { lo: number | null; hi: number 
 }
 
 function conclude(
-  bracket: { lo: number | null; hi: number | null }, steps: CapacityStep[], maxRate: number, interrupted: boolean, budgetLeft: boolean,
+  bracket: { lo: number | null; hi: number | null }, steps: CapacityStep[], resolution: number, interrupted: boolean, budgetLeft: boolean,
 ): CapacityResult {
   const { lo, hi } = bracket;
   const lastAt = (rate: number | null): CapacityStep | undefined => [...steps].reverse().find((s) => s.offeredRate === rate);
@@ -171,13 +142,13 @@ function conclude(
   else if (lo === null) limitedBy = 'none-held';
   else if (failStep?.harnessBottleneck || kneeStep?.harnessBottleneck) limitedBy = 'harness';
   else if (hi === null) limitedBy = 'max-rate';
-  else if (!budgetLeft && hi - lo > Math.max(1, lo * 0.05)) limitedBy = 'step-limit';
+  else if (!budgetLeft && hi - lo > Math.max(1, lo * resolution)) limitedBy = 'step-limit';
   else limitedBy = 'target';
   const knee = lo === null ? 'no rate held the SLO' : `the knee is ${formatRate(lo)}`;
   const why = failStep ? ` (at ${formatRate(hi)}: ${failStep.reasons[0] ?? 'failed'})` : '';
   const conclusion = {
     target: `${knee}: the target held the SLO there and failed above it${why}.`,
-    harness: `${knee}, but the harness itself saturated at the boundary${why}: this is a lower bound for the target, not its limit. Use more --workers or a faster client machine.`,
+    harness: `${knee}, but the harness itself saturated ${failStep ? `at the boundary${why}` : 'at the top rate'}: this is a lower bound for the target, not its limit. Use more --workers or a faster client machine.`,
     'max-rate': `${knee}: every step up to --max-rate held; the target's limit is higher.`,
     'none-held': `No rate held the SLO, down to ${formatRate(steps.at(-1)?.offeredRate ?? null)}${why}.`,
     interrupted: `The search was interrupted; so far ${knee}.`,

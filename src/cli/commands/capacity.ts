@@ -1,0 +1,156 @@
+/**
+ * `pubsub-bench capacity [SCENARIO] --slo 'e2e.p99 < 10ms' --slo 'lost == 0' [--sweep subscribers=10,100,1000]`:
+ * finds the highest publish rate that holds the SLO (see coordinator/capacity.ts), once per sweep value, and prints
+ * a capacity table. Scenario, target and run flags are the `run` command's, built by the same code.
+ */
+import type { CommandModule, Options } from 'yargs';
+import { ExitCode, UsageError, type Problem } from '../../core/errors.js';
+import type { CapacityStep } from '../../core/result.js';
+import { runCapacity } from '../../coordinator/capacity-run.js';
+import { CAPACITY_DEFAULTS } from '../../coordinator/capacity.js';
+import { checkThresholds } from '../../metrics/thresholds.js';
+import { formatLatencyUs, formatRate } from '../../reporting/format.js';
+import { LIMITS } from '../../scenarios/defaults.js';
+import { MATRIX_KEYS, expandMatrix, parseMatrix } from '../../scenarios/matrix.js';
+import { formatError } from '../errors.js';
+import { processIo, type CliIo } from '../io.js';
+import { RUN_OPTIONS, type RunArgs } from './run-options.js';
+import { buildRunRequest } from './run.js';
+
+const SEARCH = 'Capacity search:';
+/** Shorter steps than a normal run's defaults: a search measures many of them. */
+const STEP_DURATION = '10s';
+const STEP_WARMUP = '3s';
+
+/** The options of `capacity`: run's scenario/target/output flags (without --rate and --matrix) plus the search's. */
+export const CAPACITY_OPTIONS: Record<string, Options> = {
+  ...Object.fromEntries(Object.entries(RUN_OPTIONS).filter(([k]) => k !== 'rate' && k !== 'matrix')),
+  duration: { ...RUN_OPTIONS.duration, describe: 'Measured phase of EACH step, e.g. --duration 10s', defaultDescription: STEP_DURATION },
+  warmup: { ...RUN_OPTIONS.warmup, describe: 'Warmup of EACH step, so it settles before it is measured, e.g. --warmup 3s', defaultDescription: STEP_WARMUP },
+  json: { ...RUN_OPTIONS.json, describe: 'Print capacity.json on stdout and nothing else there' },
+  slo: { group: SEARCH, type: 'string', array: true, describe: "A threshold every step must pass (repeatable), e.g. --slo 'e2e.p99 < 10ms' --slo 'lost == 0'", defaultDescription: 'required' },
+  'start-rate': { group: SEARCH, type: 'string', describe: 'First offered rate (msgs/s, total); doubled until a step fails', defaultDescription: '1000' },
+  'max-rate': { group: SEARCH, type: 'string', describe: 'Highest rate ever offered (msgs/s)', defaultDescription: '1000000' },
+  resolution: { group: SEARCH, type: 'string', describe: 'Bisect until the bracket is this narrow, e.g. --resolution 5%', defaultDescription: '5%' },
+  'max-steps': { group: SEARCH, type: 'string', describe: 'Most steps per search (each is a full run)', defaultDescription: String(CAPACITY_DEFAULTS.maxSteps) },
+  sweep: {
+    group: SEARCH, type: 'string', array: true,
+    describe: `Repeat the search for each value, e.g. --sweep subscribers=10,100,1000. Keys: ${Object.keys(MATRIX_KEYS).filter((k) => k !== 'rate').join(', ')}`,
+    defaultDescription: 'none',
+  },
+};
+
+/** Parsed flags of `capacity`. */
+export interface CapacityArgs extends RunArgs {
+  slo?: unknown;
+  startRate?: unknown;
+  maxRate?: unknown;
+  resolution?: unknown;
+  maxSteps?: unknown;
+  sweep?: unknown;
+}
+
+function list(value: unknown): string[] {
+  return value === undefined ? [] : (Array.isArray(value) ? value : [value]).map(String);
+}
+
+function positive(value: unknown, flag: string, fallback: number, max: number, problems: Problem[], percent = false): number {
+  if (value === undefined) return fallback;
+  const text = String(Array.isArray(value) ? value.at(-1) : value).trim();
+  const m = (percent ? /^(\d+(?:\.\d+)?)%$/ : /^(\d+(?:\.\d+)?)$/).exec(text);
+  const n = m ? Number(m[1]) / (percent ? 100 : 1) : NaN;
+  if (n > 0 && n <= max) return n;
+  problems.push({ field: flag, message: `${JSON.stringify(text)} is not ${percent ? 'a percentage' : 'a positive number'} up to ${max}`, hint: `e.g. ${flag} ${percent ? '5%' : fallback}` });
+  return fallback;
+}
+
+/** Runs the command; resolves to the exit code (0 knee found, 99 no rate held the SLO, 130/143 interrupted). */
+export async function runCapacityCommand(args: CapacityArgs, io: CliIo): Promise<number> {
+  const controller = new AbortController();
+  let signalCode: number | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signalCode !== undefined) io.exit(signalCode);
+    signalCode = sig === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+    io.stderr(`pubsub-bench: ${sig}: finishing the current step and writing what was measured (${sig} again to quit at once).\n`);
+    controller.abort();
+  };
+  const passwords: Array<string | undefined> = [];
+  try {
+    const problems: Problem[] = [];
+    const sloExprs = list(args.slo);
+    if (sloExprs.length === 0) problems.push({ field: '--slo', message: 'the search needs an SLO', hint: "e.g. --slo 'e2e.p99 < 10ms' --slo 'lost == 0'" });
+    const { thresholds: slo, problems: sloProblems } = checkThresholds(sloExprs, '--slo');
+    problems.push(...sloProblems);
+    const startRate = positive(args.startRate, '--start-rate', 1000, LIMITS.rate, problems);
+    const maxRate = positive(args.maxRate, '--max-rate', 1_000_000, LIMITS.rate, problems);
+    if (startRate > maxRate) problems.push({ field: '--start-rate', message: `${startRate} is above --max-rate ${maxRate}`, hint: 'lower --start-rate or raise --max-rate' });
+    const resolution = positive(args.resolution, '--resolution', CAPACITY_DEFAULTS.resolution, 1, problems, true);
+    const maxSteps = Math.floor(positive(args.maxSteps, '--max-steps', CAPACITY_DEFAULTS.maxSteps, 1000, problems));
+    const specs = list(args.sweep);
+    if (specs.some((s) => s.trim().startsWith('rate='))) problems.push({ field: '--sweep', message: 'rate is what the search varies', hint: 'sweep another key, e.g. --sweep subscribers=10,100' });
+    const variants = specs.length > 0 ? expandMatrix(parseMatrix(specs, '--sweep')) : [{ flags: {}, label: '' }];
+    // Every variant goes through run's own flag path, so its problems read exactly as run's would.
+    const stepArgs: RunArgs = { ...args, rate: String(startRate), duration: args.duration ?? STEP_DURATION, warmup: args.warmup ?? STEP_WARMUP };
+    const built = [];
+    for (const v of variants) {
+      try {
+        const b = await buildRunRequest({ ...stepArgs, ...v.flags }, io.env);
+        passwords.push(b.password);
+        built.push({ label: v.label || b.request.scenario.name, request: b.request });
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        problems.push(...err.problems.filter((p) => !problems.some((q) => q.field === p.field && q.message === p.message)));
+      }
+    }
+    if (problems.length > 0 || built.length === 0) throw new UsageError(problems, 'Invalid capacity search');
+
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const { scenario: _unused, ...base } = built[0].request;
+    const outcome = await runCapacity({
+      base: { ...base, signal: controller.signal },
+      variants: built.map((b) => ({ label: b.label, scenario: b.request.scenario })),
+      slo,
+      search: { startRate, maxRate, resolution, maxSteps },
+      onStep: (label, s) => io.stderr(`${stepLine(label, s)}\n`),
+    });
+    if (args.json === true) io.stdout(`${JSON.stringify(outcome.report)}\n`);
+    else io.stdout(`${outcome.text}\n\nWritten to ${outcome.dir}/ (capacity.json, capacity.html, one folder of runs per search)\n`);
+    if (outcome.interrupted) return signalCode ?? ExitCode.sigint;
+    return outcome.report.rows.some((r) => r.result.limitedBy === 'none-held') ? ExitCode.thresholds : ExitCode.ok;
+  } catch (err) {
+    const f = formatError(err, { env: io.env, secrets: passwords });
+    io.stderr(f.text);
+    return signalCode ?? f.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** "fan-out step 3 (up): 4k/s offered → achieved 4k/s, e2e p99 3.2 ms ✓". */
+function stepLine(label: string, s: CapacityStep): string {
+  const verdict = s.held ? '✓ held' : `✗ ${s.reasons[0] ?? 'failed'}`;
+  return `pubsub-bench: ${label} step ${s.index + 1} (${s.phase}): ${formatRate(s.offeredRate)} offered → achieved ${formatRate(s.achievedRate)}, e2e p99 ${formatLatencyUs(s.e2eP99Us)} ${verdict}`;
+}
+
+/** The command module, reporting its exit code through `onExit` (main.ts: `(code) => (exitCode = code)`). */
+export function makeCapacityCommand(io: CliIo, onExit: (code: number) => void): CommandModule<object, CapacityArgs> {
+  return {
+    command: 'capacity [scenario]',
+    describe: 'Find the highest publish rate that holds an SLO (step up ×2, then bisect), optionally per sweep value',
+    builder: (yargs) =>
+      yargs
+        .positional('scenario', { type: 'string', describe: 'A built-in or a .json/.yaml scenario file (its rate is what the search varies)' })
+        .options(CAPACITY_OPTIONS)
+        .example("$0 capacity fan-out --slo 'e2e.p99 < 10ms' --slo 'lost == 0'", 'The knee of the default fan-out against a local redis-server')
+        .example("$0 capacity fan-out --target redis://10.0.0.5:6379 --slo 'e2e.p99 < 5ms' --sweep subscribers=10,100,1000", 'How many subscribers can this deployment serve, at what rate?')
+        .epilogue('Each step is a full run with its own warmup. Exit codes: 0 knee found, 2 bad input, 3 target error, 99 no rate held the SLO, 130/143 interrupted.'),
+    handler: async (argv) => onExit(await runCapacityCommand(argv, io)),
+  };
+}
+
+/** The command module on the real process (exit code left in process.exitCode). */
+export const capacityCommand: CommandModule<object, CapacityArgs> = makeCapacityCommand(processIo(), (code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,101 @@
+/**
+ * Runs capacity searches with real benchmark runs: one search per variant (sweep value), every step a full run
+ * (fresh workers and connections, its own warmup) against the same target. A throwaway local redis-server is
+ * started once for the whole search. Writes capacity.json (the source), capacity.txt and capacity.html.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunRequest } from '../core/run.js';
+import type { CapacityReport, CapacityStep } from '../core/result.js';
+import { RESULT_SCHEMA_VERSION } from '../core/result.js';
+import type { Scenario } from '../core/scenario.js';
+import type { TargetDescription } from '../core/target.js';
+import type { Threshold } from '../metrics/thresholds.js';
+import { formatCapacity, renderCapacityHtml } from '../reporting/capacity.js';
+import { startLocalRedis } from '../targets/local.js';
+import { CAPACITY_DEFAULTS, searchCapacity, type CapacityOptions } from './capacity.js';
+import { runBenchmark } from './run.js';
+
+/** What to search. */
+export interface CapacityRunOptions {
+  /** Shared run settings (target, workers, outDir, intervals, signal, progress). */
+  base: Omit<RunRequest, 'scenario'>;
+  /** One search per variant; the scenario's warmup and duration apply to every step, its rate is replaced. */
+  variants: Array<{ label: string; scenario: Scenario }>;
+  slo: Threshold[];
+  /** Search settings (startRate and maxRate required). */
+  search: Omit<CapacityOptions, 'measure' | 'slo' | 'onStep'>;
+  onStep?: (variant: string, step: CapacityStep) => void;
+}
+
+/** What a capacity run returns. */
+export interface CapacityRunOutcome {
+  report: CapacityReport;
+  /** Folder with capacity.json, capacity.txt, capacity.html and one folder per variant of step runs. */
+  dir: string;
+  /** The plain-text table (as in capacity.txt). */
+  text: string;
+  interrupted: boolean;
+}
+
+/** A folder name from a label: letters, digits, dots and dashes only. */
+function slug(label: string, i: number): string {
+  const s = label.replace(/[^A-Za-z0-9.=-]+/g, '_').slice(0, 60);
+  return `${String(i + 1).padStart(2, '0')}-${s || 'search'}`;
+}
+
+/** Runs every variant's search in turn; stops early on an interrupt (what ran is still written). */
+export async function runCapacity(opts: CapacityRunOptions): Promise<CapacityRunOutcome> {
+  const startedAt = new Date();
+  const dir = join(opts.base.outDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-capacity`);
+  await mkdir(dir, { recursive: true });
+  const local = opts.base.target === null ? await startLocalRedis({ kind: 'single' }) : null;
+  const rows: CapacityReport['rows'] = [];
+  let target: TargetDescription | null = null;
+  let interrupted = false;
+  try {
+    for (const [i, variant] of opts.variants.entries()) {
+      if (opts.base.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      const outDir = join(dir, slug(variant.label, i));
+      const result = await searchCapacity({
+        ...opts.search,
+        slo: opts.slo,
+        onStep: (step) => opts.onStep?.(variant.label, step),
+        measure: async (rate) => {
+          const scenario: Scenario = { ...variant.scenario, publishers: { ...variant.scenario.publishers, rate } };
+          const run = await runBenchmark({ ...opts.base, scenario, target: local ? local.spec : opts.base.target, outDir });
+          target ??= local ? { ...run.result.target, local: true } : run.result.target;
+          return { summary: run.result.summary, health: run.result.health, runDir: run.runDir, interrupted: run.result.interrupted };
+        },
+      });
+      rows.push({ label: variant.label, scenario: variant.scenario, result });
+      if (result.limitedBy === 'interrupted') {
+        interrupted = true;
+        break;
+      }
+    }
+  } finally {
+    await local?.stop();
+  }
+  const first = opts.variants[0]?.scenario;
+  const report: CapacityReport = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    startedAt: startedAt.toISOString(),
+    slo: opts.slo.map((t) => t.expression),
+    settings: {
+      startRate: opts.search.startRate, maxRate: opts.search.maxRate, resolution: opts.search.resolution ?? CAPACITY_DEFAULTS.resolution,
+      minAchievedShare: opts.search.minAchievedShare ?? CAPACITY_DEFAULTS.minAchievedShare, stepDurationMs: first?.durationMs ?? 0, stepWarmupMs: first?.warmupMs ?? 0,
+    },
+    target,
+    rows,
+  };
+  const text = formatCapacity(report);
+  // capacity.json first: the charts and tables can be rebuilt from it.
+  await writeFile(join(dir, 'capacity.json'), `${JSON.stringify(report, null, 2)}\n`, 'utf8');
+  await writeFile(join(dir, 'capacity.txt'), `${text}\n`, 'utf8');
+  await writeFile(join(dir, 'capacity.html'), await renderCapacityHtml(report), 'utf8');
+  return { report, dir, text, interrupted };
+}
