@@ -17,6 +17,7 @@ import { harnessVersion } from '../core/version.js';
 import { createConnectionFactory } from '../targets/connection.js';
 import { describeTarget } from '../targets/url.js';
 import { startLocalRedis } from '../targets/local.js';
+import { startTelemetry, type TelemetrySampler } from '../targets/telemetry.js';
 import type { LocalTarget } from '../targets/types.js';
 import { initHistogramEngine, encodeHistogram } from '../metrics/histogram.js';
 import { RunAggregator } from '../metrics/aggregate.js';
@@ -27,6 +28,7 @@ import { checkSubscriptions } from './preflight.js';
 import { buildWarnings, judgeHealth } from './health.js';
 import { buildBreakdowns, ChannelTotals } from './breakdown.js';
 import { formatProgress } from './progress.js';
+import { finishServerWatch } from './telemetry.js';
 import { waitFor, abortable } from './wait.js';
 
 /** Lead time between 'start' and the first scheduled message, so every worker has the message before it matters. */
@@ -64,6 +66,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
     const spec = local ? local.spec : req.target!;
     const factory = createConnectionFactory(spec);
     const control = await factory.openControl(connectTimeoutMs);
+    let telemetry: TelemetrySampler | null = null;
     try {
       const info = await control.info();
       const target = { ...describeTarget(spec, local !== null), redisVersion: info.redisVersion };
@@ -115,6 +118,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
 
         const startUs = nowUs() + START_LEAD_US;
         scheduleStartUs = startUs;
+        telemetry = startTelemetry(spec, { nodes: info.masters, originUs: startUs, intervalMs, connectTimeoutMs });
         measureStartUs = startUs + req.scenario.warmupMs * 1000;
         measureEndUs = measureStartUs + req.scenario.durationMs * 1000;
         const targetRate = req.scenario.publishers.rate === 'max' ? null : req.scenario.publishers.rate;
@@ -165,6 +169,8 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
       const overDelivered = Math.max(0, totals.deliveredMeasured - totals.expectedMeasured);
       const warnings = buildWarnings({ summary, health, target, interrupted, repliesComparable, overDelivered, subscriptionNotes });
       warnings.push(...crashes, ...(fatal ? [`worker ${(fatal as { workerId: number }).workerId}: ${(fatal as { message: string }).message}`] : []));
+      const serverSide = await finishServerWatch(telemetry, outages, scheduleStartUs, intervalMs);
+      warnings.push(...serverSide.warnings);
       const hist = agg.histograms();
       const workerTotals = agg.workerTotals();
       const result: RunResult = {
@@ -202,12 +208,14 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
         health,
         ...buildBreakdowns(plan, channelTotals, info),
         outages: outages.sort((a, b) => a.atUs - b.atUs),
+        ...(serverSide.server ? { server: serverSide.server } : {}),
         warnings,
       };
       agg.destroy();
       const written = await writeRunOutputs(result, `${req.outDir}/${runId}`);
       return { result, runDir: written.resultPath.replace(/\/result\.json$/, '') };
     } finally {
+      await telemetry?.stop();
       await control.close();
     }
   } finally {

@@ -3,6 +3,7 @@ export * from './scenario.js';
 export * from './target.js';
 export * from './messages.js';
 export * from './result.js';
+export * from './reliability.js';
 export * from './errors.js';
 export * from './run.js';
 export * from './clock.js';

@@ -3,6 +3,7 @@
  * Names may grow, never change meaning; bump RESULT_SCHEMA_VERSION on an incompatible change.
  */
 import type { Counters, OutageEvent, ViolationExample } from './messages.js';
+import type { ChaosReport, TelemetrySample } from './reliability.js';
 import type { Scenario } from './scenario.js';
 import type { TargetDescription } from './target.js';
 
@@ -284,6 +285,13 @@ export interface RunResult {
   shards?: ShardBreakdown[];
   /** Every connection loss: who, why, when (µs since epoch), how long until usable again, and the messages it cost. */
   outages?: OutageEvent[];
+  /**
+   * Server telemetry read on separate connections once per interval, every node (every master of a cluster):
+   * INFO figures and the output buffers of the harness's connections. Absent when no sample could be read.
+   */
+  server?: { samples: TelemetrySample[] };
+  /** Faults injected with `--chaos`, in time order, with what each one cost. */
+  chaos?: ChaosReport[];
   /** Plain-words warnings (loss cross-check mismatch, harness bottleneck, insecure TLS, …). */
   warnings: string[];
   /** Threshold outcomes, present when the run had thresholds (scenario `thresholds` or `--threshold`). */
