@@ -15,6 +15,13 @@ import { encodeEnvelope, FLAG_MEASURED } from './envelope.js';
 import { LATE_THRESHOLD_US, Schedule, sleepUntilUs } from './pacing.js';
 import type { WorkerContext } from './context.js';
 
+/**
+ * Pause after a failed publish. While a connection is down, commands fail at once (no offline queue); without a
+ * pause a closed-loop publisher would loop on rejected promises, starve the event loop and never let the
+ * connection come back.
+ */
+const ERROR_BACKOFF_US = 1000;
+
 /** Publishes one assignment's messages until the schedule ends or the context says stop. */
 export class Publisher {
   private readonly ctx: WorkerContext;
@@ -82,11 +89,20 @@ export class Publisher {
     return pos;
   }
 
-  /** Books one settled publish: reply receivers (or -1 for an error) and the command latency. */
+  /** Books one settled publish: reply receivers and the command latency, or an error (-1). */
   private settle(buf: Buffer, reply: number, sentUs: number, doneUs: number): void {
     const c = this.ctx.counters;
     if (reply < 0) {
       c.publishErrors++;
+      // A failed publish did not reach its subscribers as far as anyone can tell: it is an error, not a loss,
+      // so it leaves the measured counts. (Should Redis have run it before the connection died, its deliveries
+      // show up as more than expected, which the run reports as a warning.)
+      if (buf[3] & FLAG_MEASURED) {
+        const channel = buf.readUInt32LE(12);
+        c.publishedMeasured--;
+        c.expectedMeasured -= this.receivers[channel];
+        this.ctx.publishedPerChannel[channel]--;
+      }
       return;
     }
     if (buf[3] & FLAG_MEASURED) {
@@ -120,6 +136,7 @@ export class Publisher {
         reply = -1;
       }
       this.settle(buf, reply, now, nowUs());
+      if (reply < 0) await sleepUntilUs(nowUs() + ERROR_BACKOFF_US);
     }
   }
 
@@ -143,22 +160,27 @@ export class Publisher {
         const pos = this.fill(payloads[i], intended, now);
         channelArgs[i] = this.ctx.channelBuffers[this.channels[pos]];
       }
+      let failed: number;
       try {
-        await this.conn.publishBatch(channelArgs, payloads, n, replies);
+        failed = await this.conn.publishBatch(channelArgs, payloads, n, replies);
       } catch {
         replies.fill(-1, 0, n);
+        failed = n;
       }
       const done = nowUs();
       for (let i = 0; i < n; i++) this.settle(payloads[i], replies[i], now, done);
+      if (failed > 0) await sleepUntilUs(done + ERROR_BACKOFF_US);
     }
   }
 
   private async runAuto(schedule: Schedule, maxInFlight: number): Promise<void> {
     const free: Buffer[] = [];
     let inFlight = 0;
+    let failedRecently = false;
     let wake: (() => void) | null = null;
     const onSettled = (buf: Buffer, reply: number, sentUs: number): void => {
       this.settle(buf, reply, sentUs, nowUs());
+      if (reply < 0) failedRecently = true;
       free.push(buf);
       inFlight--;
       if (wake) {
@@ -178,6 +200,11 @@ export class Publisher {
       }
       if (inFlight >= maxInFlight) {
         await waitForSlot();
+        continue;
+      }
+      if (failedRecently) {
+        failedRecently = false;
+        await sleepUntilUs(nowUs() + ERROR_BACKOFF_US);
         continue;
       }
       const buf = free.pop() ?? this.newPayload();

@@ -148,6 +148,38 @@ test('killing subscriber connections mid-run shows up as loss, never as extra de
   assert.ok(attributed <= r.summary.lost + r.summary.gapMessages, 'never more attributed than was missed');
 });
 
+test('a publisher connection killed mid-run counts its errors, reconnects and publishing resumes', async () => {
+  const host = server.spec.nodes[0];
+  const cli = (...args: string[]) => run('redis-cli', ['-h', host.host, '-p', String(host.port), ...args]);
+  let killed: Promise<string> | null = null;
+  const onProgress = (line: string): void => {
+    if (killed !== null || !line.startsWith('[measure')) return;
+    killed = (async () => {
+      const { stdout } = await cli('CLIENT', 'LIST');
+      const id = /id=(\d+) [^\n]*name=pb-pub-0 /.exec(stdout)?.[1];
+      assert.ok(id, 'the publisher connection is named pb-pub-0 in CLIENT LIST');
+      return (await cli('CLIENT', 'KILL', 'ID', id)).stdout.trim();
+    })();
+  };
+  // Closed loop: without a pause after failures the publisher would spin on rejected commands and never reconnect.
+  const { result: r } = await runScenario({
+    channels: { count: 1 },
+    publishers: { count: 1, rate: 'max', mode: 'pipeline', batch: 20 },
+    subscribers: [{ count: 1 }],
+    duration: '2500ms',
+  }, 2, undefined, onProgress);
+  assert.notEqual(killed, null);
+  assert.equal(await killed!, '1', 'one connection was killed');
+  assertConsistent(r);
+  const pubOutages = (r.outages ?? []).filter((o) => o.role === 'publisher');
+  assert.equal(pubOutages.length, 1, 'the publisher outage is recorded');
+  assert.ok(pubOutages[0].durationMs !== null, 'and it recovered');
+  assert.ok(r.summary.reconnects >= 1);
+  const measure = r.timeline.filter((t) => t.phase === 'measure');
+  assert.ok(measure[measure.length - 1].publishedPerS > 0, 'publishing resumed before the end');
+  assert.equal(r.summary.lost, 0, 'what was published was delivered: failed publishes are errors, not loss');
+});
+
 test('an interrupted run still writes what it measured, marked interrupted', async () => {
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 1500);
