@@ -1,13 +1,15 @@
 /**
  * `pubsub-bench target up|down`: local Redis targets without Docker. `up` starts redis-server processes that
  * outlive the command (detached, output in log files), prints the exact `run` flags, and records the pids in a
- * state file; `down` stops every recorded server by pid and waits for it to exit.
+ * state file; `down` stops every recorded server by pid and waits for it to exit; `certs` writes test
+ * certificates for servers started some other way (docker-compose.cluster.yml).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { UsageError, type Problem } from '../../core/errors.js';
+import { createTestPki, type TestPki } from '../../targets/certs.js';
 import { startLocalRedis, type LocalTargetDetails } from '../../targets/local.js';
 import { looksLikeRedisServer, stopPids } from '../../targets/process.js';
 
@@ -165,10 +167,32 @@ const downCommand: CommandModule<object, { state: string }> = {
   },
 };
 
+/** Does the work of `target certs`: a test CA, a node certificate and a client certificate in `out`. */
+export function targetCerts(out: string): TestPki {
+  fs.mkdirSync(out, { recursive: true, mode: 0o700 });
+  return createTestPki(out);
+}
+
+const certsCommand: CommandModule<object, { out: string }> = {
+  command: 'certs',
+  describe: 'Write test TLS certificates (CA, node, client) for your own servers, e.g. docker-compose.cluster.yml',
+  builder: (yargs) =>
+    yargs
+      .option('out', { type: 'string', default: '.tmp/certs', describe: 'folder to write test-ca.crt, node.crt/.key and client.crt/.key into' })
+      .example('$0 target certs', 'the files docker-compose.cluster.yml mounts'),
+  handler: (argv) => {
+    const pki = targetCerts(argv.out);
+    process.stdout.write(
+      `Wrote test certificates to ${argv.out} (node certificate valid for 127.0.0.1 and localhost, serverAuth and clientAuth).\n` +
+        `Client flags: --tls-ca ${shellWord(pki.caFile)} --tls-cert ${shellWord(pki.clientCertFile)} --tls-key ${shellWord(pki.clientKeyFile)}\n`,
+    );
+  },
+};
+
 /** The yargs command module (register with `.command(targetCommand)`). */
 export const targetCommand: CommandModule = {
   command: 'target',
-  describe: 'Start or stop local Redis targets (single, TLS, cluster) without Docker',
-  builder: (yargs) => yargs.command(upCommand).command(downCommand).demandCommand(1, 'Name an action: up or down.'),
+  describe: 'Start or stop local Redis targets (single, TLS, cluster) without Docker; make test certificates',
+  builder: (yargs) => yargs.command(upCommand).command(downCommand).command(certsCommand).demandCommand(1, 'Name an action: up, down or certs.'),
   handler: () => undefined,
 };
