@@ -14,6 +14,7 @@ import { WORKER_PROTOCOL_VERSION as V, zeroCounters } from '../core/messages.js'
 import { TargetError } from '../core/errors.js';
 import { nowUs } from '../core/clock.js';
 import { harnessVersion } from '../core/version.js';
+import { describeTestHooks } from '../core/test-hooks.js';
 import { createConnectionFactory } from '../targets/connection.js';
 import { describeTarget } from '../targets/url.js';
 import { startLocalRedis } from '../targets/local.js';
@@ -83,13 +84,17 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
       let aggregator: RunAggregator | null = null;
       const ready = new Set<number>();
       const finals = new Set<number>();
+      const gone = new Set<number>();
       const publishingDone = new Set<number>();
       const outages: OutageEvent[] = [];
       const channelTotals = new ChannelTotals(plan.channelNames.length);
       let fatal: Extract<WorkerMessage, { type: 'fatal' }> | null = null;
       const pool = new WorkerPool(tasks, (msg) => {
         if (msg.type === 'ready') ready.add(msg.workerId);
-        else if (msg.type === 'fatal') fatal ??= msg;
+        else if (msg.type === 'fatal') {
+          fatal ??= msg;
+          gone.add(msg.workerId);
+        }
         else if (msg.type === 'snapshot' && aggregator) {
           aggregator.addSnapshot(msg);
           if (msg.publishingDone) publishingDone.add(msg.workerId);
@@ -99,7 +104,13 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
         }
       });
       const crashes: string[] = [];
-      pool.done.forEach((p, i) => void p.then((err) => { if (err) crashes.push(`worker ${i} crashed: ${err.message}`); }));
+      pool.done.forEach((p, i) => void p.then((err) => {
+        if (!err) return;
+        crashes.push(`worker ${i} crashed: ${err.message}`);
+        gone.add(i);
+      }));
+      // Workers that crashed or gave up: the drain and the final snapshots wait only for the others, whose data is kept.
+      const settled = (done: Set<number>) => tasks.every((_, i) => done.has(i) || gone.has(i));
       const failed = () => fatal !== null || crashes.length > 0;
       let interrupted = false;
       let measureEndUs = 0;
@@ -138,8 +149,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
           pool.broadcast({ type: 'interval', v: V, intervalMs: DRAIN_INTERVAL_MS });
           const drainMs = interrupted ? Math.min(1000, req.scenario.drainTimeoutMs) : req.scenario.drainTimeoutMs;
           await waitFor(() => {
-            if (failed()) return true;
-            if (publishingDone.size < tasks.length) return false;
+            if (!settled(publishingDone)) return false;
             const t = aggregator!.totals();
             return t.deliveredMeasured >= t.expectedMeasured;
           }, drainMs + 2000, undefined);
@@ -149,7 +159,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
       } finally {
         pool.broadcast({ type: 'finish', v: V });
         // Only a started run has final snapshots to wait for.
-        if (aggregator) await waitFor(() => finals.size === tasks.length || crashes.length > 0 || fatal !== null, 10_000, undefined);
+        if (aggregator) await waitFor(() => settled(finals), 10_000, undefined);
         await Promise.race([Promise.all(pool.done), new Promise((r) => setTimeout(r, 10_000))]);
         await pool.close(true);
       }
@@ -168,7 +178,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
       });
       const overDelivered = Math.max(0, totals.deliveredMeasured - totals.expectedMeasured);
       const warnings = buildWarnings({ summary, health, target, interrupted, repliesComparable, overDelivered, subscriptionNotes });
-      warnings.push(...crashes, ...(fatal ? [`worker ${(fatal as { workerId: number }).workerId}: ${(fatal as { message: string }).message}`] : []));
+      warnings.push(...describeTestHooks(process.env), ...crashes, ...(fatal ? [`worker ${(fatal as { workerId: number }).workerId}: ${(fatal as { message: string }).message}`] : []));
       const serverSide = await finishServerWatch(telemetry, outages, scheduleStartUs, intervalMs);
       warnings.push(...serverSide.warnings);
       const hist = agg.histograms();

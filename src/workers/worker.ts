@@ -15,6 +15,8 @@ import { encodeHistogram, initHistogramEngine } from '../metrics/histogram.js';
 import { WorkerContext } from './context.js';
 import { Publisher } from './publisher.js';
 import { SubscriberSink } from './subscriber.js';
+import { parseTestHooks } from '../core/test-hooks.js';
+import { armCrash, slowHandlers } from './test-hooks.js';
 
 /** Connections opened at once while connecting the fleet. */
 const CONNECT_CONCURRENCY = 32;
@@ -34,6 +36,9 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
   const subs: SubscribeConnection[] = [];
   const pubs: PublishConnection[] = [];
   const controls = controlQueue(port);
+  // Test-only faults (src/core/test-hooks.ts): inert unless PUBSUB_BENCH_TEST_HOOKS arms them.
+  const hooks = parseTestHooks(process.env);
+  let crashTimer: NodeJS.Timeout | undefined;
   try {
     const sharded = task.scenario.channels.sharded;
     const factory = createConnectionFactory(task.target);
@@ -45,7 +50,8 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
         const sink = new SubscriberSink(ctx, a);
         sinks.push(sink);
         const opts = { sharded, clientName: `pb-sub-${a.subscriberId}`, connectTimeoutMs: task.connectTimeoutMs };
-        const conn = await factory.openSubscriber(opts, sink);
+        const slow = hooks.slowSubscriber?.subscriberId === a.subscriberId ? hooks.slowSubscriber.perMessageUs : 0;
+        const conn = await factory.openSubscriber(opts, slow > 0 ? slowHandlers(sink, slow) : sink);
         subs.push(conn);
         let n = 0;
         if (a.channels.length > 0) n += await conn.subscribe(a.channels.map((i) => task.channelNames[i]));
@@ -77,6 +83,7 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
     const start = await controls.next('start');
     if (start.type !== 'start') return;
     ctx.window = { startUs: start.startUs, measureStartUs: start.measureStartUs, measureEndUs: start.measureEndUs };
+    crashTimer = armCrash(hooks, task.workerId);
     const reporter = new Reporter(ctx, sinks, post, task.intervalMs, start.startUs);
     controls.onStopPublishing = () => (ctx.stopPublishing = true);
     controls.onInterval = (ms) => reporter.setInterval(ms);
@@ -93,6 +100,7 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
     const code = err instanceof BenchError ? (err.exitCode === 3 ? 'connect' : 'internal') : 'internal';
     post({ type: 'fatal', v: V, workerId: task.workerId, code, message: err instanceof Error ? err.message : String(err) });
   } finally {
+    clearTimeout(crashTimer);
     await Promise.allSettled([...subs.map((s) => s.close()), ...pubs.map((p) => p.close())]);
     ctx.destroy();
     port.close();

@@ -1,0 +1,54 @@
+/**
+ * Test-only fault hooks, read from the environment so integration tests can make a real run misbehave in ways a
+ * server alone cannot: a worker thread that crashes, a subscriber that consumes slowly. They distort results on
+ * purpose, so they are hard to switch on by accident and impossible to miss when on:
+ *  - nothing happens unless PUBSUB_BENCH_TEST_HOOKS is exactly `distort-this-run`;
+ *  - every hook variable that is set, used or not, is named in the run's warnings (see `describeTestHooks`).
+ *
+ * PUBSUB_BENCH_TEST_CRASH_WORKER=<workerId>@<ms>   worker <workerId> throws an uncaught error <ms> after the start.
+ * PUBSUB_BENCH_TEST_SLOW_SUBSCRIBER=<subscriberId>:<µs>  subscriber <subscriberId> busy-waits <µs> per delivery
+ *   (its whole worker thread stalls, so give it a worker of its own).
+ */
+
+/** The value that arms the hooks. */
+export const TEST_HOOKS_ARMED = 'distort-this-run';
+
+/** Hooks in force for this process. */
+export interface TestHooks {
+  crashWorker?: { workerId: number; afterMs: number };
+  slowSubscriber?: { subscriberId: number; perMessageUs: number };
+}
+
+type Env = Record<string, string | undefined>;
+
+const CRASH_RE = /^(\d{1,4})@(\d{1,7})$/;
+const SLOW_RE = /^(\d{1,7}):(\d{1,6})$/;
+
+/** The hooks `env` arms; empty unless PUBSUB_BENCH_TEST_HOOKS arms them. Malformed values are ignored. */
+export function parseTestHooks(env: Env): TestHooks {
+  if (env.PUBSUB_BENCH_TEST_HOOKS !== TEST_HOOKS_ARMED) return {};
+  const hooks: TestHooks = {};
+  const crash = CRASH_RE.exec(env.PUBSUB_BENCH_TEST_CRASH_WORKER ?? '');
+  if (crash) hooks.crashWorker = { workerId: Number(crash[1]), afterMs: Number(crash[2]) };
+  const slow = SLOW_RE.exec(env.PUBSUB_BENCH_TEST_SLOW_SUBSCRIBER ?? '');
+  if (slow) hooks.slowSubscriber = { subscriberId: Number(slow[1]), perMessageUs: Number(slow[2]) };
+  return hooks;
+}
+
+/** One warning per hook variable set in `env`, saying whether it was in force. */
+export function describeTestHooks(env: Env): string[] {
+  const armed = env.PUBSUB_BENCH_TEST_HOOKS === TEST_HOOKS_ARMED;
+  const hooks = parseTestHooks(env);
+  const out: string[] = [];
+  for (const [name, active] of [
+    ['PUBSUB_BENCH_TEST_CRASH_WORKER', hooks.crashWorker !== undefined],
+    ['PUBSUB_BENCH_TEST_SLOW_SUBSCRIBER', hooks.slowSubscriber !== undefined],
+  ] as const) {
+    const value = env[name];
+    if (value === undefined) continue;
+    out.push(active
+      ? `Test hook ${name}=${value} was in force: this run was distorted on purpose and is not a benchmark.`
+      : `Test hook ${name} is set but was ignored (${armed ? 'malformed value' : `PUBSUB_BENCH_TEST_HOOKS is not ${TEST_HOOKS_ARMED}`}).`);
+  }
+  return out;
+}

@@ -1,0 +1,71 @@
+/**
+ * A worker thread that crashes mid-run (the documented test hook PUBSUB_BENCH_TEST_CRASH_WORKER throws an uncaught
+ * error from a timer in that thread): the run still ends, names the crash with its error, and keeps the data of the
+ * other worker and what the crashed one reported before it died.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunResult } from '../../src/core/result.js';
+import { TEST_HOOKS_ARMED } from '../../src/core/test-hooks.js';
+import type { LocalTarget } from '../../src/targets/types.js';
+import { startServer } from '../helpers/redis.js';
+import { assertAccounting, runScenario, withEnv } from '../helpers/runs.js';
+
+let server: LocalTarget;
+let outDir: string;
+
+before(async () => {
+  server = await startServer({ kind: 'single' });
+  outDir = mkdtempSync(join(tmpdir(), 'pb-crash-'));
+});
+
+after(async () => {
+  await server?.stop();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+// Two workers: worker 0 runs publisher 0 and subscribers 0, 2; worker 1 runs publisher 1 and subscribers 1, 3.
+const scenario = {
+  channels: { count: 2 },
+  publishers: { count: 2, rate: 2000 },
+  subscribers: [{ count: 4, channelsEach: 'all' }],
+  duration: '3s',
+  drainTimeout: '1s',
+};
+
+test('a crashed worker is named with its error and the other worker keeps its data', { timeout: 30_000 }, async () => {
+  const started = Date.now();
+  const { result: r, runDir } = await withEnv(
+    { PUBSUB_BENCH_TEST_HOOKS: TEST_HOOKS_ARMED, PUBSUB_BENCH_TEST_CRASH_WORKER: '1@1200' },
+    () => runScenario(server.spec, outDir, scenario),
+  );
+  assert.ok(Date.now() - started < 20_000, 'the run ended without waiting for the dead worker');
+  const crash = r.warnings.find((w) => w.startsWith('worker 1 crashed:'));
+  assert.ok(crash, `the crash is in the warnings: ${JSON.stringify(r.warnings)}`);
+  assert.match(crash, /crashed on purpose after 1200 ms/, 'with the error it threw');
+  assert.ok(r.warnings.some((w) => /Test hook PUBSUB_BENCH_TEST_CRASH_WORKER=1@1200 was in force/.test(w)), 'the hook is named');
+
+  const [w0, w1] = r.workers;
+  // The crash ends publishing about 1.2 s after the start (1000 msgs/s per publisher).
+  assert.ok(w0.counters.published > 800, `worker 0 published ${w0.counters.published} and kept it`);
+  assert.ok(w0.counters.deliveredMeasured > 0, 'worker 0 deliveries kept');
+  assert.ok(w1.counters.published > 0, 'what worker 1 reported before it died is kept');
+  assertAccounting(r);
+  assert.ok(r.summary.delivered > 0);
+
+  const onDisk = JSON.parse(readFileSync(join(runDir, 'result.json'), 'utf8')) as RunResult;
+  assert.deepEqual(onDisk.warnings, r.warnings, 'result.json holds the crash too');
+  assert.ok(existsSync(join(runDir, 'report.html')));
+});
+
+test('the hooks stay inert unless armed, and a set hook is still named', { timeout: 30_000 }, async () => {
+  const { result: r } = await withEnv({ PUBSUB_BENCH_TEST_CRASH_WORKER: '0@100' }, () =>
+    runScenario(server.spec, outDir, { ...scenario, duration: '1s' }),
+  );
+  assert.ok(!r.warnings.some((w) => /crashed/.test(w)), 'no crash without PUBSUB_BENCH_TEST_HOOKS');
+  assert.ok(r.warnings.some((w) => /PUBSUB_BENCH_TEST_CRASH_WORKER is set but was ignored/.test(w)));
+  assert.equal(r.summary.lost, 0);
+});
