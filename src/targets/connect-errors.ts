@@ -113,10 +113,10 @@ export async function diagnoseConnectError<E extends ErrorLike | undefined>(
   timeoutMs: number,
 ): Promise<E | ErrorLike> {
   if (!tlsOptions || isTlsCode(err?.code) || err?.code === 'ECONNREFUSED' || /^(WRONGPASS|NOAUTH|NOPERM)/.test(err?.message ?? '')) return err;
-  return probeTlsAlert(node, tlsOptions, Math.min(timeoutMs, 2000), err);
+  return probeTlsAlert(node, tlsOptions, timeoutMs, err);
 }
 
-/** A TargetError naming the target (`what`: e.g. 'publisher pb-pub-1') with the cause explained and redacted. */
+/** A TargetError naming the target node, with the cause explained and any password redacted. */
 export function connectError(
   err: ErrorLike | undefined,
   spec: TargetSpec,

@@ -109,6 +109,7 @@ export async function connectNode(
   });
 
   let timedOut = false;
+  const startedMs = Date.now();
   const timer = setTimeout(() => {
     timedOut = true;
     closing = true;
@@ -128,7 +129,9 @@ export async function connectNode(
     closing = true;
     redis.disconnect();
     const first = timedOut ? { code: 'ETIMEDOUT', message: 'timeout' } : (lastError ?? (err as Error));
-    const cause = timedOut ? first : await diagnoseConnectError(first, node, ctx.tls, opts.connectTimeoutMs);
+    // The closer look must fit in what is left of the connect timeout.
+    const leftMs = opts.connectTimeoutMs - (Date.now() - startedMs);
+    const cause = timedOut || leftMs <= 0 ? first : await diagnoseConnectError(first, node, ctx.tls, leftMs);
     throw connectError(cause, spec, node, opts.connectTimeoutMs);
   } finally {
     clearTimeout(timer);

@@ -108,6 +108,11 @@ describe('single server', { timeout: 30_000 }, () => {
     await assert.rejects(none.openControl(2000), /requires a password/);
   });
 
+  test('--cluster against a server without cluster support says so', async () => {
+    const asCluster = connections.track(createConnectionFactory({ ...server.spec, kind: 'cluster' }));
+    await assert.rejects(asCluster.openControl(2000), (err: unknown) => err instanceof TargetError && /not a cluster node.*drop --cluster/.test(err.message));
+  });
+
   test('an unreachable port is a TargetError within the connect timeout', async () => {
     const port = await freePort();
     const started = Date.now();
