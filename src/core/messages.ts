@@ -100,6 +100,8 @@ export interface Counters {
   /** Gap events and the number of messages skipped by them. */
   gaps: number;
   gapMessages: number;
+  /** Cluster redirections (MOVED, ASK) and slot-map refreshes seen by the connections. */
+  topologyEvents: number;
   /** Connection losses and reconnects seen. */
   disconnects: number;
   reconnects: number;
@@ -189,7 +191,7 @@ export function zeroCounters(): Counters {
   return {
     published: 0, publishedMeasured: 0, unsentMeasured: 0, expectedMeasured: 0, publishRepliesMeasured: 0, publishErrors: 0,
     lateSends: 0, received: 0, deliveredMeasured: 0, malformed: 0, inOrder: 0, duplicates: 0, reordered: 0,
-    gaps: 0, gapMessages: 0, disconnects: 0, reconnects: 0,
+    gaps: 0, gapMessages: 0, topologyEvents: 0, disconnects: 0, reconnects: 0,
   };
 }
 

@@ -82,6 +82,8 @@ export interface RunSummary {
   unsent?: number;
   disconnects: number;
   reconnects: number;
+  /** Cluster redirections (MOVED, ASK) and slot-map refreshes the connections handled. */
+  topologyEvents?: number;
   /** Sum of PUBLISH replies for measured messages (receivers as Redis counted them), or null when not comparable. */
   publishReplyReceivers: number | null;
   /** Measured messages per second over the measure phase. */

@@ -180,6 +180,7 @@ export class RunAggregator {
       publishErrors: t.publishErrors,
       lateSends: t.lateSends,
       unsent: t.unsentMeasured,
+      topologyEvents: t.topologyEvents,
       disconnects: t.disconnects,
       reconnects: t.reconnects,
       publishReplyReceivers: publishRepliesComparable ? t.publishRepliesMeasured : null,

@@ -57,6 +57,10 @@ export class SubscriberSink implements SubscriberHandlers {
     this.outage = this.ctx.outages.open('subscriber', this.subscriberId, cause);
   }
 
+  onTopologyEvent(): void {
+    this.ctx.counters.topologyEvents++;
+  }
+
   onReconnect(): void {
     if (!this.disconnected) return;
     this.disconnected = false;

@@ -70,6 +70,9 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
           ctx.counters.disconnects++;
           outage = ctx.outages.open('publisher', a.publisherId, cause);
         },
+        onTopologyEvent: () => {
+          ctx.counters.topologyEvents++;
+        },
         onReconnect: () => {
           if (outage === undefined) return;
           ctx.counters.reconnects++;
