@@ -143,6 +143,57 @@ async function yardstick(spec: TargetSpec): Promise<void> {
   await conn.close();
 }
 
+/** One real run: 1 publisher (pipelines of 100) and 1 subscriber on every channel, at --rate max, 1 worker thread. */
+async function targetRun(label: string, spec: TargetSpec, sharded: boolean, channels: number): Promise<void> {
+  const outDir = mkdtempSync(join(tmpdir(), 'pb-bench-'));
+  try {
+    const scenario = resolveScenario({
+      name: 'bench', warmup: '1s', duration: '3s', drainTimeout: '5s', channels: { count: channels, sharded },
+      publishers: { count: 1, rate: 'max', messageBytes: MESSAGE_BYTES, mode: 'pipeline', batch: 100 },
+      subscribers: [{ count: 1, channelsEach: 'all' }],
+    }, 'bench');
+    const { result } = await runBenchmark({ scenario, target: spec, workers: 1, outDir });
+    const s = result.summary;
+    const shards = result.shards ? `, shards ${result.shards.map((x) => x.published).join('/')}` : '';
+    report(`run: ${label}`, `${Math.round(s.publishRate).toLocaleString('en-US')} msgs/s published, received ${Math.round(s.deliveryRate).toLocaleString('en-US')}/s, e2e p99 ${s.latencyUs.endToEnd.p99} µs, lost ${s.lost}${shards}`);
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+/** redis-benchmark PUBLISH with extra connection flags, as the yardstick for a target kind. */
+async function redisBenchmark(label: string, args: string[]): Promise<void> {
+  try {
+    const { stdout } = await exec('redis-benchmark', [...args, '-c', '50', '-n', '200000', '-P', '16', '-d', String(MESSAGE_BYTES), '-q', 'publish', 'bench', '__data__']);
+    report(`redis-benchmark ${label} PUBLISH -c 50 -P 16`, stdout.trim().split('\r').pop()!.trim());
+  } catch (err) {
+    report(`redis-benchmark ${label}`, `not run: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Mutual TLS, and a 3-master cluster with classic vs sharded pub/sub, on the same workload. */
+async function targetKinds(): Promise<void> {
+  const tls = await startLocalRedis({ kind: 'tls' });
+  try {
+    await targetRun('mutual TLS, pipeline 100, 1 sub', tls.spec, false, 1);
+    const { host, port } = tls.spec.nodes[0];
+    const pki = tls.pki!;
+    await redisBenchmark('--tls', ['-h', host, '-p', String(port), '--tls', '--cacert', pki.caFile, '--cert', pki.clientCertFile, '--key', pki.clientKeyFile]);
+  } finally {
+    await tls.stop();
+  }
+  const cluster = await startLocalRedis({ kind: 'cluster', shards: 3 });
+  try {
+    await targetRun('cluster 3 masters, classic, 12 ch, pipeline 100, 1 sub', cluster.spec, false, 12);
+    await targetRun('cluster 3 masters, sharded, 12 ch, pipeline 100, 1 sub', cluster.spec, true, 12);
+    const { host, port } = cluster.spec.nodes[0];
+    await redisBenchmark('--cluster', ['-h', host, '-p', String(port), '--cluster']);
+  } finally {
+    await cluster.stop();
+  }
+}
+
 console.log(`pubsub-bench benchmark — node ${process.versions.node}, ${MESSAGE_BYTES}-byte messages\n`);
 await hotPaths();
 await realRuns();
+await targetKinds();
