@@ -70,16 +70,14 @@ export class SequenceTracker {
    * Ring of the most recent skipped (stream key, seq) pairs, oldest at `ringHead`. Entries whose message has
    * arrived since are stale and simply dropped when they reach the head.
    */
-  private readonly ringKeys: Float64Array;
-  private readonly ringSeqs: Float64Array;
+  private ringKeys = new Float64Array(0);
+  private ringSeqs = new Float64Array(0);
   private ringHead = 0;
   private ringSize = 0;
 
   /** @param missingCap how many skipped sequence numbers to remember at most (≥ 1). */
   constructor(readonly missingCap: number = DEFAULT_MISSING_CAP) {
     if (!Number.isInteger(missingCap) || missingCap < 1) throw new RangeError('missingCap must be an integer ≥ 1');
-    this.ringKeys = new Float64Array(missingCap);
-    this.ringSeqs = new Float64Array(missingCap);
   }
 
   /** Classifies one message of stream `key` with sequence number `seq` and updates the counts. */
@@ -150,14 +148,35 @@ export class SequenceTracker {
       this.missing.set(key, set);
     }
     for (let seq = from; seq < to; seq++) {
-      if (this.ringSize === cap) this.evictOldest();
-      const tail = (this.ringHead + this.ringSize) % cap;
+      if (this.ringSize === this.ringKeys.length) {
+        if (this.ringKeys.length < cap) this.growRing();
+        else this.evictOldest();
+      }
+      const tail = (this.ringHead + this.ringSize) % this.ringKeys.length;
       this.ringKeys[tail] = key;
       this.ringSeqs[tail] = seq;
       this.ringSize++;
       set.add(seq);
       this.missingCount++;
     }
+  }
+
+  /**
+   * Doubles the ring (up to the cap), oldest entry first. The ring starts empty and grows only with gaps: a
+   * subscriber connection whose streams never skip costs no memory here, however many connections a run has.
+   */
+  private growRing(): void {
+    const size = Math.min(this.missingCap, Math.max(64, this.ringKeys.length * 2));
+    const keys = new Float64Array(size);
+    const seqs = new Float64Array(size);
+    for (let i = 0; i < this.ringSize; i++) {
+      const from = (this.ringHead + i) % this.ringKeys.length;
+      keys[i] = this.ringKeys[from];
+      seqs[i] = this.ringSeqs[from];
+    }
+    this.ringKeys = keys;
+    this.ringSeqs = seqs;
+    this.ringHead = 0;
   }
 
   private evictOldest(): void {
@@ -167,7 +186,7 @@ export class SequenceTracker {
       this.missingCount--;
       this.forgotten++;
     }
-    this.ringHead = (head + 1) % this.missingCap;
+    this.ringHead = (head + 1) % this.ringKeys.length;
     this.ringSize--;
   }
 }

@@ -120,3 +120,20 @@ describe('SequenceTracker', { timeout: 10_000 }, () => {
     assert.throws(() => new SequenceTracker(2.5), RangeError);
   });
 });
+
+test('the memory of missing messages grows with gaps and keeps the newest up to the cap', () => {
+  // Cap 200: 10 gaps of 30 skipped messages each (300 in all) pass through several ring growths (64, 128, 200).
+  const t = new SequenceTracker(200);
+  for (let stream = 0; stream < 10; stream++) {
+    assert.equal(t.observe(stream, 0), SeqOutcome.InOrder);
+    assert.equal(t.observe(stream, 31), SeqOutcome.Gap); // skips 1..30
+  }
+  assert.equal(t.stillMissing(), 300);
+  assert.equal(t.forgottenMissing(), 100, 'the oldest 100 beyond the cap are forgotten');
+  // Streams 0..2 and the first 10 of stream 3 were skipped first, so they are the forgotten ones.
+  assert.equal(t.observe(0, 5), SeqOutcome.Duplicate, 'a forgotten message cannot be told from a duplicate');
+  assert.equal(t.observe(3, 10), SeqOutcome.Duplicate);
+  assert.equal(t.observe(3, 11), SeqOutcome.Reordered, 'the newest skipped ones are still known');
+  assert.equal(t.observe(9, 30), SeqOutcome.Reordered);
+  assert.equal(t.stillMissing(), 298);
+});
