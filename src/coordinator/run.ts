@@ -160,7 +160,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
         pool.broadcast({ type: 'finish', v: V });
         // Only a started run has final snapshots to wait for.
         if (aggregator) await waitFor(() => settled(finals), 10_000, undefined);
-        await Promise.race([Promise.all(pool.done), new Promise((r) => setTimeout(r, 10_000))]);
+        await Promise.race([Promise.all(pool.done), new Promise((r) => setTimeout(r, 10_000).unref())]);
         await pool.close(true);
       }
       if (!aggregator) throw new Error('internal: the run ended before it started');
