@@ -17,9 +17,8 @@ import { harnessVersion } from '../core/version.js';
 import { describeTestHooks } from '../core/test-hooks.js';
 import { createConnectionFactory } from '../targets/connection.js';
 import { describeTarget } from '../targets/url.js';
-import { startLocalRedis } from '../targets/local.js';
+import { startLocalRedis, type LocalTargetDetails } from '../targets/local.js';
 import { startTelemetry, type TelemetrySampler } from '../targets/telemetry.js';
-import type { LocalTarget } from '../targets/types.js';
 import { initHistogramEngine, encodeHistogram } from '../metrics/histogram.js';
 import { RunAggregator } from '../metrics/aggregate.js';
 import { writeRunOutputs } from '../reporting/write.js';
@@ -30,6 +29,7 @@ import { buildWarnings, judgeHealth } from './health.js';
 import { buildBreakdowns, ChannelTotals } from './breakdown.js';
 import { formatProgress } from './progress.js';
 import { finishServerWatch } from './telemetry.js';
+import { buildChaosReports, ChaosRunner } from './chaos.js';
 import { waitFor, abortable } from './wait.js';
 
 /** Lead time between 'start' and the first scheduled message, so every worker has the message before it matters. */
@@ -61,13 +61,14 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
   const intervalMs = req.intervalMs ?? 1000;
   const connectTimeoutMs = req.connectTimeoutMs ?? 5000;
   await initHistogramEngine();
-  let local: LocalTarget | null = null;
+  let local: LocalTargetDetails | null = null;
   try {
     if (req.target === null) local = await startLocalRedis({ kind: 'single' });
     const spec = local ? local.spec : req.target!;
     const factory = createConnectionFactory(spec);
     const control = await factory.openControl(connectTimeoutMs);
     let telemetry: TelemetrySampler | null = null;
+    let chaos: ChaosRunner | null = null;
     try {
       const info = await control.info();
       const target = { ...describeTarget(spec, local !== null), redisVersion: info.redisVersion };
@@ -126,6 +127,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
         if (req.signal?.aborted) throw new TargetError('Interrupted before the run started.');
         if (ready.size !== tasks.length) throw new TargetError(`Subscribers did not confirm their subscriptions within ${readyDeadlineMs} ms.`);
         subscriptionNotes = await checkSubscriptions(control, plan, req.scenario.channels.sharded);
+        if (req.chaos && req.chaos.length > 0) chaos = await ChaosRunner.open(req.chaos, spec, info.masters, local, connectTimeoutMs);
 
         const startUs = nowUs() + START_LEAD_US;
         scheduleStartUs = startUs;
@@ -135,6 +137,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
         const targetRate = req.scenario.publishers.rate === 'max' ? null : req.scenario.publishers.rate;
         aggregator = new RunAggregator({ scheduleStartUs: startUs, measureStartUs, measureEndUs, intervalMs, targetRate });
         pool.broadcast({ type: 'start', v: V, startUs, measureStartUs, measureEndUs });
+        chaos?.arm(measureStartUs);
 
         const progress = setInterval(() => req.onProgress?.(formatProgress(aggregator!, startUs, measureStartUs, measureEndUs, req.scenario)), 1000);
         try {
@@ -181,6 +184,8 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
       warnings.push(...describeTestHooks(process.env), ...crashes, ...(fatal ? [`worker ${(fatal as { workerId: number }).workerId}: ${(fatal as { message: string }).message}`] : []));
       const serverSide = await finishServerWatch(telemetry, outages, scheduleStartUs, intervalMs);
       warnings.push(...serverSide.warnings);
+      const chaosReports = chaos ? buildChaosReports(await chaos.stop(), outages, timeline, scheduleStartUs) : undefined;
+      warnings.push(...(chaosReports ?? []).filter((c) => c.failed).map((c) => `Chaos ${c.spec}: ${c.outcome}`));
       const hist = agg.histograms();
       const workerTotals = agg.workerTotals();
       const result: RunResult = {
@@ -219,12 +224,15 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
         ...buildBreakdowns(plan, channelTotals, info),
         outages: outages.sort((a, b) => a.atUs - b.atUs),
         ...(serverSide.server ? { server: serverSide.server } : {}),
+        ...(chaosReports ? { chaos: chaosReports } : {}),
         warnings,
       };
       agg.destroy();
       const written = await writeRunOutputs(result, `${req.outDir}/${runId}`);
       return { result, runDir: written.resultPath.replace(/\/result\.json$/, '') };
     } finally {
+      // A fault in progress (a restart) must end before the local server is stopped, or its new pid could escape.
+      await chaos?.stop();
       await telemetry?.stop();
       await control.close();
     }

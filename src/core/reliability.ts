@@ -75,9 +75,14 @@ export interface ChaosReport extends ChaosEvent {
   outcome: string;
   /** True when the fault could not be injected. */
   failed: boolean;
-  /** Connection outages that began in the event's window, and the messages they missed. */
+  /** Connection outages that began in the event's window. */
   outages: number;
-  lostMessages: number;
+  /**
+   * Messages the subscribers of those outages missed (sequence gaps seen after they recovered). This includes
+   * messages whose PUBLISH failed while the server was unreachable: the summary counts those as publish errors, not
+   * as lost, so with publish errors this can exceed what the summary calls lost.
+   */
+  missedMessages: number;
   /** Publish commands that failed in the event's window. */
   publishErrors: number;
   /** From the event until the last of those connections was usable again, ms; null without outages or if one never recovered. */

@@ -1,6 +1,7 @@
 /** The request the CLI builds and the coordinator runs; tests call the coordinator with it directly. */
 import type { Scenario } from './scenario.js';
 import type { TargetSpec } from './target.js';
+import type { ChaosEvent } from './reliability.js';
 
 /** Everything one run needs. */
 export interface RunRequest {
@@ -18,6 +19,8 @@ export interface RunRequest {
   connectTimeoutMs?: number;
   /** Aborting it interrupts the run: publishers stop, short drain, results still written. */
   signal?: AbortSignal;
+  /** Faults to inject during the measure phase (`--chaos`); `restart` needs `target: null`. */
+  chaos?: ChaosEvent[];
   /** Called about once a second with a one-line progress text. */
   onProgress?: (line: string) => void;
 }

@@ -53,8 +53,12 @@ export class SubscriberSink implements SubscriberHandlers {
     if (this.disconnected) return;
     this.disconnected = true;
     this.ctx.counters.disconnects++;
-    this.attribution = null;
     this.outage = this.ctx.outages.open('subscriber', this.subscriberId, cause);
+    // Attribution starts here, not at onReconnect: the first deliveries after a resubscribe can arrive in the same
+    // read as its confirmation, before the reconnect is reported, and their gaps belong to this outage.
+    let streams = 0;
+    for (const t of this.trackers) streams += t.streamCount();
+    this.attribution = this.outage && streams > 0 ? new LossAttribution(this.outage, streams) : null;
   }
 
   onTopologyEvent(): void {
@@ -66,9 +70,6 @@ export class SubscriberSink implements SubscriberHandlers {
     this.disconnected = false;
     this.ctx.counters.reconnects++;
     this.ctx.outages.close(this.outage);
-    let streams = 0;
-    for (const t of this.trackers) streams += t.streamCount();
-    if (this.outage && streams > 0) this.attribution = new LossAttribution(this.outage, streams);
     this.outage = null;
   }
 

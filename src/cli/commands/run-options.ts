@@ -63,6 +63,11 @@ export const RUN_OPTIONS: Record<string, Options> = {
     describe: 'Run every combination of KEY=V1,V2 (repeatable) in turn against the same target and compare them, e.g. --matrix publish-mode=await,pipeline --matrix batch=10,100. Keys: publish-mode, batch, max-in-flight, message-size, rate, publishers, subscribers, channels, channels-per-subscriber',
     defaultDescription: 'none (pipeline-vs-unpipelined has its own)',
   },
+  chaos: {
+    group: RUN, type: 'string', array: true,
+    describe: 'Inject faults at times counted from the measure start (repeatable): kill-subscribers@20s (CLIENT KILL the subscribers), pause@30s:2s (CLIENT PAUSE), restart@40s (restart the local redis-server; without --target only). Each is reported with the loss and recovery it caused',
+    defaultDescription: 'none',
+  },
   workers: { group: RUN, type: 'string', describe: 'Worker threads for publishers and subscribers', defaultDescription: `half the cores, here ${defaultWorkers()}` },
   out: { group: RUN, type: 'string', describe: 'Folder the run is written into (<out>/<run id>/result.json, report.html)', defaultDescription: 'reports' },
   json: { group: RUN, type: 'boolean', describe: 'Print the result JSON on stdout and nothing else there', defaultDescription: 'false' },
@@ -88,4 +93,5 @@ export interface RunArgs extends ScenarioFlags {
   interval?: unknown;
   connectTimeout?: unknown;
   matrix?: unknown;
+  chaos?: unknown;
 }

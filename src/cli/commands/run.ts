@@ -13,6 +13,7 @@ import { formatSummary } from '../../reporting/terminal.js';
 import { parseTargetSpec } from '../../targets/url.js';
 import { checkDurationMs } from '../../scenarios/duration.js';
 import { loadScenarioInput } from '../../scenarios/load.js';
+import { parseChaos } from '../../scenarios/chaos.js';
 import { applyOverrides } from '../../scenarios/overrides.js';
 import { resolveScenario } from '../../scenarios/validate.js';
 import type { CliIo } from '../io.js';
@@ -85,10 +86,12 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv): Pr
     }
   }
 
+  const chaos = collect(() => parseChaos(args.chaos, '--chaos', { durationMs: scenario?.durationMs, localTarget: targets.length === 0 }));
+
   if (problems.length > 0 || !scenario || workers === undefined || intervalMs === undefined || connectTimeoutMs === undefined || !outDir) {
     throw new UsageError(problems, `Invalid scenario or flags (${source})`);
   }
-  return { request: { scenario, target, workers, outDir, intervalMs, connectTimeoutMs }, password };
+  return { request: { scenario, target, workers, outDir, intervalMs, connectTimeoutMs, ...(chaos && chaos.length > 0 ? { chaos } : {}) }, password };
 }
 
 /** Runs the command; returns the exit code. */
