@@ -1,13 +1,20 @@
 /**
- * What the reliability tests share: running a scenario through the coordinator against a server, the accounting
- * invariants every run must keep whatever went wrong, and temporarily set environment variables (test hooks).
+ * What the reliability tests share: a server and output folder per test file, running a scenario through the
+ * coordinator, the accounting invariants every run must keep whatever went wrong, and temporarily set environment
+ * variables (test hooks).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { runBenchmark, type RunOutcome } from '../../src/coordinator/index.js';
 import type { RunRequest } from '../../src/core/run.js';
 import type { RunResult } from '../../src/core/result.js';
 import type { TargetSpec } from '../../src/core/target.js';
 import { resolveScenario } from '../../src/scenarios/validate.js';
+import type { LocalRedisOptions, LocalTargetDetails } from '../../src/targets/local.js';
+import { startServer } from './redis.js';
 
 /** Runs a raw scenario input (short warmup and drain unless given) against `target` (null: a local server). */
 export function runScenario(
@@ -37,4 +44,30 @@ export async function withEnv<T>(vars: Record<string, string>, fn: () => Promise
       else process.env[k] = v;
     }
   }
+}
+
+/** What `useServer` gives a test file: its server and a scratch output folder, ready once `before` has run. */
+export interface TestBench {
+  server: LocalTargetDetails;
+  outDir: string;
+}
+
+/**
+ * Registers before/after hooks that start a local server (and a scratch output folder) for the test file and stop
+ * it by pid afterwards; `setup` runs once the server is up. Read the fields inside tests, not at load time.
+ */
+export function useServer(
+  prefix: string, opts: LocalRedisOptions = { kind: 'single' }, setup?: (server: LocalTargetDetails) => Promise<void>,
+): TestBench {
+  const bench = {} as TestBench;
+  before(async () => {
+    bench.server = await startServer(opts);
+    bench.outDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+    await setup?.(bench.server);
+  });
+  after(async () => {
+    await bench.server?.stop();
+    if (bench.outDir) rmSync(bench.outDir, { recursive: true, force: true });
+  });
+  return bench;
 }

@@ -3,30 +3,16 @@
  * (a latency spike that recovers, nothing lost), and a restart of the harness's own local server (the run
  * completes, reports the outage and what it cost, writes its outputs, and leaves no server running).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../../src/core/result.js';
 import { parseChaos } from '../../src/scenarios/chaos.js';
 import { isAlive } from '../../src/targets/process.js';
-import type { LocalTarget } from '../../src/targets/types.js';
-import { startServer } from '../helpers/redis.js';
-import { assertAccounting, runScenario } from '../helpers/runs.js';
+import { assertAccounting, runScenario, useServer } from '../helpers/runs.js';
 
-let server: LocalTarget;
-let outDir: string;
-
-before(async () => {
-  server = await startServer({ kind: 'single' });
-  outDir = mkdtempSync(join(tmpdir(), 'pb-chaos-'));
-});
-
-after(async () => {
-  await server?.stop();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
-});
+const bench = useServer('pb-chaos');
 
 const scenario = {
   channels: { count: 1 },
@@ -37,7 +23,7 @@ const scenario = {
 
 test('kill-subscribers: every subscriber is cut, and the loss is attributed to the event', { timeout: 30_000 }, async () => {
   const chaos = parseChaos('kill-subscribers@700ms', '--chaos');
-  const { result: r } = await runScenario(server.spec, outDir, { ...scenario, drainTimeout: '1s' }, { chaos });
+  const { result: r } = await runScenario(bench.server.spec, bench.outDir, { ...scenario, drainTimeout: '1s' }, { chaos });
   assertAccounting(r);
   assert.equal(r.chaos?.length, 1);
   const [c] = r.chaos!;
@@ -53,7 +39,7 @@ test('kill-subscribers: every subscriber is cut, and the loss is attributed to t
 
 test('pause: latency spikes while the server is paused and recovers, nothing is lost', { timeout: 30_000 }, async () => {
   const chaos = parseChaos('pause@700ms:1s', '--chaos');
-  const { result: r } = await runScenario(server.spec, outDir, { ...scenario, duration: '3s' }, { chaos });
+  const { result: r } = await runScenario(bench.server.spec, bench.outDir, { ...scenario, duration: '3s' }, { chaos });
   assertAccounting(r);
   const [c] = r.chaos!;
   assert.equal(c.outcome, 'paused all clients on 1 node(s) for 1000 ms');
@@ -67,7 +53,7 @@ test('pause: latency spikes while the server is paused and recovers, nothing is 
 
 test('restart: the local server is restarted mid-run, the run completes and reports it', { timeout: 40_000 }, async () => {
   const chaos = parseChaos('restart@800ms', '--chaos', { durationMs: 3000, localTarget: true });
-  const { result: r, runDir } = await runScenario(null, outDir, { ...scenario, duration: '3s', drainTimeout: '1s' }, { chaos });
+  const { result: r, runDir } = await runScenario(null, bench.outDir, { ...scenario, duration: '3s', drainTimeout: '1s' }, { chaos });
   assert.equal(r.interrupted, false);
   assert.equal(r.target.local, true);
   assertAccounting(r);

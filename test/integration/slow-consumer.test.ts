@@ -8,36 +8,23 @@
  * named attribution is observed, not lucky. (With a 256 KB limit the buffer fills between two samples; that case is
  * reported as "probably" from INFO's recent peak, see the unit tests of findSlowConsumers.)
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TEST_HOOKS_ARMED } from '../../src/core/test-hooks.js';
 import { formatSummary } from '../../src/reporting/terminal.js';
-import type { LocalTargetDetails } from '../../src/targets/local.js';
-import { redisCli, startServer } from '../helpers/redis.js';
-import { assertAccounting, runScenario, withEnv } from '../helpers/runs.js';
+import { redisCli } from '../helpers/redis.js';
+import { assertAccounting, runScenario, useServer, withEnv } from '../helpers/runs.js';
 
-let server: LocalTargetDetails;
-let outDir: string;
-
-before(async () => {
-  server = await startServer({ kind: 'single' });
-  outDir = mkdtempSync(join(tmpdir(), 'pb-slow-'));
+const bench = useServer('pb-slow', { kind: 'single' }, async (server) => {
   assert.equal((await redisCli(server, server.nodes[0].port, 'CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 4mb 2mb 1')).trim(), 'OK');
-});
-
-after(async () => {
-  await server?.stop();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
 test('a slow subscriber cut off by the output-buffer limit is named, and its loss counted', { timeout: 40_000 }, async () => {
   // Two workers: publisher 0 and subscriber 1 on worker 0; the slow subscriber 0 alone on worker 1.
   const { result: r } = await withEnv(
     { PUBSUB_BENCH_TEST_HOOKS: TEST_HOOKS_ARMED, PUBSUB_BENCH_TEST_SLOW_SUBSCRIBER: '0:1000' },
-    () => runScenario(server.spec, outDir, {
+    () => runScenario(bench.server.spec, bench.outDir, {
       channels: { count: 1 },
       publishers: { count: 1, rate: 2000, messageBytes: 4096 },
       subscribers: [{ count: 2 }],

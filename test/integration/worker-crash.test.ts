@@ -3,29 +3,15 @@
  * error from a timer in that thread): the run still ends, names the crash with its error, and keeps the data of the
  * other worker and what the crashed one reported before it died.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../../src/core/result.js';
 import { TEST_HOOKS_ARMED } from '../../src/core/test-hooks.js';
-import type { LocalTarget } from '../../src/targets/types.js';
-import { startServer } from '../helpers/redis.js';
-import { assertAccounting, runScenario, withEnv } from '../helpers/runs.js';
+import { assertAccounting, runScenario, useServer, withEnv } from '../helpers/runs.js';
 
-let server: LocalTarget;
-let outDir: string;
-
-before(async () => {
-  server = await startServer({ kind: 'single' });
-  outDir = mkdtempSync(join(tmpdir(), 'pb-crash-'));
-});
-
-after(async () => {
-  await server?.stop();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
-});
+const bench = useServer('pb-crash');
 
 // Two workers: worker 0 runs publisher 0 and subscribers 0, 2; worker 1 runs publisher 1 and subscribers 1, 3.
 const scenario = {
@@ -40,7 +26,7 @@ test('a crashed worker is named with its error and the other worker keeps its da
   const started = Date.now();
   const { result: r, runDir } = await withEnv(
     { PUBSUB_BENCH_TEST_HOOKS: TEST_HOOKS_ARMED, PUBSUB_BENCH_TEST_CRASH_WORKER: '1@1200' },
-    () => runScenario(server.spec, outDir, scenario),
+    () => runScenario(bench.server.spec, bench.outDir, scenario),
   );
   assert.ok(Date.now() - started < 20_000, 'the run ended without waiting for the dead worker');
   const crash = r.warnings.find((w) => w.startsWith('worker 1 crashed:'));
@@ -63,7 +49,7 @@ test('a crashed worker is named with its error and the other worker keeps its da
 
 test('the hooks stay inert unless armed, and a set hook is still named', { timeout: 30_000 }, async () => {
   const { result: r } = await withEnv({ PUBSUB_BENCH_TEST_CRASH_WORKER: '0@100' }, () =>
-    runScenario(server.spec, outDir, { ...scenario, duration: '1s' }),
+    runScenario(bench.server.spec, bench.outDir, { ...scenario, duration: '1s' }),
   );
   assert.ok(!r.warnings.some((w) => /crashed/.test(w)), 'no crash without PUBSUB_BENCH_TEST_HOOKS');
   assert.ok(r.warnings.some((w) => /PUBSUB_BENCH_TEST_CRASH_WORKER is set but was ignored/.test(w)));
