@@ -50,6 +50,24 @@ export interface SubscriberGroupSpec {
   patterns: string[];
 }
 
+/**
+ * One stage of a load profile: the TOTAL open-loop rate (msgs/s over all publishers) goes linearly from `fromRate`
+ * to `toRate` over `durationMs` (a step when both are equal).
+ */
+export interface RateStage {
+  /** Length of the stage (> 0). */
+  durationMs: number;
+  /** Total rate at the start of the stage (msgs/s, ≥ 0). */
+  fromRate: number;
+  /** Total rate at the end of the stage; equal to fromRate for a step. */
+  toRate: number;
+}
+
+/** Total length of a load profile (ms): what the measure phase lasts when a scenario has stages. */
+export function stagesDurationMs(stages: readonly RateStage[]): number {
+  return stages.reduce((sum, s) => sum + s.durationMs, 0);
+}
+
 /** A complete, resolved scenario (every field present). */
 export interface Scenario {
   /** Short name (built-ins: `fan-out`, `chat`, …; files: the file's `name` or its base name). */
@@ -68,4 +86,11 @@ export interface Scenario {
   drainTimeoutMs: number;
   /** Seed for every pseudo-random choice, so runs are reproducible. */
   seed: number;
+  /**
+   * Load profile: the total open-loop publish rate over all publishers steps or ramps through these stages, in
+   * order. When present, the measure phase lasts the sum of the stages (`durationMs` equals it), the warmup runs
+   * at the first stage's starting rate, and `publishers.rate` only records the profile's mean rate (pacing follows
+   * the stages). Not allowed with `publishers.rate: 'max'`. Absent: a constant rate.
+   */
+  stages?: RateStage[];
 }

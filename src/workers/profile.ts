@@ -6,17 +6,11 @@
  * N reaches j. Publisher i of P sends the messages j = i, i + P, i + 2P, …, so P publishers together send one evenly
  * spread stream that follows the profile, exactly as constant-rate publishers with phase offsets do (pacing.ts).
  * Finding the time of message j inverts N: piecewise linear (steps) or quadratic (ramps) within a stage.
+ * Parsing what users write lives in src/scenarios/stages.ts; this file is the maths only (no imports but types).
  */
-import { UsageError, type Problem } from '../core/errors.js';
-import { checkDurationMs, MAX_DURATION_MS } from '../scenarios/duration.js';
+import type { RateStage } from '../core/scenario.js';
 
-/** One stage of a load profile: the total rate (msgs/s, all publishers) goes from `fromRate` to `toRate` linearly. */
-export interface RateStage {
-  durationMs: number;
-  fromRate: number;
-  /** Equal to fromRate for a step. */
-  toRate: number;
-}
+export { stagesDurationMs, type RateStage } from '../core/scenario.js';
 
 /** What a publisher's send loop needs from a schedule; `Schedule` (pacing.ts) and `RateProfile` both provide it. */
 export interface PublishSchedule {
@@ -27,6 +21,13 @@ export interface PublishSchedule {
   intendedUs(k: number): number;
   dueCount(k: number, atUs: number, limit: number): number;
   finished(k: number, atUs: number): boolean;
+  /** Messages from index k on that the schedule meant to send at or after `fromUs` and before its end. */
+  unsentFrom(k: number, fromUs: number): number;
+}
+
+/** Where a sequential reader of a curve left off (a segment index), so the next lookup resumes there. */
+export interface CurveCursor {
+  segment: number;
 }
 
 /** A stage placed on the time axis, with the count of messages sent before it (µs, msgs/µs). */
@@ -91,10 +92,12 @@ export class RateCurve {
   }
 
   /**
-   * Time (µs) at which the cumulative count reaches `n`, searching from segment `from` on; Infinity when the rate
-   * drops to zero for good before that. Returns the segment index too, so sequential callers resume where they were.
+   * Time (µs) at which the cumulative count reaches `n`; Infinity when the rate drops to zero for good before that.
+   * `cursor` (optional) says which segment to start searching from and is moved to the segment found, so sequential
+   * callers resume where they were without allocating anything per call.
    */
-  timeOfCount(n: number, from = 0): { us: number; segment: number } {
+  timeOfCount(n: number, cursor: CurveCursor = { segment: 0 }): number {
+    const from = cursor.segment;
     // A count before the segment to resume from (a caller going back) restarts the search at the beginning.
     const fromCount = from < this.segments.length ? this.segments[from].countBefore : this.tailCountBefore;
     for (let i = n < fromCount ? 0 : from; i < this.segments.length; i++) {
@@ -104,10 +107,12 @@ export class RateCurve {
       // Solve rate0·τ + slope·τ²/2 = m. This form of the quadratic root avoids cancellation and also covers
       // rate0 = 0 (ramp from zero) and slope < 0 (ramp down).
       const tau = m === 0 ? 0 : (2 * m) / (s.rate0 + Math.sqrt(Math.max(0, s.rate0 * s.rate0 + 2 * s.slope * m)));
-      return { us: this.originUs + s.startUs + Math.min(tau, s.durationUs), segment: i };
+      cursor.segment = i;
+      return this.originUs + s.startUs + Math.min(tau, s.durationUs);
     }
-    if (this.tailRate <= 0) return { us: Infinity, segment: this.segments.length };
-    return { us: this.originUs + this.tailStartUs + (n - this.tailCountBefore) / this.tailRate, segment: this.segments.length };
+    cursor.segment = this.segments.length;
+    if (this.tailRate <= 0) return Infinity;
+    return this.originUs + this.tailStartUs + (n - this.tailCountBefore) / this.tailRate;
   }
 }
 
@@ -121,7 +126,7 @@ export class RateProfile implements PublishSchedule {
   private readonly index: number;
   private readonly publishers: number;
   /** Segment of the last lookup: send loops ask for k in increasing order. */
-  private cursor = 0;
+  private readonly cursor: CurveCursor = { segment: 0 };
 
   constructor(curve: RateCurve, endUs: number, index: number, publishers: number) {
     if (!(publishers >= 1 && index >= 0 && index < publishers)) throw new RangeError(`publisher ${index} of ${publishers}`);
@@ -134,9 +139,7 @@ export class RateProfile implements PublishSchedule {
 
   /** Intended send time of this publisher's message k (global message index + k × P). */
   intendedUs(k: number): number {
-    const r = this.curve.timeOfCount(this.index + k * this.publishers, this.cursor);
-    this.cursor = r.segment;
-    return r.us;
+    return this.curve.timeOfCount(this.index + k * this.publishers, this.cursor);
   }
 
   /** How many messages from k on are due at `atUs`, capped at `limit` and at the end. */
@@ -151,56 +154,26 @@ export class RateProfile implements PublishSchedule {
     return due;
   }
 
-  /** True when message k falls at or after the end. */
-  finished(k: number, _atUs: number): boolean {
-    return this.intendedUs(k) >= this.endUs;
+  /**
+   * True when message k falls at or after the end, or the end has passed: like `Schedule`, a publisher that is
+   * behind stops at the end instead of running over into the drain with its backlog (see `unsentFrom`).
+   */
+  finished(k: number, atUs: number): boolean {
+    return atUs >= this.endUs || this.intendedUs(k) >= this.endUs;
   }
-}
 
-const STEP_RE = /^([^:]+):([^:]+)$/;
-const RAMP_RE = /^ramp:([^:]+):([^:-]+)-([^:-]+)$/i;
-const RATE_RE = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*$/;
-const HINT = 'steps "30s:1000,1m:5000" (duration:rate) and ramps "ramp:30s:0-10000" (ramp:duration:from-to), rates in msgs/s';
-
-/**
- * Parses a load profile: comma-separated steps `DURATION:RATE` and ramps `ramp:DURATION:FROM-TO`, in order; a list
- * of such strings (scenario files) is joined. Throws UsageError (exit 2) naming `field[i]` for every bad stage.
- */
-export function parseStages(text: string | readonly string[], field: string): RateStage[] {
-  const items = (typeof text === 'string' ? [text] : [...text]).flatMap((t) => String(t).split(',')).map((s) => s.trim());
-  const stages: RateStage[] = [];
-  const problems: Problem[] = [];
-  items.forEach((item, i) => {
-    const at = `${field}[${i}]`;
-    const ramp = RAMP_RE.exec(item);
-    const step = ramp ? null : STEP_RE.exec(item);
-    if (!ramp && !step) {
-      problems.push({ field: at, message: `${JSON.stringify(item)} is not a stage`, hint: HINT });
-      return;
-    }
-    const durationText = ramp ? ramp[1] : step![1];
-    const rateTexts = ramp ? [ramp[2], ramp[3]] : [step![2]];
-    const duration = checkDurationMs(durationText.trim(), at);
-    if (typeof duration !== 'number') problems.push(duration);
-    else if (duration <= 0) problems.push({ field: at, message: 'a stage must last longer than 0', hint: HINT });
-    const rates = rateTexts.map((r) => (RATE_RE.test(r) ? Number(r) : NaN));
-    rates.forEach((r, j) => {
-      if (Number.isNaN(r)) problems.push({ field: at, message: `${JSON.stringify(rateTexts[j].trim())} is not a rate`, hint: HINT });
-    });
-    if (typeof duration === 'number' && duration > 0 && rates.every((r) => !Number.isNaN(r))) {
-      stages.push({ durationMs: duration, fromRate: rates[0], toRate: rates[rates.length - 1] });
-    }
-  });
-  if (problems.length === 0 && stages.every((s) => s.fromRate === 0 && s.toRate === 0)) {
-    problems.push({ field, message: 'every stage has rate 0: nothing would be published', hint: HINT });
+  /** Messages from index k on that the profile meant to send at or after `fromUs` and before the end. */
+  unsentFrom(k: number, fromUs: number): number {
+    return Math.max(0, this.firstIndexAt(this.endUs) - Math.max(k, this.firstIndexAt(fromUs)));
   }
-  const totalMs = stages.reduce((sum, s) => sum + s.durationMs, 0);
-  if (totalMs > MAX_DURATION_MS) problems.push({ field, message: 'the stages last longer than one week', hint: 'use shorter stages' });
-  if (problems.length > 0) throw new UsageError(problems, 'Invalid load profile');
-  return stages;
-}
 
-/** Total length of a profile (ms): what the measure phase lasts when stages are given. */
-export function stagesDurationMs(stages: readonly RateStage[]): number {
-  return stages.reduce((sum, s) => sum + s.durationMs, 0);
+  /** The first of this publisher's message indexes intended at or after `atUs`. */
+  private firstIndexAt(atUs: number): number {
+    // Estimate from the cumulative count, then settle on intendedUs itself, so the answer agrees exactly with the
+    // times the send loop used (floating-point rounding may put the estimate one message off).
+    let k = Math.max(0, Math.ceil((Math.ceil(this.curve.countAt(atUs)) - this.index) / this.publishers));
+    while (k > 0 && this.intendedUs(k - 1) >= atUs) k--;
+    while (this.intendedUs(k) < atUs) k++;
+    return k;
+  }
 }

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../src/core/errors.js';
 import { Schedule } from '../../src/workers/pacing.js';
-import { parseStages, RateCurve, RateProfile, stagesDurationMs, type RateStage } from '../../src/workers/profile.js';
+import { parseStages } from '../../src/scenarios/stages.js';
+import { RateCurve, RateProfile, stagesDurationMs, type RateStage } from '../../src/workers/profile.js';
 
 const ORIGIN_US = 5_000_000;
 
@@ -121,4 +122,38 @@ test('warmup hold, tail after the stages, and going back in k', () => {
   const silent = new RateProfile(new RateCurve([{ durationMs: 1000, fromRate: 0, toRate: 0 }], 0), 1_000_000, 0, 1);
   assert.equal(silent.firstUs, Infinity);
   assert.equal(silent.finished(0, 0), true);
+});
+
+test('unsentFrom counts what the profile still meant to send, exactly as the send loop would', () => {
+  // A constant stage agrees with Schedule.unsentFrom.
+  const flat = new RateCurve([{ durationMs: 1000, fromRate: 4000, toRate: 4000 }], 0);
+  for (let i = 0; i < 4; i++) {
+    const profile = new RateProfile(flat, 1_000_000, i, 4);
+    const schedule = new Schedule(1000, 0, i * 250, 1_000_000);
+    for (const [k, from] of [[0, 0], [0, 500_000], [100, 500_000], [600, 500_000], [999, 0], [1000, 0], [0, 2_000_000]]) {
+      assert.equal(profile.unsentFrom(k, from), schedule.unsentFrom(k, from), `publisher ${i}, k=${k}, from=${from}`);
+    }
+  }
+  // Through ramps, a zero stage and a warmup hold: brute force over the intended times.
+  const stages = parseStages('ramp:1s:0-3000,500ms:0,ramp:1s:3000-500', 's');
+  const curve = new RateCurve(stages, ORIGIN_US, 300_000);
+  const endUs = ORIGIN_US + 300_000 + stagesDurationMs(stages) * 1000;
+  for (let i = 0; i < 3; i++) {
+    const p = new RateProfile(curve, endUs, i, 3);
+    const times: number[] = [];
+    for (let k = 0; !p.finished(k, 0); k++) times.push(p.intendedUs(k));
+    for (const from of [ORIGIN_US, ORIGIN_US + 300_000, ORIGIN_US + 1_000_000, ORIGIN_US + 1_500_000, ORIGIN_US + 2_100_000, endUs]) {
+      for (const k of [0, 10, 200, times.length - 1, times.length + 5]) {
+        const expected = times.filter((t, m) => m >= k && t >= from && t < endUs).length;
+        assert.equal(p.unsentFrom(k, from), expected, `publisher ${i}, k=${k}, from=${from}`);
+      }
+    }
+    assert.ok(p.unsentFrom(0, ORIGIN_US) > 0);
+  }
+});
+
+test('a publisher behind schedule is finished once the end has passed, whatever its backlog', () => {
+  const p = new RateProfile(new RateCurve(parseStages('1s:1000', 's'), 0), 1_000_000, 0, 1);
+  assert.equal(p.finished(10, 500_000), false);
+  assert.equal(p.finished(10, 1_000_000), true, 'at the end, message 10 (due at 10 ms) is no longer sent');
 });
