@@ -13,6 +13,7 @@ import { harnessVersion } from '../core/version.js';
 import { reportCommand } from './commands/report.js';
 import { compareCommand } from './commands/compare.js';
 import { targetCommand } from './commands/target.js';
+import { makeCapacityCommand } from './commands/capacity.js';
 import { BUILTINS, DEFAULT_SCENARIO } from '../scenarios/builtins/index.js';
 import { runCommand } from './commands/run.js';
 import { RUN_OPTIONS, type RunArgs } from './commands/run-options.js';
@@ -69,7 +70,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .command(reportCommand)
     .command(compareCommand)
     .command(targetCommand)
-    .demandCommand(1, 'Name a command: run, scenarios, report, compare, target.')
+    .command(makeCapacityCommand(io, (code) => (exitCode = code)))
+    .demandCommand(1, 'Name a command: run, scenarios, capacity, report, compare, target.')
     .strict()
     .help()
     .alias('h', 'help')
@@ -96,7 +98,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 /** The command named on the command line, for the "see --help" hint. */
 function commandOf(argv: string[]): string | undefined {
   const first = argv.find((a) => !a.startsWith('-'));
-  return first !== undefined && ['run', 'scenarios', 'report', 'compare', 'target'].includes(first) ? first : undefined;
+  return first !== undefined && ['run', 'scenarios', 'capacity', 'report', 'compare', 'target'].includes(first) ? first : undefined;
 }
 
 /** True when this module is the program: run directly (node/tsx main) or through bin/pubsub-bench.js. */

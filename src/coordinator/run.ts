@@ -31,11 +31,14 @@ import { formatProgress } from './progress.js';
 import { finishServerWatch } from './telemetry.js';
 import { buildChaosReports, ChaosRunner } from './chaos.js';
 import { waitFor, abortable } from './wait.js';
+import { RunGates } from './gates.js';
 
 /** Lead time between 'start' and the first scheduled message, so every worker has the message before it matters. */
 const START_LEAD_US = 200_000;
 /** Snapshot interval while draining, so the drain ends soon after the last delivery. */
 const DRAIN_INTERVAL_MS = 100;
+/** Default grace before abortOnFail thresholds are judged: latency settles in the first seconds after warmup. */
+export const DEFAULT_ABORT_GRACE_MS = 5000;
 
 /** The commit of the git repository in the working folder, if any (for the report's metadata). */
 async function gitCommit(): Promise<{ gitCommit?: string }> {
@@ -118,6 +121,8 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
       let measureStartUs = 0;
       let scheduleStartUs = 0;
       let subscriptionNotes: string[] = [];
+      const repliesComparable = spec.kind === 'single' || req.scenario.channels.sharded;
+      const gates = new RunGates(req.thresholds ?? [], req.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS);
       try {
         // Connect + subscribe: every worker confirms its subscriptions, then the server's counts are checked.
         const readyDeadlineMs = connectTimeoutMs + 50 * plan.subscriptions + 5000;
@@ -141,7 +146,8 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
 
         const progress = setInterval(() => req.onProgress?.(formatProgress(aggregator!, startUs, measureStartUs, measureEndUs, req.scenario)), 1000);
         try {
-          const endedEarly = await abortable((measureEndUs - nowUs()) / 1000, req.signal, failed);
+          const endedEarly = await abortable((measureEndUs - nowUs()) / 1000, req.signal,
+            () => failed() || gates.shouldAbort(aggregator!, measureStartUs, repliesComparable));
           if (endedEarly) {
             interrupted = req.signal?.aborted ?? false;
             measureEndUs = Math.max(measureStartUs, Math.min(measureEndUs, nowUs()));
@@ -172,7 +178,6 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
       const measureMs = Math.max(1, (measureEndUs - measureStartUs) / 1000);
       const cpu = process.cpuUsage(cpuStart);
       const wallUs = nowUs() - wallStartUs;
-      const repliesComparable = spec.kind === 'single' || req.scenario.channels.sharded;
       const summary = agg.summary(measureMs, repliesComparable);
       const totals = agg.totals();
       const timeline = agg.timeline();
@@ -225,8 +230,10 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
         outages: outages.sort((a, b) => a.atUs - b.atUs),
         ...(serverSide.server ? { server: serverSide.server } : {}),
         ...(chaosReports ? { chaos: chaosReports } : {}),
+        ...(gates.verdict(summary) ? { thresholds: gates.verdict(summary) } : {}),
         warnings,
       };
+      if (gates.aborted) warnings.push(`A failing threshold ended the run after ${gates.aborted.atMs} ms of measuring: ${gates.aborted.expressions.join(', ')}.`);
       agg.destroy();
       const written = await writeRunOutputs(result, `${req.outDir}/${runId}`);
       return { result, runDir: written.resultPath.replace(/\/result\.json$/, '') };

@@ -1,6 +1,16 @@
 /** The request the CLI builds and the coordinator runs; tests call the coordinator with it directly. */
 import type { Scenario } from './scenario.js';
 import type { TargetSpec } from './target.js';
+
+/** A threshold as the coordinator needs it (parsed by src/metrics/thresholds.ts). */
+export interface RunThreshold {
+  expression: string;
+  metric: string;
+  op: '<' | '<=' | '>' | '>=' | '==' | '!=';
+  limit: number;
+  unit: 'us' | 'count' | 'per_s' | 'ratio';
+  abortOnFail: boolean;
+}
 import type { ChaosEvent } from './reliability.js';
 
 /** Everything one run needs. */
@@ -21,6 +31,10 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** Faults to inject during the measure phase (`--chaos`); `restart` needs `target: null`. */
   chaos?: ChaosEvent[];
+  /** Thresholds judged on the measure phase; a failure makes the run exit 99. */
+  thresholds?: RunThreshold[];
+  /** With abortOnFail thresholds: nothing is judged early during this first part of the measure phase (ms). */
+  abortGraceMs?: number;
   /** Called about once a second with a one-line progress text. */
   onProgress?: (line: string) => void;
 }

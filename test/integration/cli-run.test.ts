@@ -4,7 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,4 +82,46 @@ test('the pipeline-vs-unpipelined matrix shows pipelined publishing ahead of unp
     `pipeline ×100 ${rate('publish-mode=pipeline batch=100')}/s vs await ${rate('publish-mode=await')}/s`);
   for (const v of out.variants) assert.equal(v.result.summary.lost, 0, `${v.label} lost nothing`);
   assert.ok(existsSync(join(out.dir, 'compare.html')));
+});
+
+test('thresholds gate the exit code: 0 when they hold, 99 when one fails, with JUnit XML for CI', async () => {
+  const junit = join(outDir, 'junit.xml');
+  const common = ['run', 'fan-in', '--target', url, '--duration', '1s', '--warmup', '300ms', '--rate', '1000', '--out', outDir, '--json'];
+  const pass = captureIo();
+  assert.equal(await main([...common, '--threshold', 'lost == 0', '--threshold', 'e2e.p99 < 10s'], pass.io), 0, pass.stderr());
+  const passed = JSON.parse(pass.stdout()) as RunResult;
+  assert.equal(passed.thresholds?.passed, true);
+  assert.deepEqual(passed.thresholds?.outcomes.map((o) => o.passed), [true, true]);
+
+  const fail = captureIo();
+  assert.equal(await main([...common, '--threshold', 'e2e.p50 < 1us', '--threshold', 'lost == 0', '--junit', junit], fail.io), 99, fail.stderr());
+  const failed = JSON.parse(fail.stdout()) as RunResult;
+  assert.equal(failed.thresholds?.passed, false);
+  const xml = readFileSync(junit, 'utf8');
+  assert.match(xml, /<testsuites [^>]*tests="2" failures="1"/);
+  assert.match(xml, /<testcase [^>]*name="e2e\.p50 &lt; 1us">\s*<failure /);
+  assert.match(xml, /<testcase [^>]*name="lost == 0">/);
+});
+
+test('a threshold that does not parse fails before the run starts, listing the known metrics', async () => {
+  const cap = captureIo();
+  const started = Date.now();
+  assert.equal(await main(['run', '--target', url, '--threshold', 'latency.p99 < 5ms', '--out', outDir], cap.io), 2);
+  assert.ok(Date.now() - started < 5000, 'no run was started');
+  assert.match(cap.stderr(), /unknown metric "latency\.p99"/);
+  assert.match(cap.stderr(), /e2e\.\{p50,p90,p99/);
+});
+
+test('--abort-on-fail ends a failing run early, still writes it, and exits 99', async () => {
+  const cap = captureIo();
+  const started = Date.now();
+  const code = await main(['run', 'fan-in', '--target', url, '--duration', '30s', '--warmup', '300ms', '--rate', '1000', '--out', outDir, '--json',
+    '--threshold', 'e2e.max < 1us', '--abort-on-fail', '--abort-grace', '500ms'], cap.io);
+  assert.equal(code, 99, cap.stderr());
+  assert.ok(Date.now() - started < 15_000, 'stopped long before the 30 s asked');
+  const r = JSON.parse(cap.stdout()) as RunResult;
+  assert.equal(r.interrupted, false, 'an abort is a verdict, not an interrupt');
+  assert.deepEqual(r.thresholds?.aborted?.expressions, ['e2e.max < 1us']);
+  assert.ok(r.measureMs < 10_000);
+  assert.equal(r.summary.delivered + r.summary.lost, r.summary.expectedDeliveries);
 });

@@ -14,6 +14,7 @@ import { LIMITS } from '../../scenarios/defaults.js';
 import { MATRIX_KEYS, expandMatrix, parseMatrix } from '../../scenarios/matrix.js';
 import { formatError } from '../errors.js';
 import { processIo, type CliIo } from '../io.js';
+import { GATE_OPTIONS } from './run-gates.js';
 import { RUN_OPTIONS, type RunArgs } from './run-options.js';
 import { buildRunRequest } from './run.js';
 
@@ -24,7 +25,8 @@ const STEP_WARMUP = '3s';
 
 /** The options of `capacity`: run's scenario/target/output flags (without --rate and --matrix) plus the search's. */
 export const CAPACITY_OPTIONS: Record<string, Options> = {
-  ...Object.fromEntries(Object.entries(RUN_OPTIONS).filter(([k]) => k !== 'rate' && k !== 'matrix')),
+  // Gates (thresholds, baselines, repeats) belong to single runs: a search judges its steps by --slo.
+  ...Object.fromEntries(Object.entries(RUN_OPTIONS).filter(([k]) => k !== 'rate' && k !== 'matrix' && !(k in GATE_OPTIONS))),
   duration: { ...RUN_OPTIONS.duration, describe: 'Measured phase of EACH step, e.g. --duration 10s', defaultDescription: STEP_DURATION },
   warmup: { ...RUN_OPTIONS.warmup, describe: 'Warmup of EACH step, so it settles before it is measured, e.g. --warmup 3s', defaultDescription: STEP_WARMUP },
   json: { ...RUN_OPTIONS.json, describe: 'Print capacity.json on stdout and nothing else there' },

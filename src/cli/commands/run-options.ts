@@ -9,6 +9,7 @@ import { findBuiltin, DEFAULT_SCENARIO } from '../../scenarios/builtins/index.js
 import { formatDurationMs } from '../../scenarios/duration.js';
 import type { ScenarioFlags } from '../../scenarios/overrides.js';
 import { resolveScenario } from '../../scenarios/validate.js';
+import { GATE_OPTIONS, type GateArgs } from './run-gates.js';
 
 /** Worker threads by default: half the cores, so Redis (often on the same machine) keeps the other half. */
 export function defaultWorkers(): number {
@@ -73,10 +74,11 @@ export const RUN_OPTIONS: Record<string, Options> = {
   json: { group: RUN, type: 'boolean', describe: 'Print the result JSON on stdout and nothing else there', defaultDescription: 'false' },
   interval: { group: RUN, type: 'string', describe: 'Snapshot and progress interval, e.g. --interval 500ms', defaultDescription: '1s' },
   'connect-timeout': { group: RUN, type: 'string', describe: 'Longest wait to connect to the target, e.g. --connect-timeout 10s', defaultDescription: '5s' },
+  ...GATE_OPTIONS,
 };
 
 /** The parsed flags of `run` (kebab-case flags arrive camel-cased too; these are the ones the command reads). */
-export interface RunArgs extends ScenarioFlags {
+export interface RunArgs extends ScenarioFlags, GateArgs {
   scenario?: string;
   target?: unknown;
   cluster?: unknown;

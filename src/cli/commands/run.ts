@@ -6,9 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, UsageError, type Problem } from '../../core/errors.js';
 import type { RunRequest } from '../../core/run.js';
-import type { RunResult } from '../../core/result.js';
 import type { TargetSpec } from '../../core/target.js';
-import { runBenchmark } from '../../coordinator/index.js';
 import { formatSummary } from '../../reporting/terminal.js';
 import { parseTargetSpec } from '../../targets/url.js';
 import { checkDurationMs } from '../../scenarios/duration.js';
@@ -19,6 +17,7 @@ import { resolveScenario } from '../../scenarios/validate.js';
 import type { CliIo } from '../io.js';
 import { formatError } from '../errors.js';
 import { defaultWorkers, type RunArgs } from './run-options.js';
+import { readGates, runGated, type GatePlan } from './run-gates.js';
 import { matrixSpecs, runMatrixCommand } from './run-matrix.js';
 
 /** Most worker threads accepted: beyond this, threads only compete for the same cores. */
@@ -28,6 +27,8 @@ const MAX_WORKERS = 256;
 export interface BuiltRequest {
   request: RunRequest;
   password?: string;
+  /** Thresholds, baselines, repeats and CI files. */
+  gates: GatePlan;
 }
 
 /** Turns parsed flags into a RunRequest (without signal and progress), or throws one UsageError with every problem. */
@@ -88,10 +89,12 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv): Pr
 
   const chaos = collect(() => parseChaos(args.chaos, '--chaos', { durationMs: scenario?.durationMs, localTarget: targets.length === 0 }));
 
+  const gates = await readGates(args, undefined, problems);
+
   if (problems.length > 0 || !scenario || workers === undefined || intervalMs === undefined || connectTimeoutMs === undefined || !outDir) {
     throw new UsageError(problems, `Invalid scenario or flags (${source})`);
   }
-  return { request: { scenario, target, workers, outDir, intervalMs, connectTimeoutMs, ...(chaos && chaos.length > 0 ? { chaos } : {}) }, password };
+  return { request: { scenario, target, workers, outDir, intervalMs, connectTimeoutMs, ...(chaos && chaos.length > 0 ? { chaos } : {}) }, password, gates };
 }
 
 /** Runs the command; returns the exit code. */
@@ -124,11 +127,16 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       progress.end();
       return code === ExitCode.sigint ? (signalCode ?? code) : code;
     }
-    const { result, runDir } = await runBenchmark({ ...built.request, signal: controller.signal, onProgress: progress.write });
+    const gated = await runGated({ ...built.request, signal: controller.signal, onProgress: progress.write }, built.gates, io.env, (i) => {
+      progress.end();
+      io.stderr(`pubsub-bench: run ${i + 1} of ${built.gates.repeat}\n`);
+    });
     progress.end();
-    if (args.json === true) io.stdout(`${JSON.stringify(result)}\n`);
+    const { result, runDir } = gated.runs[gated.runs.length - 1];
+    if (args.json === true) io.stdout(`${JSON.stringify(gated.runs.length === 1 ? result : gated.runs.map((r) => r.result))}\n`);
     else io.stdout(`${formatSummary(result, { color: io.stdoutIsTTY && !io.env.NO_COLOR })}\n\n${await describeOutputs(runDir)}\n`);
-    return exitCodeOf(result, signalCode);
+    if (built.gates.junitPath) io.stderr(`pubsub-bench: JUnit XML written to ${built.gates.junitPath}\n`);
+    return gated.exitCode === ExitCode.sigint ? (signalCode ?? gated.exitCode) : gated.exitCode;
   } catch (err) {
     progress.end();
     const f = formatError(err, { env: io.env, secrets: [password] });
@@ -141,12 +149,6 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   }
 }
 
-/** Exit code of a finished run: interrupted → 130/143, failed thresholds → 99, else 0. */
-export function exitCodeOf(result: RunResult, signalCode: number | undefined): number {
-  if (result.interrupted) return signalCode ?? ExitCode.sigint;
-  if (result.thresholds && !result.thresholds.passed) return ExitCode.thresholds;
-  return ExitCode.ok;
-}
 
 async function describeOutputs(runDir: string): Promise<string> {
   const files = await readdir(runDir).catch(() => [] as string[]);
