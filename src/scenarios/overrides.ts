@@ -23,6 +23,7 @@ export interface ScenarioFlags {
   maxInFlight?: unknown;
   sharded?: unknown;
   seed?: unknown;
+  stages?: unknown;
 }
 
 /** The input with flags applied, the field → flag renames for validation, and flag values that did not parse. */
@@ -100,10 +101,37 @@ export function applyOverrides(raw: unknown, flags: ScenarioFlags): Overridden {
     set(flag, value, top, key, key, asIs);
   }
   set('--seed', flags.seed, top, 'seed', 'seed', toNumber);
+  applyStages(top, flags, rename, problems);
   return { input: top, rename, problems };
 }
 
 type Convert = (flag: string, value: unknown, problems: Problem[]) => unknown;
+
+/**
+ * `--stages` replaces the scenario's load profile; validation parses it (problems name `--stages[i]`). The measure
+ * phase then lasts as long as the stages, so the scenario's own duration (a built-in's 10 s) gives way unless
+ * `--duration` says otherwise. A numeric `--rate` has no effect under a profile: better said than ignored.
+ */
+function applyStages(top: PlainRecord, flags: ScenarioFlags, rename: Record<string, string>, problems: Problem[]): void {
+  if (flags.stages !== undefined) {
+    const stages = singleValue('--stages', flags.stages, problems);
+    if (typeof stages === 'string' && stages.trim() !== '') {
+      top.stages = stages;
+      rename.stages = '--stages';
+      stages.split(',').forEach((_, i) => (rename[`stages[${i}]`] = `--stages[${i}]`));
+      if (flags.duration === undefined) {
+        delete top.duration;
+        delete top.durationMs;
+      }
+    } else if (stages !== undefined) {
+      problems.push({ field: '--stages', message: 'needs a load profile', hint: 'e.g. --stages 30s:1000,30s:5000,ramp:1m:5000-10000' });
+    }
+  }
+  const rate = typeof flags.rate === 'string' ? flags.rate.trim().toLowerCase() : flags.rate;
+  if (rate !== undefined && rate !== 'max' && !Array.isArray(rate) && own(top, 'stages') !== undefined) {
+    problems.push({ field: '--rate', message: 'has no effect with a load profile (stages): the stages set the rate', hint: 'drop --rate, or run without stages' });
+  }
+}
 
 function hasAny(...values: unknown[]): boolean {
   return values.some((v) => v !== undefined);

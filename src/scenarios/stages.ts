@@ -69,6 +69,13 @@ export function parseStages(value: string | readonly string[], field: string): R
   return r.stages;
 }
 
+/** The mean total rate of a profile (msgs/s): all the messages it calls for over its whole length. */
+export function meanStagesRate(stages: readonly RateStage[]): number {
+  const totalMs = stagesDurationMs(stages);
+  const messages = stages.reduce((sum, s) => sum + ((s.fromRate + s.toRate) / 2) * (s.durationMs / 1000), 0);
+  return totalMs > 0 ? messages / (totalMs / 1000) : 0;
+}
+
 /** Writes stages back in the form users type (`30s:1000,ramp:1m:1000-5000`), for help texts and reports. */
 export function formatStages(stages: readonly RateStage[]): string {
   return stages

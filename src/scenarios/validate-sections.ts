@@ -1,9 +1,10 @@
 /** Validation of the `channels` and `subscribers` sections (see validate.ts for the whole scenario). */
-import type { ChannelSpec, SubscriberGroupSpec } from '../core/scenario.js';
+import { stagesDurationMs, type ChannelSpec, type PublisherSpec, type RateStage, type SubscriberGroupSpec } from '../core/scenario.js';
 import { Checker, KEY_HOME, own } from './checks.js';
 import { channelNames, parseNaming } from './channels.js';
 import { DEFAULTS, LIMITS } from './defaults.js';
-import { describeType, quote } from './duration.js';
+import { describeType, formatDurationMs, quote } from './duration.js';
+import { checkStages, meanStagesRate } from './stages.js';
 
 const CHANNEL_KEYS = ['count', 'naming', 'sharded'] as const;
 const GROUP_KEYS = ['count', 'channelsEach', 'patterns'] as const;
@@ -156,4 +157,43 @@ function checkTotals(c: Checker, groups: SubscriberGroupSpec[], channels: Checke
     return false;
   }
   return true;
+}
+
+/** A load profile and what it makes of the publishers (their rate records the profile's mean). */
+export interface CheckedStages {
+  stages: RateStage[];
+  publishers: PublisherSpec;
+}
+
+/**
+ * Validates top-level `stages` (see src/scenarios/stages.ts for the forms): null when absent, undefined when invalid.
+ * Needs valid publishers: a profile sets their open-loop rate, so 'max' and a fleet without publishers are problems.
+ */
+export function checkStagesField(c: Checker, value: unknown, publishers: PublisherSpec | undefined): CheckedStages | null | undefined {
+  if (value === undefined) return null;
+  const checked = checkStages(value, 'stages');
+  for (const p of checked.problems) c.add(p.field, p.message, p.hint);
+  if (!checked.stages || !publishers) return undefined;
+  if (publishers.rate === 'max') {
+    c.add('publishers.rate', "'max' cannot be combined with a load profile (stages)", 'the stages set an open-loop rate: drop the stages, or give a numeric rate');
+    return undefined;
+  }
+  if (publishers.count === 0) {
+    c.add('stages', 'a load profile needs publishers, and publishers.count is 0', 'set publishers.count above 0, or drop the stages');
+    return undefined;
+  }
+  return { stages: checked.stages, publishers: { ...publishers, rate: meanStagesRate(checked.stages) } };
+}
+
+/**
+ * With stages the measure phase lasts exactly as long as they do. A duration given as well must agree (a copy of a
+ * resolved scenario from result.json does); one that does not is a problem rather than a silent choice.
+ */
+export function stagesMeasureMs(c: Checker, stages: RateStage[], given: { field: string; ms: number } | null): number {
+  const totalMs = stagesDurationMs(stages);
+  if (given !== null && given.ms !== totalMs) {
+    c.add(given.field, `${formatDurationMs(given.ms)} disagrees with the stages, which last ${formatDurationMs(totalMs)} in all`,
+      'with stages the measure phase lasts the sum of the stages: drop the duration');
+  }
+  return totalMs;
 }

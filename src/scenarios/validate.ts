@@ -8,7 +8,7 @@ import type { PublisherSpec, PublishMode, Scenario } from '../core/scenario.js';
 import { Checker, closest, KEY_HOME, MAX_PROBLEMS, own, type PlainRecord } from './checks.js';
 import { DEFAULTS, LIMITS } from './defaults.js';
 import { checkDurationMs, describeType } from './duration.js';
-import { checkChannels, checkSubscriberGroups } from './validate-sections.js';
+import { checkChannels, checkStagesField, checkSubscriberGroups, stagesMeasureMs } from './validate-sections.js';
 
 /** Options of `resolveScenario`. */
 export interface ResolveOptions {
@@ -20,7 +20,7 @@ export interface ResolveOptions {
 
 const TOP_KEYS = [
   'name', 'description', 'channels', 'publishers', 'subscribers', 'warmup', 'warmupMs', 'duration', 'durationMs',
-  'drainTimeout', 'drainTimeoutMs', 'seed',
+  'drainTimeout', 'drainTimeoutMs', 'seed', 'stages',
 ] as const;
 const PUBLISHER_KEYS = ['count', 'rate', 'messageBytes', 'mode', 'batch', 'maxInFlight', 'channelsEach'] as const;
 const MODES: readonly PublishMode[] = ['await', 'pipeline', 'auto'];
@@ -65,10 +65,16 @@ function check(c: Checker, input: unknown, source: string): Scenario | undefined
     rawDescription === undefined ? DEFAULTS.description : c.str(rawDescription, 'description', LIMITS.descriptionChars);
   const channels = checkChannels(c, own(top, 'channels'));
   const channelCount = channels?.spec.count;
-  const publishers = readPublishers(c, own(top, 'publishers'), channelCount);
+  const checkedPublishers = readPublishers(c, own(top, 'publishers'), channelCount);
   const subscribers = checkSubscriberGroups(c, own(top, 'subscribers'), channels);
   const warmupMs = readDuration(c, top, 'warmup', DEFAULTS.warmupMs, 0, LIMITS.warmupMs);
-  const durationMs = readDuration(c, top, 'duration', DEFAULTS.durationMs, 100, LIMITS.durationMs);
+  const givenDurationMs = readDuration(c, top, 'duration', DEFAULTS.durationMs, 100, LIMITS.durationMs);
+  const profile = checkStagesField(c, own(top, 'stages'), checkedPublishers);
+  const publishers = profile ? profile.publishers : checkedPublishers;
+  const durationField = own(top, 'duration') !== undefined ? 'duration' : own(top, 'durationMs') !== undefined ? 'durationMs' : null;
+  const durationMs = profile && givenDurationMs !== undefined
+    ? stagesMeasureMs(c, profile.stages, durationField === null ? null : { field: durationField, ms: givenDurationMs })
+    : givenDurationMs;
   const drainTimeoutMs = readDuration(c, top, 'drainTimeout', DEFAULTS.drainTimeoutMs, 0, LIMITS.drainTimeoutMs);
   const rawSeed = own(top, 'seed');
   const seed = rawSeed === undefined ? DEFAULTS.seed : c.int(rawSeed, 'seed', 0, LIMITS.seed, 'use a whole number such as 42');
@@ -78,11 +84,13 @@ function check(c: Checker, input: unknown, source: string): Scenario | undefined
   }
   if (
     name === undefined || description === undefined || !channels || !publishers || !subscribers ||
-    warmupMs === undefined || durationMs === undefined || drainTimeoutMs === undefined || seed === undefined
+    warmupMs === undefined || durationMs === undefined || drainTimeoutMs === undefined || seed === undefined ||
+    profile === undefined
   ) {
     return undefined;
   }
-  return { name, description, channels: channels.spec, publishers, subscribers, warmupMs, durationMs, drainTimeoutMs, seed };
+  const scenario: Scenario = { name, description, channels: channels.spec, publishers, subscribers, warmupMs, durationMs, drainTimeoutMs, seed };
+  return profile ? { ...scenario, stages: profile.stages } : scenario;
 }
 
 function readName(c: Checker, value: unknown, source: string): string | undefined {

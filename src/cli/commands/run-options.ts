@@ -38,6 +38,9 @@ export const RUN_OPTIONS: Record<string, Options> = {
   },
   'message-size': { group: SCENARIO, type: 'string', describe: 'Bytes per message, 32-byte envelope header included, e.g. --message-size 1024', defaultDescription: from(base.publishers.messageBytes) },
   rate: { group: SCENARIO, type: 'string', describe: "Messages per second in TOTAL over all publishers (sent at even intervals), or 'max', e.g. --rate 5000", defaultDescription: from(base.publishers.rate) },
+  stages: {
+    group: SCENARIO, type: 'string', describe: 'Load profile: the TOTAL open-loop rate steps (DURATION:RATE) or ramps (ramp:DURATION:FROM-TO) through comma-separated stages; the measure phase lasts their sum and the warmup runs at the first rate, e.g. --stages 30s:1000,30s:5000,ramp:1m:5000-10000', defaultDescription: 'none (a constant --rate)',
+  },
   duration: { group: SCENARIO, type: 'string', describe: "Measured phase, e.g. --duration 30s ('500ms', '10s', '1.5m', or ms)", defaultDescription: from(formatDurationMs(base.durationMs)) },
   warmup: { group: SCENARIO, type: 'string', describe: 'Warmup before measuring, excluded from results, e.g. --warmup 5s', defaultDescription: from(formatDurationMs(base.warmupMs)) },
   'drain-timeout': { group: SCENARIO, type: 'string', describe: 'Longest wait for in-flight deliveries after publishing stops, e.g. --drain-timeout 5s', defaultDescription: from(formatDurationMs(base.drainTimeoutMs)) },
