@@ -7,6 +7,9 @@ import type { PublisherAssignment, SubscriberAssignment } from '../core/messages
 import type { Scenario } from '../core/scenario.js';
 import { channelNames as expandChannelNames } from '../scenarios/channels.js';
 import { globMatch } from '../scenarios/glob.js';
+// Pure maths with no imports of its own: the plan places the publishers' first messages on the same curve the
+// worker threads follow.
+import { RateCurve } from '../workers/profile.js';
 
 /** What one worker thread runs. */
 export interface WorkerPlan {
@@ -43,6 +46,9 @@ export interface FleetPlan {
  * - The scenario's rate is the TOTAL: every publisher gets R / P, the last one R minus the others' sum, so the
  *   per-publisher rates add up to exactly R (summed in publisher order). Publisher i starts i × 1e6 / R µs late,
  *   interleaving the schedules into one evenly spaced stream of R msgs/s.
+ * - With a load profile (`stages`) the rate R is the profile's mean (validation records it) and publisher i sends
+ *   the messages i, i + P, … of the combined stream (workers/profile.ts); its phase offset is then the time of its
+ *   first message on that curve, the warmup held at the first stage's rate (Infinity if the profile never gets there).
  */
 export function planFleet(scenario: Scenario, workersRequested: number): FleetPlan {
   const names = expandChannelNames(scenario.channels);
@@ -54,13 +60,14 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
   const perWorker: WorkerPlan[] = Array.from({ length: workers }, () => ({ publishers: [], subscribers: [] }));
 
   const rates = splitRate(scenario.publishers.rate, publisherCount);
+  const rate = scenario.publishers.rate;
+  const curve = scenario.stages && rate !== 'max' ? new RateCurve(scenario.stages, 0, scenario.warmupMs * 1000) : null;
   for (let i = 0; i < publisherCount; i++) {
-    const rate = scenario.publishers.rate;
     perWorker[i % workers].publishers.push({
       publisherId: i,
       channels: spread(i, scenario.publishers.channelsEach, channelCount, true),
       rate: rates[i],
-      phaseOffsetUs: rate === 'max' ? 0 : (i * 1e6) / rate,
+      phaseOffsetUs: rate === 'max' ? 0 : curve ? curve.timeOfCount(i) : (i * 1e6) / rate,
     });
   }
 

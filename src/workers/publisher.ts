@@ -13,6 +13,7 @@ import type { PublishConnection } from '../targets/types.js';
 import { recordUs } from '../metrics/histogram.js';
 import { encodeEnvelope, FLAG_MEASURED } from './envelope.js';
 import { LATE_THRESHOLD_US, Schedule, sleepUntilUs } from './pacing.js';
+import { RateCurve, RateProfile, type PublishSchedule } from './profile.js';
 import type { WorkerContext } from './context.js';
 
 /**
@@ -49,16 +50,30 @@ export class Publisher {
 
   /** Runs the loop of the scenario's publish mode. */
   async run(): Promise<void> {
-    const { startUs, measureEndUs } = this.ctx.window;
-    const schedule = new Schedule(this.assignment.rate, startUs, this.assignment.phaseOffsetUs, measureEndUs);
+    const schedule = this.schedule();
     if (this.channels.length === 0) return;
     const { mode, batch, maxInFlight } = this.ctx.task.scenario.publishers;
-    await sleepUntilUs(schedule.firstUs);
+    // A profile may never reach this publisher's first message (Infinity): then it only waits for the end.
+    await sleepUntilUs(Math.min(schedule.firstUs, this.ctx.window.measureEndUs));
     if (mode === 'await') await this.runAwait(schedule);
     else if (mode === 'pipeline') await this.runPipeline(schedule, batch);
     else await this.runAuto(schedule, maxInFlight);
     // An interrupt cuts the measure phase itself short: what was not sent then is not a shortfall.
     if (!this.ctx.stopPublishing) this.ctx.counters.unsentMeasured += schedule.unsentFrom(this.sent, this.ctx.window.measureStartUs);
+  }
+
+  /**
+   * A load profile's share for this publisher (message i, i + P, … of the combined stream; the warmup held at the
+   * first stage's rate), or the constant-rate schedule.
+   */
+  private schedule(): PublishSchedule {
+    const { startUs, measureStartUs, measureEndUs } = this.ctx.window;
+    const stages = this.ctx.task.scenario.stages;
+    if (stages && this.assignment.rate !== 'max') {
+      const curve = new RateCurve(stages, startUs, measureStartUs - startUs);
+      return new RateProfile(curve, measureEndUs, this.assignment.publisherId, this.ctx.publisherCount);
+    }
+    return new Schedule(this.assignment.rate, startUs, this.assignment.phaseOffsetUs, measureEndUs);
   }
 
   private newPayload(): Buffer {
@@ -112,12 +127,12 @@ export class Publisher {
   }
 
   /** Time the next message is meant to leave, or -1 when the schedule is over. */
-  private nextIntendedUs(schedule: Schedule, now: number): number {
+  private nextIntendedUs(schedule: PublishSchedule, now: number): number {
     if (this.ctx.stopPublishing || schedule.finished(this.sent, now)) return -1;
     return schedule.open ? schedule.intendedUs(this.sent) : now;
   }
 
-  private async runAwait(schedule: Schedule): Promise<void> {
+  private async runAwait(schedule: PublishSchedule): Promise<void> {
     const buf = this.newPayload();
     for (;;) {
       let now = nowUs();
@@ -140,7 +155,7 @@ export class Publisher {
     }
   }
 
-  private async runPipeline(schedule: Schedule, batch: number): Promise<void> {
+  private async runPipeline(schedule: PublishSchedule, batch: number): Promise<void> {
     const payloads: Buffer[] = [];
     for (let i = 0; i < batch; i++) payloads.push(this.newPayload());
     const channelArgs: Buffer[] = new Array(batch);
@@ -173,7 +188,7 @@ export class Publisher {
     }
   }
 
-  private async runAuto(schedule: Schedule, maxInFlight: number): Promise<void> {
+  private async runAuto(schedule: PublishSchedule, maxInFlight: number): Promise<void> {
     const free: Buffer[] = [];
     let inFlight = 0;
     let failedRecently = false;
