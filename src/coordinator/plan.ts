@@ -112,6 +112,15 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
   };
 }
 
+/**
+ * The offered load of a scenario with a load profile, on the run's clock (the schedule starts at `scheduleStartUs`,
+ * the warmup held at the first stage's rate): what the aggregator's timeline targets follow. Undefined otherwise.
+ */
+export function offeredLoadOf(scenario: Scenario, scheduleStartUs: number): RateCurve | undefined {
+  if (!scenario.stages || scenario.publishers.rate === 'max') return undefined;
+  return new RateCurve(scenario.stages, scheduleStartUs, scenario.warmupMs * 1000);
+}
+
 /** Per-publisher rates adding up to exactly `total` (see planFleet). */
 export function splitRate(total: number | 'max', publishers: number): Array<number | 'max'> {
   if (total === 'max') return new Array<'max'>(publishers).fill('max');

@@ -22,7 +22,7 @@ import { startTelemetry, type TelemetrySampler } from '../targets/telemetry.js';
 import { initHistogramEngine, encodeHistogram } from '../metrics/histogram.js';
 import { RunAggregator } from '../metrics/aggregate.js';
 import { writeRunOutputs } from '../reporting/write.js';
-import { planFleet } from './plan.js';
+import { offeredLoadOf, planFleet } from './plan.js';
 import { WorkerPool } from './pool.js';
 import { checkSubscriptions } from './preflight.js';
 import { buildWarnings, judgeHealth } from './health.js';
@@ -140,7 +140,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
         measureStartUs = startUs + req.scenario.warmupMs * 1000;
         measureEndUs = measureStartUs + req.scenario.durationMs * 1000;
         const targetRate = req.scenario.publishers.rate === 'max' ? null : req.scenario.publishers.rate;
-        aggregator = new RunAggregator({ scheduleStartUs: startUs, measureStartUs, measureEndUs, intervalMs, targetRate });
+        aggregator = new RunAggregator({ scheduleStartUs: startUs, measureStartUs, measureEndUs, intervalMs, targetRate, offeredLoad: offeredLoadOf(req.scenario, startUs) });
         pool.broadcast({ type: 'start', v: V, startUs, measureStartUs, measureEndUs });
         chaos?.arm(measureStartUs);
 

@@ -24,6 +24,19 @@ export interface AggregatorOptions {
   intervalMs: number;
   /** Offered open-loop rate (msgs/s), or null at --rate max. */
   targetRate: number | null;
+  /**
+   * The offered load when it changes over time (a load profile, see workers/profile.ts `RateCurve`): timeline
+   * targets and the summary's target rate follow it, and `targetRate` is not used.
+   */
+  offeredLoad?: OfferedLoad;
+}
+
+/** An open-loop load that varies over time; times are epoch µs on the shared clock. */
+export interface OfferedLoad {
+  /** Total rate (msgs/s) in force at `us`. */
+  rateAt(us: number): number;
+  /** Messages the schedule intends before `us` (from any fixed origin: only differences are used). */
+  countAt(us: number): number;
 }
 
 /** How many violation examples the run keeps (the first ones, in arrival order). */
@@ -186,7 +199,7 @@ export class RunAggregator {
       publishReplyReceivers: publishRepliesComparable ? t.publishRepliesMeasured : null,
       publishRate: perS(t.publishedMeasured),
       deliveryRate: perS(t.deliveredMeasured),
-      targetRate: this.opts.targetRate,
+      targetRate: this.offeredRate(this.opts.measureStartUs, this.opts.measureEndUs) ?? this.opts.targetRate,
       latencyUs: {
         endToEnd: summarizeHistogram(this.whole.endToEnd),
         endToEndUncorrected: summarizeHistogram(this.whole.endToEndUncorrected),
@@ -225,6 +238,18 @@ export class RunAggregator {
     return b;
   }
 
+  /**
+   * Mean offered rate (msgs/s) over [fromUs, toUs] under a load profile, or null without one. Nothing is offered
+   * after the measure phase ends (publishing stops there), so a span reaching into the drain averages in zeros.
+   */
+  private offeredRate(fromUs: number, toUs: number): number | null {
+    const load = this.opts.offeredLoad;
+    if (!load) return null;
+    const end = this.opts.measureEndUs;
+    if (toUs <= fromUs) return fromUs < end ? load.rateAt(fromUs) : 0;
+    return ((load.countAt(Math.min(toUs, end)) - load.countAt(Math.min(fromUs, end))) / (toUs - fromUs)) * 1e6;
+  }
+
   private phaseAt(us: number): Phase {
     if (us < this.opts.measureStartUs) return 'warmup';
     return us > this.opts.measureEndUs ? 'drain' : 'measure';
@@ -247,13 +272,14 @@ export class RunAggregator {
     const e2e = b.e2e !== null && b.e2e.totalCount > 0 ? summarizeHistogram(b.e2e) : null;
     const c = b.counters;
     const target = this.opts.targetRate;
+    const offered = this.offeredRate(b.fromUs, b.toUs);
     return {
       fromMs: (b.fromUs - start) / 1000,
       toMs: (b.toUs - start) / 1000,
       phase,
       publishedPerS,
       receivedPerS,
-      targetPerS: target === null ? null : phase === 'drain' ? 0 : target,
+      targetPerS: offered ?? (target === null ? null : phase === 'drain' ? 0 : target),
       e2eP50Us: e2e?.p50 ?? null,
       e2eP99Us: e2e?.p99 ?? null,
       e2eMaxUs: e2e?.max ?? null,
