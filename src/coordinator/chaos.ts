@@ -9,6 +9,7 @@ import type { TargetSpec } from '../core/target.js';
 import { nowUs } from '../core/clock.js';
 import { openChaosActions, type ChaosActions } from '../targets/chaos-actions.js';
 import type { LocalTargetDetails } from '../targets/local.js';
+import { formatDurationMs, formatLatencyUs } from '../reporting/format.js';
 
 /** After a fault ends, how long its consequences (disconnects noticed, loss) are still counted as its own. */
 const SETTLE_MS = 5000;
@@ -121,14 +122,17 @@ export function buildChaosReports(fired: FiredChaos[], outages: OutageEvent[], t
       : null;
     const firedMs = (fromUs - scheduleStartUs) / 1000;
     const toMs = (toUs - scheduleStartUs) / 1000;
-    const during = timeline.filter((t) => t.toMs > firedMs && t.fromMs < toMs);
+    // An interval belongs to the window when its midpoint does, so a neighbouring event's interval is not counted twice.
+    const mid = (t: TimelineEntry): number => (t.fromMs + t.toMs) / 2;
+    const during = timeline.filter((t) => mid(t) >= firedMs && mid(t) < toMs);
     const before = median(timeline.filter((t) => t.phase === 'measure' && t.toMs <= firedMs && t.e2eP99Us !== null).map((t) => t.e2eP99Us as number));
-    const p99s = during.map((t) => t.e2eP99Us ?? -1);
-    const peak = p99s.length > 0 && Math.max(...p99s) >= 0 ? Math.max(...p99s) : null;
+    const peakEntry = during.reduce<TimelineEntry | null>((a, t) => (t.e2eP99Us !== null && (a === null || t.e2eP99Us > (a.e2eP99Us as number)) ? t : a), null);
+    const peak = peakEntry?.e2eP99Us ?? null;
     let latencyRecoveryMs: number | null = null;
-    if (before !== null && peak !== null) {
+    if (before !== null && peakEntry !== null && peak !== null) {
       const limit = Math.max(2 * before, before + 1000);
-      const back = during.slice(p99s.indexOf(peak)).find((t) => t.e2eP99Us !== null && t.e2eP99Us <= limit);
+      // The way back may take longer than the window: look until the end of the run.
+      const back = timeline.slice(timeline.indexOf(peakEntry)).find((t) => t.e2eP99Us !== null && t.e2eP99Us <= limit);
       if (peak <= limit) latencyRecoveryMs = 0;
       else if (back) latencyRecoveryMs = Math.max(0, Math.round(back.fromMs - firedMs));
     }
@@ -144,4 +148,18 @@ export function buildChaosReports(fired: FiredChaos[], outages: OutageEvent[], t
       latencyRecoveryMs,
     };
   });
+}
+
+/** One plain line per event for the run's warnings, so the terminal and HTML summaries show what each fault cost. */
+export function describeChaos(c: ChaosReport): string {
+  if (c.firedAtMs === null || c.failed) return `Chaos ${c.spec}: ${c.outcome}.`;
+  const cost = c.outages === 0
+    ? 'no connection was lost'
+    : `${c.outages} connection(s) lost, ${c.missedMessages} message(s) missed, ` +
+      (c.recoveryMs === null ? 'not all recovered' : `all back after ${formatDurationMs(c.recoveryMs)}`);
+  const errors = c.publishErrors > 0 ? `, ${c.publishErrors} publish error(s)` : '';
+  const latency = c.e2eP99BeforeUs === null || c.e2eP99PeakUs === null ? '' :
+    `; e2e p99 ${formatLatencyUs(c.e2eP99BeforeUs)} before, ${formatLatencyUs(c.e2eP99PeakUs)} at the peak` +
+    (c.latencyRecoveryMs === null ? ', not back to its level before by the end of the run' : c.latencyRecoveryMs > 0 ? `, back after ${formatDurationMs(c.latencyRecoveryMs)}` : '');
+  return `Chaos ${c.spec} at ${formatDurationMs(c.firedAtMs)}: ${c.outcome}; ${cost}${errors}${latency}.`;
 }

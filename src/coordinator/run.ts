@@ -29,7 +29,7 @@ import { buildWarnings, judgeHealth } from './health.js';
 import { buildBreakdowns, ChannelTotals } from './breakdown.js';
 import { formatProgress } from './progress.js';
 import { finishServerWatch } from './telemetry.js';
-import { buildChaosReports, ChaosRunner } from './chaos.js';
+import { buildChaosReports, ChaosRunner, describeChaos } from './chaos.js';
 import { waitFor, abortable } from './wait.js';
 import { RunGates } from './gates.js';
 
@@ -190,7 +190,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
       const serverSide = await finishServerWatch(telemetry, outages, scheduleStartUs, intervalMs);
       warnings.push(...serverSide.warnings);
       const chaosReports = chaos ? buildChaosReports(await chaos.stop(), outages, timeline, scheduleStartUs) : undefined;
-      warnings.push(...(chaosReports ?? []).filter((c) => c.failed).map((c) => `Chaos ${c.spec}: ${c.outcome}`));
+      warnings.push(...(chaosReports ?? []).map(describeChaos));
       const hist = agg.histograms();
       const workerTotals = agg.workerTotals();
       const result: RunResult = {

@@ -83,13 +83,16 @@ export interface ChaosReport extends ChaosEvent {
    * as lost, so with publish errors this can exceed what the summary calls lost.
    */
   missedMessages: number;
-  /** Publish commands that failed in the event's window. */
+  /** Publish commands that failed in the timeline intervals of the event's window (an interval's midpoint in it). */
   publishErrors: number;
   /** From the event until the last of those connections was usable again, ms; null without outages or if one never recovered. */
   recoveryMs: number | null;
-  /** End-to-end p99 before the event (median of the measured intervals before it) and its peak after it, µs. */
+  /** End-to-end p99 before the event (median of the measured intervals before it) and its peak in its window, µs. */
   e2eP99BeforeUs: number | null;
   e2eP99PeakUs: number | null;
-  /** From the event until the interval p99 was back near its level before (≤ 2× and ≤ +1 ms), ms; null if never. */
+  /**
+   * From the event until the first interval after the peak whose p99 was back near its level before (≤ 2× or ≤ +1 ms,
+   * whichever is larger), ms; 0 when there was no such spike; null when it never came back during the run.
+   */
   latencyRecoveryMs: number | null;
 }
