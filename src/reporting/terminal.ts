@@ -8,6 +8,7 @@ import {
 } from './format.js';
 import { heading, makeStyler, plainText, renderTable, type Styler } from './table.js';
 import { describeBaselineCheck, formatOutcomeLine } from './ci/values.js';
+import { describeStage, stageFigures } from './stages.js';
 
 export { formatLatencyUs } from './format.js';
 
@@ -29,6 +30,7 @@ export function formatSummary(result: RunResult, opts: SummaryOptions = { color:
   lines.push(heading('Throughput', st), throughputTable(result, st), '');
   lines.push(heading('Delivery', st), deliveryTable(result, st), '');
   lines.push(heading('Latency (measure phase)', st), latencyTable(result), '');
+  lines.push(...stageLines(result, st));
   lines.push(heading('Harness health', st), ...healthLines(result, st));
   lines.push(...gateLines(result, st));
   if (result.warnings.length > 0) {
@@ -92,6 +94,21 @@ function latencyTable(result: RunResult): string {
     latencyRow('end-to-end (uncorrected)', l.endToEndUncorrected),
     latencyRow('publish (reply)', l.publish),
   ]);
+}
+
+/** One line per stage of a load profile: offered and achieved rate, e2e p99 (nothing without a profile). */
+function stageLines(result: RunResult, st: Styler): string[] {
+  const figures = stageFigures(result);
+  if (figures.length === 0) return [];
+  const rows = figures.map((f) => {
+    const published = `published ${formatRate(f.publishedPerS)}`;
+    const short = f.targetPerS !== null && f.publishedPerS !== null && f.publishedPerS < f.targetPerS * 0.95;
+    return [
+      `${f.number}`, plainText(describeStage(f.stage)) + (f.partial ? ' (cut short)' : ''), `target ${formatRate(f.targetPerS)}`,
+      short ? st.red(published) : published, `e2e p99 ${formatLatencyUs(f.e2e?.p99)}`,
+    ];
+  });
+  return [heading('Load profile (per stage)', st), renderTable(rows, ['right', 'left', 'left', 'left', 'left']), ''];
 }
 
 function healthLines(result: RunResult, st: Styler): string[] {

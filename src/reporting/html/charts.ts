@@ -58,6 +58,26 @@ function phaseLayers(phases: PhaseSpan[]): VlSpec[] {
   ];
 }
 
+/** Stage labels are left out above this many stages: they would overlap; the boundaries still show. */
+const MAX_STAGE_LABELS = 12;
+
+/** Dashed rules where the load profile's stages change, and each stage's rate written at the top. */
+function stageLayers(stages: ChartTimeline['stages']): VlSpec[] {
+  if (stages.length === 0) return [];
+  const rows = stages.map((s) => ({ fromS: s.fromS, midS: (s.fromS + s.toS) / 2, label: `${s.number} · ${s.rateLabel}` }));
+  const rules: VlSpec = {
+    data: { values: rows.slice(1) },
+    mark: { type: 'rule', strokeDash: [4, 3], color: '#888', strokeWidth: 1 },
+    encoding: { x: { field: 'fromS', type: 'quantitative' } },
+  };
+  const labels: VlSpec = {
+    data: { values: rows },
+    mark: { type: 'text', baseline: 'top', dy: 2, fontSize: 10, color: '#555' },
+    encoding: { x: { field: 'midS', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label' } },
+  };
+  return [...(rows.length > 1 ? [rules] : []), ...(rows.length <= MAX_STAGE_LABELS ? [labels] : [])];
+}
+
 /** Long-format rows {tS, series, value} for the given point fields (nulls dropped: they are gaps, not zeros). */
 function fold(tl: ChartTimeline, fields: Array<[key: keyof ChartTimeline['points'][number], series: string]>): VlSpec[] {
   const rows: VlSpec[] = [];
@@ -87,6 +107,7 @@ function timeChart(tl: ChartTimeline, rows: VlSpec[], o: TimeChartOptions): VlSp
     width: o.width, height: HEIGHT, config: CONFIG,
     layer: [
       ...phaseLayers(tl.phases),
+      ...stageLayers(tl.stages),
       {
         data: { values: rows },
         mark: { type: 'line', strokeWidth: 1.5, interpolate: 'linear', point: o.points ? { size: 18 } : false },

@@ -10,14 +10,16 @@ import {
   warningsSection, workersSection,
 } from './sections.js';
 import { baselineSection, outagesSection, thresholdsSection } from './gates.js';
-import { chartTimeline } from './timeline.js';
+import { stageSpans } from '../stages.js';
+import { stagesSection } from './stages.js';
+import { chartTimeline, MAX_TIMELINE_POINTS } from './timeline.js';
 
 /**
  * Renders the report of one run. Async because vega renders SVG asynchronously; the result is the whole file.
  * Charts are rendered one after another: vega is single-threaded, so parallel renders would not finish sooner.
  */
 export async function renderReport(result: RunResult): Promise<string> {
-  const tl = chartTimeline(result.timeline);
+  const tl = chartTimeline(result.timeline, MAX_TIMELINE_POINTS, stageSpans(result));
   const body = html`<h1>pubsub-bench: ${result.scenario.name}</h1>
 <p class="sub">${describeScenario(result.scenario)} · ${result.startedAt}${result.scenario.description ? ` · ${result.scenario.description}` : ''}</p>
 ${verdictBanner(result)}
@@ -26,6 +28,7 @@ ${thresholdsSection(result)}
 ${baselineSection(result)}
 ${warningsSection(result)}
 ${await latencySection(result, tl)}
+${stagesSection(result)}
 ${await throughputSection(tl)}
 ${await deliverySection(result, tl)}
 ${outagesSection(result)}

@@ -4,6 +4,7 @@
  * phase boundaries stay exact).
  */
 import type { Phase, TimelineEntry } from '../../core/index.js';
+import { meanRates, stageIndexAt, type StageSpan } from '../stages.js';
 
 /** Most points a timeline chart draws. */
 export const MAX_TIMELINE_POINTS = 600;
@@ -45,6 +46,8 @@ export interface ChartTimeline {
   /** Intervals per point (1 when not downsampled). */
   groupSize: number;
   phases: PhaseSpan[];
+  /** Stages of the load profile, for markers; empty without one. */
+  stages: StageSpan[];
 }
 
 const COUNT_KEYS = ['duplicates', 'reordered', 'gapMessages', 'publishErrors', 'lateSends', 'disconnects', 'reconnects', 'malformed'] as const;
@@ -64,26 +67,15 @@ const notNull = <T>(v: T | null): v is T => v !== null;
 
 /** Merges a group of consecutive intervals into one point (rates weighted by interval length). */
 function mergeGroup(group: TimelineEntry[]): TimelinePoint {
-  let seconds = 0, published = 0, received = 0, targetSum = 0, targetSeconds = 0;
   const counts = Object.fromEntries(COUNT_KEYS.map((k) => [k, 0])) as Record<(typeof COUNT_KEYS)[number], number>;
-  for (const e of group) {
-    const s = Math.max(0, e.toMs - e.fromMs) / 1000;
-    seconds += s;
-    published += e.publishedPerS * s;
-    received += e.receivedPerS * s;
-    if (e.targetPerS !== null) {
-      targetSum += e.targetPerS * s;
-      targetSeconds += s;
-    }
-    for (const k of COUNT_KEYS) counts[k] += e[k];
-  }
-  const perS = (n: number) => (seconds > 0 ? n / seconds : 0);
+  for (const e of group) for (const k of COUNT_KEYS) counts[k] += e[k];
+  const rates = meanRates(group);
   const toMs = (us: number | null) => (us === null ? null : us / 1000);
   return {
     tS: (group[0].fromMs + group[group.length - 1].toMs) / 2000,
-    publishedPerS: perS(published),
-    receivedPerS: perS(received),
-    targetPerS: targetSeconds > 0 ? targetSum / targetSeconds : null,
+    publishedPerS: rates.publishedPerS ?? 0,
+    receivedPerS: rates.receivedPerS ?? 0,
+    targetPerS: rates.targetPerS,
     p50Ms: toMs(median(group.map((e) => e.e2eP50Us).filter(notNull))),
     p99Ms: toMs(maxOf(group.map((e) => e.e2eP99Us).filter(notNull))),
     maxMs: toMs(maxOf(group.map((e) => e.e2eMaxUs).filter(notNull))),
@@ -105,20 +97,21 @@ export function phaseSpans(timeline: TimelineEntry[]): PhaseSpan[] {
 }
 
 /**
- * Groups the timeline into at most `maxPoints` points. Groups never straddle a phase boundary, so phase markers
- * and points agree.
+ * Groups the timeline into at most `maxPoints` points (a few more with many stages). Groups never straddle a phase
+ * or stage boundary, so markers and points agree.
  */
-export function chartTimeline(timeline: TimelineEntry[], maxPoints = MAX_TIMELINE_POINTS): ChartTimeline {
+export function chartTimeline(timeline: TimelineEntry[], maxPoints = MAX_TIMELINE_POINTS, stages: StageSpan[] = []): ChartTimeline {
   const groupSize = Math.max(1, Math.ceil(timeline.length / maxPoints));
+  const stageOf = (e: TimelineEntry): number => stageIndexAt(stages, (e.fromMs + e.toMs) / 2000);
   const points: TimelinePoint[] = [];
   let group: TimelineEntry[] = [];
   for (const e of timeline) {
-    if (group.length === groupSize || (group.length > 0 && group[0].phase !== e.phase)) {
+    if (group.length === groupSize || (group.length > 0 && (group[0].phase !== e.phase || stageOf(group[0]) !== stageOf(e)))) {
       points.push(mergeGroup(group));
       group = [];
     }
     group.push(e);
   }
   if (group.length > 0) points.push(mergeGroup(group));
-  return { points, groupSize, phases: phaseSpans(timeline) };
+  return { points, groupSize, phases: phaseSpans(timeline), stages };
 }
