@@ -21,6 +21,8 @@ const OMEM_RE = / omem=(\d+)/;
 const MAX_BUFFERS_PER_SAMPLE = 20;
 /** Samples kept over all nodes (a week-long run on a big cluster must not grow without bound). */
 const MAX_SAMPLES = 50_000;
+/** Shortest sampling interval: CLIENT LIST on a big fleet is real work for the server under test. */
+const MIN_INTERVAL_MS = 250;
 /** Longest wait for samples still in flight when stopping (a CLIENT PAUSE can hold one). */
 const STOP_WAIT_MS = 3000;
 
@@ -30,7 +32,7 @@ export interface TelemetryOptions {
   nodes: string[];
   /** Epoch µs (shared clock) that sample times are counted from: the run's schedule start. */
   originUs: number;
-  /** Sampling interval, ms (default 1000). */
+  /** Sampling interval, ms (default 1000; at least 250). */
   intervalMs?: number;
   connectTimeoutMs: number;
 }
@@ -138,7 +140,10 @@ class NodeSampler {
     const sample: TelemetrySample = {
       node: this.name,
       atMs: Math.round((atUs - originUs) / 100) / 10,
-      cpuPercent: prev && atUs > prev.atUs ? Math.round(((cpuSeconds - prev.seconds) / ((atUs - prev.atUs) / 1e6)) * 1000) / 10 : null,
+      // Less CPU than before means the server restarted in between: no rate for this interval.
+      cpuPercent: prev && atUs > prev.atUs && cpuSeconds >= prev.seconds
+        ? Math.round(((cpuSeconds - prev.seconds) / ((atUs - prev.atUs) / 1e6)) * 1000) / 10
+        : null,
       connectedClients: num(f, 'connected_clients'),
       usedMemoryBytes: num(f, 'used_memory'),
       opsPerSec: num(f, 'instantaneous_ops_per_sec'),
@@ -198,7 +203,7 @@ export function startTelemetry(spec: TargetSpec, opts: TelemetryOptions): Teleme
   }));
   const timer = setInterval(() => {
     for (const n of nodes) n.tick(opts.originUs, push);
-  }, opts.intervalMs ?? 1000);
+  }, Math.max(MIN_INTERVAL_MS, opts.intervalMs ?? 1000));
   let stopping: Promise<TelemetrySample[]> | undefined;
   return {
     problems,
