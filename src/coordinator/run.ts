@@ -186,7 +186,8 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
       });
       const overDelivered = Math.max(0, totals.deliveredMeasured - totals.expectedMeasured);
       const warnings = buildWarnings({ summary, health, target, interrupted, repliesComparable, overDelivered, subscriptionNotes });
-      warnings.push(...describeTestHooks(process.env), ...crashes, ...(fatal ? [`worker ${(fatal as { workerId: number }).workerId}: ${(fatal as { message: string }).message}`] : []));
+      const runErrors = [...crashes, ...(fatal ? [`worker ${(fatal as { workerId: number }).workerId}: ${(fatal as { message: string }).message}`] : [])];
+      warnings.push(...describeTestHooks(process.env), ...runErrors);
       const serverSide = await finishServerWatch(telemetry, outages, scheduleStartUs, intervalMs);
       warnings.push(...serverSide.warnings);
       const chaosReports = chaos ? buildChaosReports(await chaos.stop(), outages, timeline, scheduleStartUs) : undefined;
@@ -231,6 +232,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
         ...(serverSide.server ? { server: serverSide.server } : {}),
         ...(chaosReports ? { chaos: chaosReports } : {}),
         ...(gates.verdict(summary) ? { thresholds: gates.verdict(summary) } : {}),
+        ...(runErrors.length > 0 ? { errors: runErrors } : {}),
         warnings,
       };
       if (gates.aborted) warnings.push(`A failing threshold ended the run after ${gates.aborted.atMs} ms of measuring: ${gates.aborted.expressions.join(', ')}.`);

@@ -294,6 +294,11 @@ export interface RunResult {
   server?: { samples: TelemetrySample[] };
   /** Faults injected with `--chaos`, in time order, with what each one cost. */
   chaos?: ChaosReport[];
+  /**
+   * Failures of the harness during the run (a worker thread that crashed or gave up). The data of the other
+   * workers is kept, but the run failed: it exits 1.
+   */
+  errors?: string[];
   /** Plain-words warnings (loss cross-check mismatch, harness bottleneck, insecure TLS, …). */
   warnings: string[];
   /** Threshold outcomes, present when the run had thresholds (scenario `thresholds` or `--threshold`). */

@@ -3,6 +3,8 @@
  * error from a timer in that thread): the run still ends, names the crash with its error, and keeps the data of the
  * other worker and what the crashed one reported before it died.
  */
+import { gatedExitCode } from '../../src/cli/commands/run-gates.js';
+import { ExitCode } from '../../src/core/errors.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -44,6 +46,8 @@ test('a crashed worker is named with its error and the other worker keeps its da
 
   const onDisk = JSON.parse(readFileSync(join(runDir, 'result.json'), 'utf8')) as RunResult;
   assert.deepEqual(onDisk.warnings, r.warnings, 'result.json holds the crash too');
+  assert.equal(r.errors?.length, 1, 'the crash is a run error, so the CLI exits 1');
+  assert.equal(gatedExitCode([r]), ExitCode.internal);
   assert.ok(existsSync(join(runDir, 'report.html')));
 });
 

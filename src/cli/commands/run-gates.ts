@@ -130,9 +130,13 @@ export async function runGated(request: RunRequest, plan: GatePlan, env: NodeJS.
   return { runs, exitCode: gatedExitCode(runs.map((r) => r.result)) };
 }
 
-/** Interrupted → 130 (the caller maps signals), any threshold failed → 99, a baseline regression → 98, else 0. */
+/**
+ * Interrupted → 130 (the caller maps signals), a worker failed → 1, any threshold failed → 99, a baseline
+ * regression → 98, else 0.
+ */
 export function gatedExitCode(results: RunResult[]): number {
   if (results.some((r) => r.interrupted)) return ExitCode.sigint;
+  if (results.some((r) => (r.errors?.length ?? 0) > 0)) return ExitCode.internal;
   if (results.some((r) => r.thresholds && !r.thresholds.passed)) return ExitCode.thresholds;
   if (results.some((r) => r.baseline?.regressed)) return ExitCode.regression;
   return ExitCode.ok;
