@@ -28,7 +28,10 @@ export interface StageFigures extends StageSpan {
   targetPerS: number | null;
   publishedPerS: number | null;
   receivedPerS: number | null;
-  /** End-to-end (corrected) latency of the deliveries received in those intervals; null without samples. */
+  /**
+   * End-to-end (corrected) latency of the deliveries received in those intervals (the first stage also takes the
+   * warmup intervals', the last stage reached the drain's); null without samples.
+   */
   e2e: LatencySummaryUs | null;
 }
 
@@ -69,18 +72,26 @@ export function stageSpans(result: RunResult): StageSpan[] {
 /**
  * Figures per stage. Each measure-phase interval belongs to the stage holding its midpoint, so a stage much longer
  * than the snapshot interval is measured well; one shorter than an interval may get none (its figures are null).
+ * Latency is by receive interval: a delivery late enough to arrive in the next stage's interval counts there.
  * Stages the run never reached (interrupted) are left out.
  */
 export function stageFigures(result: RunResult): StageFigures[] {
   const measureEndS = (result.scenario.warmupMs + result.measureMs) / 1000;
   const spans = stageSpans(result).filter((span) => span.fromS < measureEndS);
   const inside: TimelineEntry[][] = spans.map(() => []);
+  // Interval histograms hold measured messages only. An interval labelled warmup can still hold the first of them
+  // (its midpoint fell just before the measure phase) and drain intervals hold the last: their latency belongs to
+  // the first and the last stage, so every measured delivery counts in exactly one stage.
+  const edges: TimelineEntry[][] = spans.map(() => []);
   for (const e of result.timeline) {
-    const i = e.phase === 'measure' ? stageIndexAt(spans, (e.fromMs + e.toMs) / 2000) : -1;
+    const midS = (e.fromMs + e.toMs) / 2000;
+    const i = e.phase === 'measure' ? stageIndexAt(spans, midS) : -1;
     if (i >= 0) inside[i].push(e);
+    else if (spans.length > 0) edges[e.phase === 'warmup' || midS < spans[0].fromS ? 0 : spans.length - 1].push(e);
   }
   return spans.map((span, i) => ({
-    ...span, partial: span.toS > measureEndS + 1e-9, intervals: inside[i].length, ...meanRates(inside[i]), e2e: mergedLatency(inside[i]),
+    ...span, partial: span.toS > measureEndS + 1e-9, intervals: inside[i].length, ...meanRates(inside[i]),
+    e2e: mergedLatency([...inside[i], ...edges[i]]),
   }));
 }
 

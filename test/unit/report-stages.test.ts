@@ -19,7 +19,10 @@ function entry(fromS: number, phase: Phase, publishedPerS: number, targetPerS: n
   };
 }
 
-/** 1 s warmup, a 2 s step at 500/s, a 2 s ramp 1000→3000/s, 1 s drain. The ramp's second second has a slow tail. */
+/**
+ * 1 s warmup, a 2 s step at 500/s, a 2 s ramp 1000→3000/s, 1 s drain. The ramp's second second has a slow tail;
+ * the warmup and drain intervals hold a few measured deliveries, as real ones do at the phase edges.
+ */
 function profiled(measureMs = 4000): RunResult {
   const base = makeResult(makeSummary({ publishRate: 1500, measureS: 4 }));
   const stages = [{ durationMs: 2000, fromRate: 500, toRate: 500 }, { durationMs: 2000, fromRate: 1000, toRate: 3000 }];
@@ -28,12 +31,12 @@ function profiled(measureMs = 4000): RunResult {
     measureMs,
     scenario: { ...base.scenario, warmupMs: 1000, durationMs: 4000, publishers: { ...base.scenario.publishers, rate: 1500 }, stages },
     timeline: [
-      entry(0, 'warmup', 500, 500, []),
+      entry(0, 'warmup', 500, 500, [1000]),
       entry(1, 'measure', 490, 500, new Array(500).fill(1000)),
       entry(2, 'measure', 500, 500, new Array(500).fill(1000)),
       entry(3, 'measure', 1500, 1500, new Array(1000).fill(2000)),
       entry(4, 'measure', 2300, 2500, new Array(10).fill(80_000)),
-      entry(5, 'drain', 0, 0, []),
+      entry(5, 'drain', 0, 0, [1500, 1500]),
     ],
   };
 }
@@ -46,14 +49,15 @@ test('stage figures merge the intervals inside each stage; percentiles come from
   assert.equal(rest.length, 0);
   assert.deepEqual([one.fromS, one.toS, two.fromS, two.toS], [1, 3, 3, 5]);
   assert.equal(one.intervals, 2);
-  assert.equal(one.e2e?.count, 1000);
+  assert.equal(one.e2e?.count, 1001, 'with the measured delivery of the warmup interval');
   near(one.e2e?.p99, 1000, 'step p99');
   assert.equal(one.targetPerS, 500);
   assert.equal(one.publishedPerS, 495);
   assert.equal(one.receivedPerS, 990);
   assert.equal(one.partial, false);
-  // 1000 samples at 2 ms and 10 at 80 ms: p99 is 2 ms. Averaging the intervals' p99s would say 41 ms.
-  assert.equal(two.e2e?.count, 1010);
+  // 1000 samples at 2 ms, 10 at 80 ms (and 2 from the drain at 1.5 ms): p99 is 2 ms. Averaging the intervals' p99s
+  // would say about 41 ms.
+  assert.equal(two.e2e?.count, 1012, 'with the deliveries of the drain');
   near(two.e2e?.p99, 2000, 'ramp p99');
   near(two.e2e?.max, 80_000, 'ramp max');
   assert.equal(two.targetPerS, 2000);
