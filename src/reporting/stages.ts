@@ -22,15 +22,18 @@ export interface StageSpan {
 export interface StageFigures extends StageSpan {
   /** True when the run ended (interrupted) before the stage did: its figures cover only the part that ran. */
   partial: boolean;
-  /** Timeline intervals whose midpoint lies in the stage. */
+  /** Timeline intervals that lie within the stage (the ones its rates come from). */
   intervals: number;
-  /** Time-weighted means over those intervals (msgs/s); null when no interval lies in the stage. */
+  /**
+   * Time-weighted means over those intervals (msgs/s), target and achieved over the same time so they compare;
+   * null when no interval lies within the stage (a stage shorter than the snapshot interval, or not aligned with it).
+   */
   targetPerS: number | null;
   publishedPerS: number | null;
   receivedPerS: number | null;
   /**
-   * End-to-end (corrected) latency of the deliveries received in those intervals (the first stage also takes the
-   * warmup intervals', the last stage reached the drain's); null without samples.
+   * End-to-end (corrected) latency of the deliveries received in the intervals whose midpoint lies in the stage (the
+   * first stage also takes the warmup intervals', the last stage reached the drain's); null without samples.
    */
   e2e: LatencySummaryUs | null;
 }
@@ -69,16 +72,20 @@ export function stageSpans(result: RunResult): StageSpan[] {
   });
 }
 
+/** An interval may reach this share of its length past a stage's edge and still count as within (timer jitter). */
+const EDGE_SLACK = 0.1;
+
 /**
- * Figures per stage. Each measure-phase interval belongs to the stage holding its midpoint, so a stage much longer
- * than the snapshot interval is measured well; one shorter than an interval may get none (its figures are null).
- * Latency is by receive interval: a delivery late enough to arrive in the next stage's interval counts there.
- * Stages the run never reached (interrupted) are left out.
+ * Figures per stage. Rates come from the intervals within the stage: one straddling a boundary (snapshot intervals
+ * not aligned with the stages) mixes two rates and is left out of both. A histogram cannot be split, so for latency
+ * each interval belongs to the stage holding its midpoint; a delivery late enough to arrive in the next stage's
+ * interval counts there. Stages the run never reached (interrupted) are left out.
  */
 export function stageFigures(result: RunResult): StageFigures[] {
   const measureEndS = (result.scenario.warmupMs + result.measureMs) / 1000;
   const spans = stageSpans(result).filter((span) => span.fromS < measureEndS);
   const inside: TimelineEntry[][] = spans.map(() => []);
+  const within: TimelineEntry[][] = spans.map(() => []);
   // Interval histograms hold measured messages only. An interval labelled warmup can still hold the first of them
   // (its midpoint fell just before the measure phase) and drain intervals hold the last: their latency belongs to
   // the first and the last stage, so every measured delivery counts in exactly one stage.
@@ -86,11 +93,14 @@ export function stageFigures(result: RunResult): StageFigures[] {
   for (const e of result.timeline) {
     const midS = (e.fromMs + e.toMs) / 2000;
     const i = e.phase === 'measure' ? stageIndexAt(spans, midS) : -1;
-    if (i >= 0) inside[i].push(e);
-    else if (spans.length > 0) edges[e.phase === 'warmup' || midS < spans[0].fromS ? 0 : spans.length - 1].push(e);
+    if (i >= 0) {
+      inside[i].push(e);
+      const slackS = ((e.toMs - e.fromMs) / 1000) * EDGE_SLACK;
+      if (e.fromMs / 1000 >= spans[i].fromS - slackS && e.toMs / 1000 <= spans[i].toS + slackS) within[i].push(e);
+    } else if (spans.length > 0) edges[e.phase === 'warmup' || midS < spans[0].fromS ? 0 : spans.length - 1].push(e);
   }
   return spans.map((span, i) => ({
-    ...span, partial: span.toS > measureEndS + 1e-9, intervals: inside[i].length, ...meanRates(inside[i]),
+    ...span, partial: span.toS > measureEndS + 1e-9, intervals: within[i].length, ...meanRates(within[i]),
     e2e: mergedLatency([...inside[i], ...edges[i]]),
   }));
 }

@@ -65,6 +65,24 @@ test('stage figures merge the intervals inside each stage; percentiles come from
   assert.equal(two.rateLabel, '1k→3k/s');
 });
 
+test('intervals straddling a stage boundary are left out of the rates, but their latency still counts', () => {
+  // Stages start at 1 s and 3 s; with a 1.5 s warmup the 1-s intervals straddle every boundary.
+  const r = profiled();
+  const shifted = { ...r, scenario: { ...r.scenario, warmupMs: 1500 } };
+  const [one, two] = stageFigures(shifted);
+  assert.deepEqual([one.fromS, one.toS, two.fromS, two.toS], [1.5, 3.5, 3.5, 5.5]);
+  // [1, 2) and [3, 4) straddle the boundaries at 1.5 s and 3.5 s: only [2, 3) and [4, 5) carry rates.
+  assert.equal(one.intervals, 1);
+  assert.equal(one.publishedPerS, 500);
+  assert.equal(two.intervals, 1);
+  assert.equal(two.publishedPerS, 2300);
+  // Latency by midpoint: [1, 2) and the warmup interval go to stage 1, [2, 3) too; [3, 4), [4, 5) and the drain to stage 2.
+  assert.equal((one.e2e?.count ?? 0) + (two.e2e?.count ?? 0), 1 + 500 + 500 + 1000 + 10 + 2, 'every delivery in one stage');
+  const jitter = (warmupMs: number) => stageFigures({ ...r, scenario: { ...r.scenario, warmupMs } })[0].intervals;
+  assert.equal(jitter(1050), 2, 'an interval starting up to 10% of its length early still counts (timer jitter)');
+  assert.equal(jitter(1200), 1, 'one starting 20% early does not');
+});
+
 test('an interrupted run shows only the stages it reached, the last one cut short', () => {
   const figures = stageFigures(profiled(1500));
   assert.equal(figures.length, 1);

@@ -24,7 +24,8 @@ export function stagesSection(result: RunResult): Html {
     ];
   });
   return html`<h2>Latency per stage</h2>
-<p class="sub">The load profile, stage by stage (marked on the time charts). Each timeline interval belongs to the stage
-holding its midpoint; latency adds the intervals' end-to-end (corrected) histograms and computes percentiles once.</p>
+<p class="sub">The load profile, stage by stage (marked on the time charts). Rates come from the timeline intervals within
+each stage (one straddling a boundary is left out: use an --interval that divides the warmup and the stages). Latency
+adds the end-to-end (corrected) histograms of the intervals whose midpoint lies in the stage and computes percentiles once.</p>
 ${table(['stage', t('profile'), t('time'), 'target', 'published', 'delivered', 'e2e p50', 'e2e p99', 'e2e max', 'samples'], rows)}`;
 }
