@@ -8,9 +8,11 @@
  */
 import { setImmediate as setImmediateP, setTimeout as setTimeoutP } from 'node:timers/promises';
 import { nowUs } from '../core/clock.js';
+import { END_GRACE_US } from './profile.js';
 
 /** A send counts as late when it leaves more than this after its intended time. */
 export const LATE_THRESHOLD_US = 5_000;
+
 
 /** The schedule of one publisher. */
 export class Schedule {
@@ -53,7 +55,8 @@ export class Schedule {
    * behind stops at the end too, instead of running over into the drain with its backlog (see `unsentFrom`).
    */
   finished(k: number, atUs: number): boolean {
-    return atUs >= this.endUs || (this.open && this.intendedUs(k) >= this.endUs);
+    if (!this.open) return atUs >= this.endUs;
+    return this.intendedUs(k) >= this.endUs || atUs >= this.endUs + END_GRACE_US;
   }
 
   /** Messages from index k on that the schedule meant to send at or after `fromUs` and before the end (open loop). */

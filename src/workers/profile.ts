@@ -10,6 +10,13 @@
  */
 import type { RateStage } from '../core/scenario.js';
 
+/**
+ * An open-loop publisher still sends messages due before the end for this long after it (the late-send threshold):
+ * a timer that wakes a moment late must not turn the last due messages into 'unsent'. Beyond it, the backlog is a
+ * real shortfall.
+ */
+export const END_GRACE_US = 5_000;
+
 export { stagesDurationMs, type RateStage } from '../core/scenario.js';
 
 /** What a publisher's send loop needs from a schedule; `Schedule` (pacing.ts) and `RateProfile` both provide it. */
@@ -159,7 +166,7 @@ export class RateProfile implements PublishSchedule {
    * behind stops at the end instead of running over into the drain with its backlog (see `unsentFrom`).
    */
   finished(k: number, atUs: number): boolean {
-    return atUs >= this.endUs || this.intendedUs(k) >= this.endUs;
+    return this.intendedUs(k) >= this.endUs || atUs >= this.endUs + END_GRACE_US;
   }
 
   /** Messages from index k on that the profile meant to send at or after `fromUs` and before the end. */

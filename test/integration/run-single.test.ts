@@ -170,7 +170,10 @@ test('a publisher connection killed mid-run counts its errors, reconnects and pu
   }, 2, undefined, onProgress);
   assert.notEqual(killed, null);
   assert.equal(await killed!, '1', 'one connection was killed');
-  assertConsistent(r);
+  // A publish that failed may still have been run by Redis just before the connection died: its deliveries then
+  // exceed what is expected (reported as a warning), by at most the failed publishes.
+  assert.ok(r.summary.delivered <= r.summary.expectedDeliveries + r.summary.publishErrors);
+  assert.ok(r.summary.publishErrors > 0, 'the commands in flight failed and were counted');
   const pubOutages = (r.outages ?? []).filter((o) => o.role === 'publisher');
   assert.equal(pubOutages.length, 1, 'the publisher outage is recorded');
   assert.ok(pubOutages[0].durationMs !== null, 'and it recovered');

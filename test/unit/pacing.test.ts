@@ -44,7 +44,8 @@ test('closed loop (rate max) has no schedule and ends at the end time', () => {
 test('a publisher still behind at the end stops on time and counts what it did not send', () => {
   // 1000/s over [0, 100 ms): messages 0..99. Measure from 20 ms: messages 20..99 are measured.
   const s = new Schedule(1000, 0, 0, 100_000);
-  assert.equal(s.finished(50, 100_000), true, 'the end time stops it even with a backlog');
+  assert.equal(s.finished(99, 100_000), false, 'a timer waking a moment after the end still sends what was due');
+  assert.equal(s.finished(50, 105_000), true, 'past the grace the end time stops it even with a backlog');
   assert.equal(s.unsentFrom(50, 20_000), 50, 'messages 50..99 never left');
   assert.equal(s.unsentFrom(10, 20_000), 80, 'only measured ones count: 20..99');
   assert.equal(s.unsentFrom(100, 20_000), 0, 'nothing owed once all were sent');

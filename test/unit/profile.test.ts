@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { UsageError } from '../../src/core/errors.js';
 import { Schedule } from '../../src/workers/pacing.js';
 import { parseStages } from '../../src/scenarios/stages.js';
-import { RateCurve, RateProfile, stagesDurationMs, type RateStage } from '../../src/workers/profile.js';
+import { END_GRACE_US, RateCurve, RateProfile, stagesDurationMs, type RateStage } from '../../src/workers/profile.js';
 
 const ORIGIN_US = 5_000_000;
 
@@ -152,8 +152,9 @@ test('unsentFrom counts what the profile still meant to send, exactly as the sen
   }
 });
 
-test('a publisher behind schedule is finished once the end has passed, whatever its backlog', () => {
+test('a publisher behind schedule is finished once the end (and its short grace) has passed, whatever its backlog', () => {
   const p = new RateProfile(new RateCurve(parseStages('1s:1000', 's'), 0), 1_000_000, 0, 1);
   assert.equal(p.finished(10, 500_000), false);
-  assert.equal(p.finished(10, 1_000_000), true, 'at the end, message 10 (due at 10 ms) is no longer sent');
+  assert.equal(p.finished(999, 1_000_000 + END_GRACE_US - 1), false, 'a timer waking just after the end still sends the last due message');
+  assert.equal(p.finished(10, 1_000_000 + END_GRACE_US), true, 'past the grace, message 10 (due at 10 ms) is no longer sent');
 });
