@@ -45,7 +45,7 @@ export function describeScenario(scenario: Scenario): string {
 }
 
 /** Overall outcome of a run, most serious first. */
-export type VerdictKind = 'interrupted' | 'thresholds-failed' | 'regression' | 'harness-bottleneck' | 'loss' | 'violations' | 'ok';
+export type VerdictKind = 'interrupted' | 'errors' | 'thresholds-failed' | 'regression' | 'harness-bottleneck' | 'loss' | 'violations' | 'ok';
 
 /** A verdict with a headline and the reasons behind it. */
 export interface Verdict {
@@ -58,8 +58,9 @@ export interface Verdict {
 
 /**
  * Judges a run: a failed threshold or a baseline regression is what CI gates on; loss and ordering violations are
- * always bad news; a harness bottleneck or an interruption means the numbers do not describe Redis. The kind is the
- * most serious finding; `details` lists every one.
+ * always bad news; a harness bottleneck or an interruption means the numbers do not describe Redis; a crashed worker
+ * (result.errors) means part of the fleet's data is missing. The kind is the most serious finding; `details` lists
+ * every one except the errors themselves, which outputs show on their own lines (in red).
  */
 export function judge(result: RunResult): Verdict {
   const s = result.summary;
@@ -80,6 +81,7 @@ export function judge(result: RunResult): Verdict {
   if (s.publishErrors > 0) details.push(`${s.publishErrors} publish commands failed.`);
   let kind: VerdictKind = 'ok';
   if (result.interrupted) kind = 'interrupted';
+  else if ((result.errors?.length ?? 0) > 0) kind = 'errors';
   else if (result.thresholds && !result.thresholds.passed) kind = 'thresholds-failed';
   else if (result.baseline?.regressed) kind = 'regression';
   else if (result.health.harnessBottleneck) kind = 'harness-bottleneck';
@@ -94,6 +96,7 @@ export function judge(result: RunResult): Verdict {
     violations: 'Ordering or delivery violations',
     'harness-bottleneck': 'Harness bottleneck: these numbers describe the load generator, not Redis',
     interrupted: 'Interrupted: partial results',
+    errors: 'Harness errors: part of the fleet failed, results are partial',
   };
   return { kind, title: titles[kind], details };
 }

@@ -78,3 +78,19 @@ function significant(n: number): string {
 function trimNumber(n: number, decimals: number): string {
   return String(Number(n.toFixed(decimals)));
 }
+
+/**
+ * Formats a byte count with binary units, as Redis reports buffers and limits: "512 B", "48 KB", "1.5 MB", "32 MB"
+ * (three significant digits).
+ */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return NONE;
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? Math.round(value) : significant(value)} ${units[unit]}`;
+}

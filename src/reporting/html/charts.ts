@@ -90,7 +90,8 @@ function fold(tl: ChartTimeline, fields: Array<[key: keyof ChartTimeline['points
   return rows;
 }
 
-interface TimeChartOptions {
+/** Options of a time-series chart. */
+export interface TimeChartOptions {
   width: number;
   yTitle: string;
   yScale?: VlSpec;
@@ -98,22 +99,30 @@ interface TimeChartOptions {
   colors?: string[];
   /** Draw points on the lines (useful for sparse event counts). */
   points?: boolean;
+  /** Extra layers drawn under the lines: outage bands and chaos events (markers.ts). */
+  markers?: VlSpec[];
 }
 
-/** A time-series chart: lines per series over phase shading. */
-function timeChart(tl: ChartTimeline, rows: VlSpec[], o: TimeChartOptions): VlSpec {
+/**
+ * A time-series chart: lines per series over phase shading. The x domain is the whole timeline, so every time chart
+ * of a report (client and server side) shares one axis and events line up across them.
+ */
+export function timeChart(tl: ChartTimeline, rows: VlSpec[], o: TimeChartOptions): VlSpec {
   const xTitle = tl.groupSize > 1 ? `time (s) — each point covers ${tl.groupSize} intervals` : 'time (s)';
+  const domain = tl.phases.length > 0 ? { domain: [tl.phases[0].fromS, tl.phases[tl.phases.length - 1].toS] } : {};
   return {
     width: o.width, height: HEIGHT, config: CONFIG,
     layer: [
       ...phaseLayers(tl.phases),
       ...stageLayers(tl.stages),
+      ...(o.markers ?? []),
       {
         data: { values: rows },
         mark: { type: 'line', strokeWidth: 1.5, interpolate: 'linear', point: o.points ? { size: 18 } : false },
         encoding: {
-          x: { field: 'tS', type: 'quantitative', title: xTitle, axis: { format: '~g', tickMinStep: 1 } },
-          y: { field: 'value', type: 'quantitative', title: o.yTitle, scale: o.yScale ?? { zero: true } },
+          x: { field: 'tS', type: 'quantitative', title: xTitle, axis: { format: '~g', tickMinStep: 1 }, scale: domain },
+          // A fixed minimum room for the y labels keeps the plots of full-width time charts exactly above each other.
+          y: { field: 'value', type: 'quantitative', title: o.yTitle, scale: o.yScale ?? { zero: true }, axis: { minExtent: 44 } },
           color: colorScale(o.series, o.colors, o.width),
         },
       },
@@ -142,27 +151,27 @@ export function spectrumChart(points: SpectrumPoint[], series: string[], width =
 }
 
 /** End-to-end latency p50 / p99 / max per interval, with phase shading. */
-export function latencyOverTimeChart(tl: ChartTimeline): VlSpec {
+export function latencyOverTimeChart(tl: ChartTimeline, markers: VlSpec[] = []): VlSpec {
   const series = ['p50', 'p99', 'max'];
   const rows = fold(tl, [['p50Ms', 'p50'], ['p99Ms', 'p99'], ['maxMs', 'max']]);
   return timeChart(tl, rows, {
     width: FULL_WIDTH, yTitle: 'end-to-end latency (ms, log scale)', yScale: { type: 'log' }, series,
-    colors: ['#2ca02c', '#ff7f0e', '#d62728'],
+    colors: ['#2ca02c', '#ff7f0e', '#d62728'], markers,
   });
 }
 
 /** Target vs achieved publish rate. */
-export function publishRateChart(tl: ChartTimeline): VlSpec {
+export function publishRateChart(tl: ChartTimeline, markers: VlSpec[] = []): VlSpec {
   const hasTarget = tl.points.some((p) => p.targetPerS !== null);
   const series = hasTarget ? ['target', 'published'] : ['published'];
   const rows = fold(tl, hasTarget ? [['targetPerS', 'target'], ['publishedPerS', 'published']] : [['publishedPerS', 'published']]);
-  return timeChart(tl, rows, { width: HALF_WIDTH, yTitle: 'messages published / s', series, colors: hasTarget ? ['#999999', PALETTE[0]] : [PALETTE[0]] });
+  return timeChart(tl, rows, { width: HALF_WIDTH, yTitle: 'messages published / s', series, colors: hasTarget ? ['#999999', PALETTE[0]] : [PALETTE[0]], markers });
 }
 
 /** Delivered (received) rate: deliveries, so fan-out multiplies it; a chart of its own keeps both readable. */
-export function deliveredRateChart(tl: ChartTimeline): VlSpec {
+export function deliveredRateChart(tl: ChartTimeline, markers: VlSpec[] = []): VlSpec {
   return timeChart(tl, fold(tl, [['receivedPerS', 'delivered']]), {
-    width: HALF_WIDTH, yTitle: 'deliveries received / s', series: ['delivered'], colors: [PALETTE[2]],
+    width: HALF_WIDTH, yTitle: 'deliveries received / s', series: ['delivered'], colors: [PALETTE[2]], markers,
   });
 }
 

@@ -1,15 +1,12 @@
 /**
- * Report sections for what a run was judged against — thresholds and baseline runs — and for connection outages.
+ * Report sections for what a run was judged against: thresholds and baseline runs.
  * Each is present only when result.json holds the (optional) field.
  */
 import type { RunResult } from '../../core/index.js';
 import { describeMeasured, formatChange, formatMetricValue } from '../ci/values.js';
-import { NONE, formatCount, formatShare } from '../format.js';
+import { NONE, formatShare } from '../format.js';
 import { html, type Html } from './escape.js';
 import { table, textCell as t } from './page.js';
-
-/** Outage rows shown; the rest are counted (a flapping subscriber can disconnect thousands of times). */
-export const MAX_OUTAGE_ROWS = 50;
 
 /** Thresholds: every expression, pass/fail, measured against limit. */
 export function thresholdsSection(result: RunResult): Html {
@@ -41,21 +38,5 @@ ${table(['metric', 'baseline', 'current', 'change', 'tolerance', 'p-value', t('v
     `±${formatShare(c.tolerance)}`, c.pValue === null ? NONE : c.pValue.toPrecision(2),
     { text: c.verdict, cls: c.verdict === 'regression' ? 'text bad' : c.verdict === 'improvement' ? 'text better' : 'text' },
     t(c.note),
-  ]))}`;
-}
-
-/** Connection outages: who, why, when, for how long, and what it cost. */
-export function outagesSection(result: RunResult): Html {
-  const outages = result.outages ?? [];
-  if (outages.length === 0) return html``;
-  const shown = outages.slice(0, MAX_OUTAGE_ROWS);
-  const lost = outages.reduce((sum, o) => sum + o.lostMessages, 0);
-  return html`<h2>Connection outages</h2>
-<p>${formatCount(outages.length)} connection loss(es), ${formatCount(lost)} message(s) missed while down.${
-    outages.length > shown.length ? ` The first ${shown.length} are listed.` : ''}</p>
-${table(['role', 'id', t('cause'), t('at'), 'down for', 'messages missed'], shown.map((o) => [
-    t(o.role), o.id, t(o.cause), t(new Date(o.atUs / 1000).toISOString()),
-    o.durationMs === null ? { text: 'never recovered', cls: 'bad' } : `${formatCount(o.durationMs)} ms`,
-    o.lostMessages > 0 ? { text: formatCount(o.lostMessages), cls: 'bad' } : '0',
   ]))}`;
 }

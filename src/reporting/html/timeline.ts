@@ -52,7 +52,8 @@ export interface ChartTimeline {
 
 const COUNT_KEYS = ['duplicates', 'reordered', 'gapMessages', 'publishErrors', 'lateSends', 'disconnects', 'reconnects', 'malformed'] as const;
 
-function median(values: number[]): number | null {
+/** Median of the values, or null when there are none. */
+export function median(values: number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
