@@ -9,7 +9,12 @@ import {
   deliverySection, headline, healthSection, latencySection, metadataSection, throughputSection, verdictBanner,
   warningsSection, workersSection,
 } from './sections.js';
-import { baselineSection, outagesSection, thresholdsSection } from './gates.js';
+import { baselineSection, thresholdsSection } from './gates.js';
+import { channelsSection, shardsSection } from './breakdown.js';
+import { chaosSection } from './chaos.js';
+import { timeMarkers } from './markers.js';
+import { outagesSection } from './outages.js';
+import { serverSection } from './server.js';
 import { stageSpans } from '../stages.js';
 import { stagesSection } from './stages.js';
 import { chartTimeline, MAX_TIMELINE_POINTS } from './timeline.js';
@@ -20,6 +25,7 @@ import { chartTimeline, MAX_TIMELINE_POINTS } from './timeline.js';
  */
 export async function renderReport(result: RunResult): Promise<string> {
   const tl = chartTimeline(result.timeline, MAX_TIMELINE_POINTS, stageSpans(result));
+  const markers = timeMarkers(result, tl);
   const body = html`<h1>pubsub-bench: ${result.scenario.name}</h1>
 <p class="sub">${describeScenario(result.scenario)} · ${result.startedAt}${result.scenario.description ? ` · ${result.scenario.description}` : ''}</p>
 ${verdictBanner(result)}
@@ -27,12 +33,16 @@ ${headline(result)}
 ${thresholdsSection(result)}
 ${baselineSection(result)}
 ${warningsSection(result)}
-${await latencySection(result, tl)}
+${await latencySection(result, tl, markers)}
+${await serverSection(result, tl, markers)}
 ${stagesSection(result)}
-${await throughputSection(tl)}
+${await throughputSection(tl, markers)}
 ${await deliverySection(result, tl)}
+${chaosSection(result)}
 ${outagesSection(result)}
 ${workersSection(result)}
+${shardsSection(result)}
+${channelsSection(result)}
 ${await healthSection(result, tl)}
 ${metadataSection(result)}
 <footer>Built from result.json (schema ${result.schemaVersion}) by pubsub-bench ${result.versions.harness}. Rebuild with

@@ -10,6 +10,7 @@ import {
   deliveredRateChart, healthCharts, latencyOverTimeChart, publishRateChart, spectrumChart, violationsChart,
 } from './charts.js';
 import { html, type Html } from './escape.js';
+import { markerCaption, markerLayers, type TimeMarkers } from './markers.js';
 import { badIfPositive, card, figure, metaTable, table, textCell as t, type Cell } from './page.js';
 import { spectrumPoints } from './spectrum.js';
 import type { ChartTimeline } from './timeline.js';
@@ -21,11 +22,13 @@ export const LATENCY_SERIES = [
   ['publish (reply)', 'publish'],
 ] as const;
 
-/** Verdict banner: OK, loss, violations, harness bottleneck or interrupted, with the reasons. */
+/** Verdict banner: OK, loss, violations, harness bottleneck or interrupted, with the reasons; harness errors in red. */
 export function verdictBanner(result: RunResult): Html {
   const v = judge(result);
+  const errors = result.errors ?? [];
   return html`<div class="verdict verdict-${v.kind}" data-verdict="${v.kind}"><strong>${v.title}</strong>${
-    v.details.length > 0 ? html`<ul>${v.details.map((d) => html`<li>${d}</li>`)}</ul>` : ''}</div>`;
+    v.details.length + errors.length > 0
+      ? html`<ul>${errors.map((e) => html`<li class="error">! ${e}</li>`)}${v.details.map((d) => html`<li>${d}</li>`)}</ul>` : ''}</div>`;
 }
 
 /** Headline figures. */
@@ -52,8 +55,8 @@ export function latencyRow(label: string, l: LatencySummaryUs): Cell[] {
   return [label, ...[l.p50, l.p90, l.p99, l.p999, l.max, l.mean].map((v) => formatLatencyUs(v)), formatCount(l.count)];
 }
 
-/** Latency: spectrum, table, latency over time. */
-export async function latencySection(result: RunResult, tl: ChartTimeline): Promise<Html> {
+/** Latency: spectrum, table, latency over time (with outage and chaos markers). */
+export async function latencySection(result: RunResult, tl: ChartTimeline, markers: TimeMarkers): Promise<Html> {
   const points = LATENCY_SERIES.flatMap(([label, key]) => spectrumPoints(result.histograms[key], label));
   const series = LATENCY_SERIES.map(([label]) => label).filter((label) => points.some((p) => p.series === label));
   const lat = result.summary.latencyUs;
@@ -66,16 +69,29 @@ ${points.length > 0
 ${table(['', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'count'], LATENCY_SERIES.map(([label, key]) => latencyRow(label, lat[key])))}
 <h3>End-to-end latency over time</h3>
 ${tl.points.some((p) => p.p50Ms !== null)
-    ? await figure('latency-over-time', latencyOverTimeChart(tl),
-      tl.groupSize > 1 ? `Downsampled: each point is ${tl.groupSize} intervals; p50 is their median p50, p99 and max the worst interval's.` : undefined)
+    ? await figure('latency-over-time', latencyOverTimeChart(tl, markerLayers(markers)),
+      (tl.groupSize > 1 ? `Downsampled: each point is ${tl.groupSize} intervals; p50 is their median p50, p99 and max the worst interval's.` : '')
+      + markerCaption(markers) || undefined)
     : html`<p class="quiet">No latency samples in the timeline.</p>`}`;
 }
 
-/** Throughput: target vs achieved publish rate, delivered rate. */
-export async function throughputSection(tl: ChartTimeline): Promise<Html> {
+/** Throughput: target vs achieved publish rate, delivered rate (with outage and chaos markers). */
+export async function throughputSection(tl: ChartTimeline, markers: TimeMarkers): Promise<Html> {
+  const layers = markerLayers(markers);
   return html`<h2>Throughput</h2>
-<div class="row">${await figure('publish-rate', publishRateChart(tl), 'Target vs achieved publish rate.')}${
-  await figure('delivered-rate', deliveredRateChart(tl), 'Deliveries received (one per subscriber that gets the message).')}</div>`;
+<div class="row">${await figure('publish-rate', publishRateChart(tl, layers), `Target vs achieved publish rate.${markerCaption(markers)}`)}${
+  await figure('delivered-rate', deliveredRateChart(tl, layers), 'Deliveries received (one per subscriber that gets the message).')}</div>`;
+}
+
+/** Counts only newer results hold (unsent messages, cluster topology events), as a line under the delivery table. */
+function extraCounts(s: RunResult['summary']): Html {
+  const parts = [
+    s.unsent === undefined ? '' : html`<span data-count="unsent">unsent: <b class="${s.unsent > 0 ? 'bad' : ''}">${formatCount(s.unsent)}</b>
+measured messages the schedule called for were never sent (the publishers were still behind when the measure phase ended)</span>`,
+    s.topologyEvents === undefined ? '' : html`<span data-count="topology-events">cluster topology events: <b>${formatCount(s.topologyEvents)}</b>
+(MOVED / ASK redirections and slot-map refreshes)</span>`,
+  ].filter((p) => p !== '');
+  return parts.length === 0 ? html`` : html`<p class="sub">${parts.map((p, i) => html`${i > 0 ? ' · ' : ''}${p}`)}</p>`;
 }
 
 /** Delivery and ordering: counts, events over time, first examples. */
@@ -96,6 +112,7 @@ export async function deliverySection(result: RunResult, tl: ChartTimeline): Pro
   return html`<h2>Delivery and ordering</h2>
 ${counts}
 <p class="sub">Cross-check: ${crossCheck}.</p>
+${extraCounts(s)}
 ${spec ? await figure('violations', spec) : html`<p class="quiet">No losses, ordering violations, errors or late sends at any time.</p>`}
 ${examples.length > 0 ? html`<h3>First violations</h3>${table(
     ['kind', 'subscriber', 'channel', t('pattern'), 'publisher', 'expected seq', 'got seq', t('seen at')],
@@ -113,8 +130,7 @@ export function workersSection(result: RunResult): Html {
     badIfPositive(w.counters.disconnects, formatCount(w.counters.disconnects)),
   ]);
   return html`<h2>Per worker thread</h2>
-${table(['worker', 'publishers', 'subscribers', 'published (measured)', 'delivered (measured)', 'publish errors', 'late sends', 'violations', 'disconnects'], rows)}
-<p class="sub">Per-channel and per-shard breakdowns need per-channel counters in result.json (not recorded yet).</p>`;
+${table(['worker', 'publishers', 'subscribers', 'published (measured)', 'delivered (measured)', 'publish errors', 'late sends', 'violations', 'disconnects'], rows)}`;
 }
 
 /** Harness health with the plain-words bottleneck warning. */
@@ -136,10 +152,12 @@ ${metaTable([
 <div class="row">${await figure('event-loop-utilisation', elu)}${await figure('event-loop-delay', delay)}</div>`;
 }
 
-/** Warnings, if any. */
+/** Harness errors (in red, first) and warnings, if any. */
 export function warningsSection(result: RunResult): Html {
-  if (result.warnings.length === 0) return html``;
-  return html`<h2>Warnings</h2>${result.warnings.map((w) => html`<div class="warning">${w}</div>`)}`;
+  const errors = result.errors ?? [];
+  if (result.warnings.length + errors.length === 0) return html``;
+  return html`<h2>Warnings</h2>${errors.map((e) => html`<div class="warning error">! ${e}</div>`)}${
+    result.warnings.map((w) => html`<div class="warning">${w}</div>`)}`;
 }
 
 /** Run metadata and the full resolved scenario. */

@@ -12,8 +12,11 @@ h3 { font-size: 14px; margin: 14px 0 4px; color: #333; }
 .verdict strong { font-size: 16px; }
 .verdict ul { margin: 4px 0 0; padding-left: 20px; }
 .verdict-ok { background: var(--ok); }
-.verdict-loss, .verdict-violations, .verdict-harness-bottleneck, .verdict-thresholds-failed, .verdict-regression { background: var(--bad); }
+.verdict-errors, .verdict-loss, .verdict-violations, .verdict-harness-bottleneck, .verdict-thresholds-failed, .verdict-regression { background: var(--bad); }
 .verdict-interrupted { background: var(--warn); }
+.verdict li.error, .warning.error { background: #fff; color: var(--bad); font-weight: 600; }
+.verdict li.error { list-style: none; margin-left: -20px; padding: 1px 6px; border-radius: 3px; }
+.warning.error { border-left-color: var(--bad); background: #ffebee; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(112px, 1fr)); gap: 8px; margin: 12px 0; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; }
 .card .label { color: var(--muted); font-size: 12px; }
@@ -24,7 +27,8 @@ table { border-collapse: collapse; margin: 6px 0 10px; font-variant-numeric: tab
 th, td { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: right; vertical-align: top; }
 th:first-child, td:first-child, td.text, th.text { text-align: left; }
 th { font-weight: 600; color: #444; background: #f4f4f4; }
-td.bad { color: var(--bad); font-weight: 600; }
+td.bad, b.bad { color: var(--bad); font-weight: 600; }
+td.nowrap { white-space: nowrap; }
 td.better { color: var(--ok); font-weight: 600; }
 .meta td { text-align: left; overflow-wrap: anywhere; }
 .meta td:first-child { color: var(--muted); white-space: nowrap; }
