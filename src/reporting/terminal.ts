@@ -9,6 +9,7 @@ import {
 import { heading, makeStyler, plainText, renderTable, type Styler } from './table.js';
 import { describeBaselineCheck, formatOutcomeLine } from './ci/values.js';
 import { describeStage, stageFigures } from './stages.js';
+import { chaosLines, errorLines, shardLines } from './terminal-reliability.js';
 
 export { formatLatencyUs } from './format.js';
 
@@ -25,6 +26,7 @@ export function formatSummary(result: RunResult, opts: SummaryOptions = { color:
   const verdict = judge(result);
   const verdictStyle = verdict.kind === 'ok' ? st.green : verdict.kind === 'interrupted' ? st.yellow : st.red;
   lines.push(verdictStyle(st.bold(verdict.title)));
+  lines.push(...errorLines(result, st));
   lines.push(...verdict.details.map((d) => verdictStyle(`  ${plainText(d)}`)));
   lines.push(...runSection(result), '');
   lines.push(heading('Throughput', st), throughputTable(result, st), '');
@@ -33,6 +35,7 @@ export function formatSummary(result: RunResult, opts: SummaryOptions = { color:
   lines.push(...stageLines(result, st));
   lines.push(heading('Harness health', st), ...healthLines(result, st));
   lines.push(...gateLines(result, st));
+  lines.push(...chaosLines(result, st), ...shardLines(result, st));
   if (result.warnings.length > 0) {
     lines.push('', heading('Warnings', st), ...result.warnings.map((w) => st.yellow(`  ! ${plainText(w)}`)));
   }
