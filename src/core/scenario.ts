@@ -84,6 +84,8 @@ export interface Scenario {
   durationMs: number;
   /** Longest wait after publishing stops for in-flight deliveries. */
   drainTimeoutMs: number;
+  /** Thresholds judged on the measure phase (`e2e.p99 < 5ms`, `lost == 0`), added to any given with --threshold. */
+  thresholds?: string[];
   /** Seed for every pseudo-random choice, so runs are reproducible. */
   seed: number;
   /**

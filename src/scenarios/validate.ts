@@ -9,6 +9,7 @@ import { Checker, closest, KEY_HOME, MAX_PROBLEMS, own, type PlainRecord } from 
 import { DEFAULTS, LIMITS } from './defaults.js';
 import { checkDurationMs, describeType } from './duration.js';
 import { checkChannels, checkStagesField, checkSubscriberGroups, stagesMeasureMs } from './validate-sections.js';
+import { checkThresholds } from '../metrics/thresholds.js';
 
 /** Options of `resolveScenario`. */
 export interface ResolveOptions {
@@ -20,7 +21,7 @@ export interface ResolveOptions {
 
 const TOP_KEYS = [
   'name', 'description', 'channels', 'publishers', 'subscribers', 'warmup', 'warmupMs', 'duration', 'durationMs',
-  'drainTimeout', 'drainTimeoutMs', 'seed', 'stages',
+  'drainTimeout', 'drainTimeoutMs', 'seed', 'stages', 'thresholds',
 ] as const;
 const PUBLISHER_KEYS = ['count', 'rate', 'messageBytes', 'mode', 'batch', 'maxInFlight', 'channelsEach'] as const;
 const MODES: readonly PublishMode[] = ['await', 'pipeline', 'auto'];
@@ -76,6 +77,7 @@ function check(c: Checker, input: unknown, source: string): Scenario | undefined
     ? stagesMeasureMs(c, profile.stages, durationField === null ? null : { field: durationField, ms: givenDurationMs })
     : givenDurationMs;
   const drainTimeoutMs = readDuration(c, top, 'drainTimeout', DEFAULTS.drainTimeoutMs, 0, LIMITS.drainTimeoutMs);
+  const thresholds = readThresholds(c, own(top, 'thresholds'));
   const rawSeed = own(top, 'seed');
   const seed = rawSeed === undefined ? DEFAULTS.seed : c.int(rawSeed, 'seed', 0, LIMITS.seed, 'use a whole number such as 42');
 
@@ -90,7 +92,23 @@ function check(c: Checker, input: unknown, source: string): Scenario | undefined
     return undefined;
   }
   const scenario: Scenario = { name, description, channels: channels.spec, publishers, subscribers, warmupMs, durationMs, drainTimeoutMs, seed };
-  return profile ? { ...scenario, stages: profile.stages } : scenario;
+  return { ...scenario, ...(profile ? { stages: profile.stages } : {}), ...(thresholds ? { thresholds } : {}) };
+}
+
+/** Scenario `thresholds`: a list of expressions such as "e2e.p99 < 5ms", each checked as --threshold would be. */
+function readThresholds(c: Checker, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list)) {
+    c.add('thresholds', `expected a list of expressions, got ${describeType(value)}`, 'e.g. thresholds: ["e2e.p99 < 5ms", "lost == 0"]');
+    return undefined;
+  }
+  const bad = list.map((t, i) => [t, i] as const).filter(([t]) => typeof t !== 'string');
+  for (const [t, i] of bad) c.add(`thresholds[${i}]`, `expected an expression, got ${describeType(t)}`, 'e.g. "lost == 0"');
+  if (bad.length > 0) return undefined;
+  const { problems } = checkThresholds(list, 'thresholds');
+  for (const p of problems) c.add(p.field, p.message, p.hint);
+  return problems.length === 0 ? list.map((t) => t.trim()) : undefined;
 }
 
 function readName(c: Checker, value: unknown, source: string): string | undefined {

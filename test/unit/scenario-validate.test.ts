@@ -160,3 +160,16 @@ describe('resolveScenario', () => {
     assert.equal(({} as Record<string, unknown>).polluted, undefined, 'prototype not polluted');
   });
 });
+
+test('scenario thresholds are checked like --threshold and kept in the resolved scenario', () => {
+  const s = resolveScenario({ thresholds: ['lost == 0', ' e2e.p99 < 5ms '] }, 'file.yaml');
+  assert.deepEqual(s.thresholds, ['lost == 0', 'e2e.p99 < 5ms']);
+  assert.equal(resolveScenario({}, 'file.yaml').thresholds, undefined);
+  assert.throws(() => resolveScenario({ thresholds: ['latency < 5ms'] }, 'file.yaml'), (err: unknown) => {
+    assert.ok(err instanceof UsageError);
+    assert.match(err.message, /thresholds\[0\]: unknown metric "latency"/);
+    return true;
+  });
+  assert.throws(() => resolveScenario({ thresholds: 'lost == 0x' }, 'file.yaml'), UsageError);
+  assert.throws(() => resolveScenario({ thresholds: [5] }, 'file.yaml'), /thresholds\[0\]: expected an expression/);
+});

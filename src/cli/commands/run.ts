@@ -89,7 +89,8 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv): Pr
 
   const chaos = collect(() => parseChaos(args.chaos, '--chaos', { durationMs: scenario?.durationMs, localTarget: targets.length === 0 }));
 
-  const gates = await readGates(args, undefined, problems);
+  // Scenario thresholds were checked with the scenario; only the flags' are new problems here.
+  const gates = await readGates(args, scenario?.thresholds, problems);
 
   if (problems.length > 0 || !scenario || workers === undefined || intervalMs === undefined || connectTimeoutMs === undefined || !outDir) {
     throw new UsageError(problems, `Invalid scenario or flags (${source})`);
