@@ -65,7 +65,9 @@ export async function runCapacity(opts: CapacityRunOptions): Promise<CapacityRun
         slo: opts.slo,
         onStep: (step) => opts.onStep?.(variant.label, step),
         measure: async (rate) => {
-          const scenario: Scenario = { ...variant.scenario, publishers: { ...variant.scenario.publishers, rate } };
+          // Each step offers one constant rate: a load profile of the scenario would replace it, so it is dropped.
+          const { stages: _profile, ...constant } = variant.scenario;
+          const scenario: Scenario = { ...constant, publishers: { ...variant.scenario.publishers, rate } };
           const run = await runBenchmark({ ...opts.base, scenario, target: local ? local.spec : opts.base.target, outDir });
           target ??= local ? { ...run.result.target, local: true } : run.result.target;
           return { summary: run.result.summary, health: run.result.health, runDir: run.runDir, interrupted: run.result.interrupted };
