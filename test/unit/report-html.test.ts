@@ -40,7 +40,8 @@ test('every chart is inline SVG with its Vega-Lite spec and data next to it', T,
   const r = load('trouble.json');
   const page = await renderReport(r);
   const found = specs(page);
-  const expected = ['spectrum', 'latency-over-time', 'publish-rate', 'delivered-rate', 'violations', 'event-loop-utilisation', 'event-loop-delay'];
+  const expected = ['spectrum', 'latency-over-time', 'server-cpu', 'server-omem', 'publish-rate', 'delivered-rate', 'violations',
+    'event-loop-utilisation', 'event-loop-delay'];
   assert.deepEqual([...found.keys()].sort(), [...expected].sort());
   const figures = [...page.matchAll(/<figure class="chart" data-chart="([^"]+)"><svg [^>]*>/g)].map((m) => m[1]);
   assert.deepEqual(figures.sort(), [...expected].sort());
@@ -130,4 +131,128 @@ test('a two-hour run is downsampled to at most ~600 points and stays small', T, 
     const seriesCount = new Set(lineRows(spec).map((row: any) => row.series)).size;
     assert.ok(lineRows(spec).length <= 603 * seriesCount, `${name}: ${lineRows(spec).length} rows`);
   }
+});
+
+/** The markup of one report section: from its heading to the next one. */
+function section(page: string, title: string): string {
+  const start = page.indexOf(`<h2>${title}</h2>`);
+  if (start < 0) return '';
+  const end = page.indexOf('<h2>', start + 4);
+  return page.slice(start, end < 0 ? undefined : end);
+}
+
+/** Body rows of the first table in some markup. */
+const bodyRows = (markup: string): number => (/<tbody>([\s\S]*?)<\/tbody>/.exec(markup)?.[1].match(/<tr>/g) ?? []).length;
+
+const NEW_SECTIONS = ['Server', 'Chaos', 'Per shard', 'Per channel'];
+
+test('server telemetry: CPU and output-buffer charts on the latency chart\'s axis, peaks per node', T, async () => {
+  const r = load('trouble.json');
+  const page = await renderReport(r);
+  const found = specs(page);
+  const latency = found.get('latency-over-time');
+  for (const name of ['server-cpu', 'server-omem']) {
+    const spec = found.get(name);
+    assert.deepEqual(spec.layer.at(-1).encoding.x.scale, latency.layer.at(-1).encoding.x.scale, `${name}: same x domain`);
+    assert.equal(spec.width, latency.width);
+    const nodes = new Set(lineRows(spec).map((row: any) => row.series));
+    assert.equal(nodes.size, 2);
+    assert.ok([...nodes].every((n) => !/[\u2028\u0000-\u001f]/.test(String(n))), 'chart labels carry no line separators');
+    // Samples outside the timeline (-3 s, 12 s) are left out, so the axis stays the client charts'.
+    const times = lineRows(spec).map((row: any) => row.tS as number);
+    assert.ok(Math.min(...times) >= -2 && Math.max(...times) <= 11);
+  }
+  const cpuRows = lineRows(found.get('server-cpu')) as Array<{ value: number }>;
+  assert.equal(Math.max(...cpuRows.map((row) => row.value)), Math.max(...r.server!.samples.map((s) => s.cpuPercent ?? 0)));
+  const server = section(page, 'Server');
+  assert.equal(bodyRows(server), 2);
+  assert.match(server, /<td class="text">127\.0\.0\.1:7000<\/td><td>16<\/td><td>83%<\/td><td>9 MB<\/td>/);
+  assert.match(server, /10\.0\.0\.2:6379&lt;\/script&gt;&lt;img src=x/);
+  assert.match(server, /32 MB hard, 8 MB for 60 s soft/);
+});
+
+test('outages and chaos events are marked on the time charts, and only when there are some', T, async () => {
+  const r = load('trouble.json');
+  const layersOf = (spec: any, mark: string) => spec.layer.filter((l: any) => l.mark.type === mark && l.mark.color);
+  const found = specs(await renderReport(r));
+  for (const name of ['latency-over-time', 'publish-rate', 'delivered-rate', 'server-cpu']) {
+    const bands = layersOf(found.get(name), 'rect').flatMap((l: any) => l.data.values);
+    // The four kills at 4 s overlap and merge into one band that lasts as long as the longest (640 ms).
+    assert.deepEqual(bands.map((b: any) => [b.fromS, Number(b.toS.toFixed(3))]), [[3, 3.12], [4, 4.643], [8, 8.121]], name);
+    const rules = layersOf(found.get(name), 'rule').flatMap((l: any) => l.data.values);
+    assert.deepEqual(rules.map((m: any) => [m.tS, m.label]), [[4, 'kill-subscribers@4s'], [7, 'pause@7s:500ms']], name);
+  }
+  const clean = specs(await renderReport(load('await.json')));
+  assert.equal(layersOf(clean.get('latency-over-time'), 'rule').length + layersOf(clean.get('latency-over-time'), 'rect').length, 0);
+  // Without a schedule, outages cannot be placed: no bands, and the table falls back to wall-clock times.
+  const old = await renderReport({ ...r, schedule: undefined });
+  assert.equal(layersOf(specs(old).get('latency-over-time'), 'rect').length, 0);
+  assert.match(section(old, 'Connection outages'), /<td class="text">2026-01-02T03:04:10\.000Z<\/td>/);
+});
+
+test('outage and chaos tables: times on the schedule axis, capped outage rows, escaped causes', T, async () => {
+  const r = load('trouble.json');
+  const page = await renderReport(r);
+  const outages = section(page, 'Connection outages');
+  assert.equal(bodyRows(outages), r.outages!.length);
+  assert.match(outages, /killed by chaos \(CLIENT KILL\) &lt;\/script&gt;&lt;img src=x onerror=alert\(1\)&gt;[^<]*<\/td><td class="nowrap">4\.00 s<\/td><td class="nowrap">400 ms<\/td>/);
+  assert.doesNotMatch(outages, /and \d+ more/);
+  const many = { ...r, outages: Array.from({ length: 130 }, (_, i) => ({ ...r.outages![0], id: i, lostMessages: 2 })) };
+  const capped = section(await renderReport(many), 'Connection outages');
+  assert.equal(bodyRows(capped), 50);
+  assert.match(capped, /<p>130 connection loss\(es\), 260 message\(s\) missed/);
+  assert.match(capped, /… and 80 more \(160 message\(s\) missed\), listed in result\.json\./);
+  const chaos = section(page, 'Chaos');
+  assert.equal(bodyRows(chaos), 2);
+  assert.match(chaos, /<td class="text">kill-subscribers@4s<\/td><td class="text">killed 4 subscriber connections &lt;\/script&gt;&lt;img src=x[^<]*<\/td><td class="nowrap">4\.00 s<\/td><td>4<\/td><td class="bad">96<\/td><td>0<\/td><td class="nowrap">640 ms<\/td>/);
+  const failed = { ...r, chaos: [{ ...r.chaos![0], failed: true, firedAtMs: null, outcome: 'not a local target' }] };
+  assert.match(section(await renderReport(failed), 'Chaos'), /<td class="text bad">failed: not a local target<\/td><td class="bad">not run<\/td>/);
+});
+
+test('per-shard and per-channel tables: all of a few channels, the worst ten of 2,000 or 10,000', T, async () => {
+  const r = load('trouble.json');
+  assert.equal(r.channels!.length, 2000);
+  const page = await renderReport(r);
+  const shards = section(page, 'Per shard');
+  assert.equal(bodyRows(shards), 3);
+  const s0 = r.shards![0];
+  assert.match(shards, new RegExp(`127\\.0\\.0\\.1:7000</td><td>667</td><td>2,668</td><td>${s0.published.toLocaleString('en-US')}</td>`));
+  const channels = section(page, 'Per channel');
+  assert.equal(bodyRows(channels), 10);
+  const published = r.channels!.map((c) => c.published).sort((a, b) => a - b);
+  const lossy = r.channels!.filter((c) => c.delivered < c.expected).length;
+  assert.match(channels, new RegExp(`2,000 channels, ${lossy} with loss\\. Published per channel: min ${published[0]}, `
+    + `median ${Math.round((published[999] + published[1000]) / 2)}, max ${published[1999]}\\. Listed: the 10 with the most loss`));
+  // The worst channel first (its name is hostile, so escaped), then by loss.
+  assert.match(channels, /<tbody><tr><td class="text">bench\.&lt;\/script&gt;&lt;img src=x onerror=alert\(1\)&gt; &amp; &quot;quotes&quot;/);
+  const few = section(await renderReport({ ...r, channels: r.channels!.slice(0, 12) }), 'Per channel');
+  assert.equal(bodyRows(few), 12);
+  assert.doesNotMatch(few, /Listed:/);
+  const huge = Array.from({ length: 10_000 }, (_, i) => ({ name: `c.${i}`, receivers: 1, published: i % 100, expected: i % 100, delivered: i % 100 }));
+  huge[7777].delivered = 0;
+  const big = await renderReport({ ...r, channels: huge });
+  assert.equal(bodyRows(section(big, 'Per channel')), 10);
+  assert.match(section(big, 'Per channel'), /<tbody><tr><td class="text">c\.7777<\/td>/);
+  assert.ok(big.length - page.length < 5000, 'ten thousand channels cost the report no more than a few lines');
+});
+
+test('the new sections are absent when result.json lacks their data', T, async () => {
+  const r = load('trouble.json');
+  const page = await renderReport({ ...r, server: undefined, chaos: undefined, shards: undefined, channels: undefined, outages: undefined });
+  for (const title of [...NEW_SECTIONS, 'Connection outages']) assert.equal(section(page, title), '', title);
+  assert.ok(!specs(page).has('server-cpu'));
+  const clean = await renderReport(load('await.json'));
+  for (const title of NEW_SECTIONS) assert.equal(section(clean, title), '', title);
+  assert.doesNotMatch(clean, /not recorded yet|data-count=|class="(warning )?error"/);
+});
+
+test('harness errors: a red line in the verdict banner and in the warnings; unsent and topology counts', T, async () => {
+  const ok = load('await.json');
+  const crashed = await renderReport({ ...ok, errors: ['worker 1 crashed: <b>TypeError</b> & boom'] });
+  assert.match(crashed, /data-verdict="errors"><strong>Harness errors: part of the fleet failed/);
+  assert.match(crashed, /<li class="error">! worker 1 crashed: &lt;b&gt;TypeError&lt;\/b&gt; &amp; boom<\/li>/);
+  assert.match(section(crashed, 'Warnings'), /<div class="warning error">! worker 1 crashed: &lt;b&gt;/);
+  const trouble = await renderReport(load('trouble.json'));
+  assert.match(trouble, /<span data-count="unsent">unsent: <b class="bad">42<\/b>/);
+  assert.match(trouble, /<span data-count="topology-events">cluster topology events: <b>3<\/b>/);
 });

@@ -33,7 +33,7 @@ test('a clean run: OK verdict, every section, figures from the result, no ANSI w
   assert.ok(row, 'latency row present');
   for (const v of [e2e.p50, e2e.p90, e2e.p99, e2e.p999, e2e.max]) assert.ok(row.includes(formatLatencyUs(v)), `row has ${v}`);
   assert.match(text, /bottleneck\s+no/);
-  assert.doesNotMatch(text, /Warnings|Thresholds|Baseline|outages/);
+  assert.doesNotMatch(text, /Warnings|Thresholds|Baseline|outages|Chaos|Per shard|  ! /);
 });
 
 test('thresholds, baseline checks and outages are listed when the result has them', { timeout: 5000 }, () => {
@@ -75,4 +75,45 @@ test('an empty histogram prints dashes, not zeros', { timeout: 5000 }, () => {
   r.summary.latencyUs.publish = { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, min: 0, mean: 0, count: 0 };
   const row = formatSummary(r).split('\n').find((l) => l.includes('publish (reply)'));
   assert.match(row ?? '', /publish \(reply\)\s+–\s+–\s+–\s+–\s+–\s+–\s+0$/);
+});
+
+test('one line per chaos event, red when it cost messages or failed', { timeout: 5000 }, () => {
+  const r = load('trouble.json');
+  const lines = formatSummary(r).split('\n');
+  const start = lines.indexOf(lines.find((l) => l.startsWith('── Chaos'))!);
+  assert.ok(start > 0, 'Chaos heading');
+  assert.match(lines[start + 1], /^  kill-subscribers@4s at 4\.0 s: killed 4 subscriber connections .*; 4 outage\(s\), 96 missed, reconnected in 640 ms; e2e p99 9\.5 ms → 27\.2 ms, back in 2 s$/);
+  assert.match(lines[start + 2], /^  pause@7s:500ms at 7\.0 s: paused clients for 500 ms; 0 outage\(s\), 0 missed; e2e p99 27\.2 ms → 9\.79 ms, back in 1 s$/);
+  assert.equal(lines[start + 3], '');
+  // Control characters in the outcome are neutralised (the fixture's outcome holds U+2028).
+  assert.doesNotMatch(lines[start + 1], /\u2028/);
+  const colored = formatSummary(r, { color: true }).split('\n');
+  assert.ok(colored.some((l) => l.startsWith('\x1b[31m  kill-subscribers@4s')), 'a costly event is red');
+  assert.ok(colored.some((l) => l.startsWith('  pause@7s:500ms')), 'a harmless one is not');
+  const failed = { ...r, chaos: [{ ...r.chaos![0], failed: true, firedAtMs: null, outcome: 'restart needs a local target' }] };
+  assert.match(formatSummary(failed), /\n  kill-subscribers@4s not run: FAILED — restart needs a local target\n/);
+});
+
+test('the per-shard table lists every master with its counts and loss', { timeout: 5000 }, () => {
+  const r = load('trouble.json');
+  const text = formatSummary(r);
+  assert.match(text, /── Per shard ─+\n  master\s+channels\s+subscriptions\s+published\s+expected\s+delivered\s+lost\n/);
+  for (const s of r.shards!) {
+    const lost = s.expected - s.delivered;
+    assert.match(text, new RegExp(`  ${s.master.replace(/\./g, '\\.')}\\s+${s.channels}\\s+${s.subscriptions.toLocaleString('en-US')}\\s+`
+      + `${s.published.toLocaleString('en-US')}\\s+${s.expected.toLocaleString('en-US')}\\s+${s.delivered.toLocaleString('en-US')}\\s+${lost} \\(`));
+  }
+  assert.doesNotMatch(formatSummary({ ...r, shards: undefined }), /Per shard/);
+});
+
+test('harness errors are red lines with "!" right under the verdict, control characters neutralised', { timeout: 5000 }, () => {
+  const r = load('await.json');
+  const crashed = { ...r, errors: ['worker 1 crashed: TypeError: boom \x1b[2J', 'worker 0 gave up'] };
+  const lines = formatSummary(crashed).split('\n');
+  assert.equal(lines[0], 'Harness errors: part of the fleet failed, results are partial');
+  assert.equal(lines[1], '  ! worker 1 crashed: TypeError: boom ?[2J');
+  assert.equal(lines[2], '  ! worker 0 gave up');
+  const colored = formatSummary(crashed, { color: true }).split('\n');
+  assert.match(colored[1], /^\x1b\[31m\x1b\[1m  ! worker 1 crashed/);
+  assert.doesNotMatch(formatSummary(r), /^  ! /m);
 });
