@@ -169,6 +169,14 @@ test('server telemetry: CPU and output-buffer charts on the latency chart\'s axi
   assert.match(server, /<td class="text">127\.0\.0\.1:7000<\/td><td>16<\/td><td>83%<\/td><td>9 MB<\/td>/);
   assert.match(server, /10\.0\.0\.2:6379&lt;\/script&gt;&lt;img src=x/);
   assert.match(server, /32 MB hard, 8 MB for 60 s soft/);
+  // No buffer ever built up: a flat line on a usable scale rather than a collapsed [0, 0] one.
+  const idle = { ...r, server: { samples: r.server!.samples.map((x) => ({ ...x, maxOmemBytes: 0 })) } };
+  assert.deepEqual(specs(await renderReport(idle)).get('server-omem').layer.at(-1).encoding.y.scale, { domain: [0, 1] });
+  // Without CLIENT LIST (no omem at all) the buffer chart gives way to a sentence.
+  const noList = { ...r, server: { samples: r.server!.samples.map(({ maxOmemBytes: _omit, ...x }) => x) } };
+  const noListPage = await renderReport(noList);
+  assert.ok(!specs(noListPage).has('server-omem') && specs(noListPage).has('server-cpu'));
+  assert.match(section(noListPage, 'Server'), /class="quiet">Largest output buffer \(omem\) among the harness&#39;s connections: not sampled/);
 });
 
 test('outages and chaos events are marked on the time charts, and only when there are some', T, async () => {

@@ -109,7 +109,8 @@ export interface TimeChartOptions {
  */
 export function timeChart(tl: ChartTimeline, rows: VlSpec[], o: TimeChartOptions): VlSpec {
   const xTitle = tl.groupSize > 1 ? `time (s) — each point covers ${tl.groupSize} intervals` : 'time (s)';
-  const domain = tl.phases.length > 0 ? { domain: [tl.phases[0].fromS, tl.phases[tl.phases.length - 1].toS] } : {};
+  // Not rounded outwards ('nice'): a run from -0.2 s to 13.9 s would get an axis from -2 to 16, mostly empty.
+  const domain = tl.phases.length > 0 ? { domain: [tl.phases[0].fromS, tl.phases[tl.phases.length - 1].toS], nice: false } : {};
   return {
     width: o.width, height: HEIGHT, config: CONFIG,
     layer: [

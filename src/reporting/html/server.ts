@@ -85,18 +85,20 @@ function nodeTable(nodes: Map<string, TelemetrySample[]>): Html {
 export async function serverSection(result: RunResult, tl: ChartTimeline, markers: TimeMarkers): Promise<Html> {
   const samples = result.server?.samples ?? [];
   if (samples.length === 0) return html``;
-  // Vega-Lite writes a colour domain into expressions, where U+2028 or a control character in a name breaks the
-  // chart: chart labels get them replaced (the table below shows the names as they are, escaped).
   const nodes = byNode(samples);
   const fromS = tl.phases[0]?.fromS ?? -Infinity;
   const toS = tl.phases[tl.phases.length - 1]?.toS ?? Infinity;
+  // Vega-Lite writes a colour domain into expressions, where U+2028 or a control character in a name breaks the
+  // chart: chart labels get them replaced (the table below shows the names as they are, escaped).
   const points = new Map([...nodes].map(([node, list]) => [plainText(node), nodePoints(list, fromS, toS)]));
   const series = [...points.keys()];
   const layers = markerLayers(markers);
   const chart = async (name: string, key: 'cpuPercent' | 'maxOmemMb', yTitle: string, caption: string) => {
     const data = rows(points, key);
+    // All zeros (no buffer ever built up) would collapse the scale to [0, 0]: give it room to show a flat line.
+    const yScale = data.every((row) => row.value === 0) ? { domain: [0, 1] } : undefined;
     if (data.length === 0) return html`<p class="quiet">${caption}: not sampled (the server refused the command, or no sample fell inside the run).</p>`;
-    return figure(name, timeChart(tl, data, { width: FULL_WIDTH, yTitle, series, colors: PALETTE, markers: layers }),
+    return figure(name, timeChart(tl, data, { width: FULL_WIDTH, yTitle, yScale, series, colors: PALETTE, markers: layers }),
       `${caption}, per node, on the same time axis as the latency chart.${markerCaption(markers)}`);
   };
   return html`<h2>Server</h2>
