@@ -86,7 +86,7 @@ export interface Scenario {
   drainTimeoutMs: number;
   /** Thresholds judged on the measure phase (`e2e.p99 < 5ms`, `lost == 0`), added to any given with --threshold. */
   thresholds?: string[];
-  /** Seed for every pseudo-random choice, so runs are reproducible. */
+  /** Seed of the pseudo-random payload padding (and of any pseudo-random choice), so runs are reproducible. */
   seed: number;
   /**
    * Load profile: the total open-loop publish rate over all publishers steps or ramps through these stages, in

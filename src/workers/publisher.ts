@@ -11,7 +11,7 @@ import type { PublisherAssignment } from '../core/messages.js';
 import { nowUs } from '../core/clock.js';
 import type { PublishConnection } from '../targets/types.js';
 import { recordUs } from '../metrics/histogram.js';
-import { encodeEnvelope, FLAG_MEASURED } from './envelope.js';
+import { encodeEnvelope, ENVELOPE_HEADER_BYTES, FLAG_MEASURED } from './envelope.js';
 import { LATE_THRESHOLD_US, Schedule, sleepUntilUs } from './pacing.js';
 import { RateCurve, RateProfile, type PublishSchedule } from './profile.js';
 import type { WorkerContext } from './context.js';
@@ -22,6 +22,18 @@ import type { WorkerContext } from './context.js';
  * connection come back.
  */
 const ERROR_BACKOFF_US = 1000;
+
+/** Fills `buf` after the envelope header with bytes from a small seeded generator (mulberry32). */
+export function fillPadding(buf: Buffer, seed: number, stream: number): void {
+  let state = (seed ^ Math.imul(stream + 1, 0x9e3779b9)) >>> 0;
+  for (let i = ENVELOPE_HEADER_BYTES; i < buf.length; i++) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    buf[i] = (t ^ (t >>> 14)) & 0xff;
+  }
+}
 
 /** Publishes one assignment's messages until the schedule ends or the context says stop. */
 export class Publisher {
@@ -76,8 +88,14 @@ export class Publisher {
     return new Schedule(this.assignment.rate, startUs, this.assignment.phaseOffsetUs, measureEndUs);
   }
 
+  /**
+   * A payload buffer: the padding after the envelope holds pseudo-random bytes from the scenario's seed and this
+   * publisher's id — reproducible, never leftover process memory, and not trivially compressible like zeros.
+   */
   private newPayload(): Buffer {
-    return Buffer.alloc(this.messageBytes);
+    const buf = Buffer.alloc(this.messageBytes);
+    fillPadding(buf, this.ctx.task.scenario.seed, this.assignment.publisherId);
+    return buf;
   }
 
   /**

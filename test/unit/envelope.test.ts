@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   decodeEnvelope, encodeEnvelope, ENVELOPE_HEADER_BYTES, FLAG_MEASURED, newDecodedEnvelope,
 } from '../../src/workers/envelope.js';
+import { fillPadding } from '../../src/workers/publisher.js';
 
 test('envelope round trip keeps every field, padding untouched', () => {
   const buf = Buffer.alloc(64, 0xab);
@@ -39,4 +40,18 @@ test('foreign, short and corrupt payloads are rejected without throwing', () => 
   const wrongVersion = Buffer.from(good);
   wrongVersion[2] = 99;
   assert.equal(decodeEnvelope(wrongVersion, out), false, 'unknown version');
+});
+
+test('payload padding is seeded: the same seed and publisher give the same bytes, others differ', () => {
+  const make = (seed: number, publisher: number): Buffer => {
+    const b = Buffer.alloc(96);
+    fillPadding(b, seed, publisher);
+    return b;
+  };
+  assert.deepEqual(make(42, 3), make(42, 3));
+  assert.notDeepEqual(make(42, 3), make(43, 3));
+  assert.notDeepEqual(make(42, 3), make(42, 4));
+  const padding = make(1, 0).subarray(ENVELOPE_HEADER_BYTES);
+  assert.ok(new Set(padding).size > 32, 'the padding is not a constant fill');
+  assert.ok(make(1, 0).subarray(0, ENVELOPE_HEADER_BYTES).every((x) => x === 0), 'the header is left to the encoder');
 });

@@ -48,7 +48,7 @@ export const RUN_OPTIONS: Record<string, Options> = {
   batch: { group: SCENARIO, type: 'string', describe: 'Commands per pipeline batch (--publish-mode pipeline), e.g. --batch 100', defaultDescription: from(base.publishers.batch) },
   'max-in-flight': { group: SCENARIO, type: 'string', describe: 'Most commands in flight per connection (--publish-mode auto), e.g. --max-in-flight 1000', defaultDescription: from(base.publishers.maxInFlight) },
   sharded: { group: SCENARIO, type: 'boolean', describe: 'Use sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7+); --no-sharded for classic', defaultDescription: from(base.channels.sharded) },
-  seed: { group: SCENARIO, type: 'string', describe: 'Seed for every pseudo-random choice, e.g. --seed 42', defaultDescription: from(base.seed) },
+  seed: { group: SCENARIO, type: 'string', describe: 'Seed of the pseudo-random payload padding (reproducible runs), e.g. --seed 42', defaultDescription: from(base.seed) },
 
   target: {
     group: TARGET, type: 'string', array: true, describe: 'redis://[user:password@]host:port[/db] or rediss://… (TLS); repeat or comma-separate for cluster seed nodes', defaultDescription: 'local redis-server',
