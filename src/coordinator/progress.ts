@@ -9,13 +9,14 @@ export function formatProgress(agg: RunAggregator, startUs: number, measureStart
   const phase = now < measureStartUs ? 'warmup' : now < measureEndUs ? 'measure' : 'drain';
   const leftS = phase === 'warmup' ? (measureStartUs - now) / 1e6 : phase === 'measure' ? (measureEndUs - now) / 1e6 : 0;
   const timeline = agg.timeline();
-  // The newest bucket is still filling; the one before it is complete.
-  const last = timeline.length >= 2 ? timeline[timeline.length - 2] : timeline[timeline.length - 1];
+  // Workers send one snapshot per interval, at its end: the newest bucket in the timeline is already complete.
+  const last = timeline[timeline.length - 1];
   const t = agg.totals();
   const parts = [
     `[${phase}${phase === 'drain' ? '' : ` ${leftS.toFixed(0)}s left`}]`,
     `elapsed ${((now - startUs) / 1e6).toFixed(0)}s`,
-    `pub ${fmtRate(last?.publishedPerS ?? 0)}/s` + (scenario.publishers.rate === 'max' ? '' : ` (target ${fmtRate(scenario.publishers.rate)})`),
+    // Under a load profile the interval's own target is the one in force, not the profile's mean.
+    `pub ${fmtRate(last?.publishedPerS ?? 0)}/s` + (scenario.publishers.rate === 'max' ? '' : ` (target ${fmtRate(last?.targetPerS ?? scenario.publishers.rate)})`),
     `recv ${fmtRate(last?.receivedPerS ?? 0)}/s`,
     `e2e p99 ${last?.e2eP99Us != null ? fmtUs(last.e2eP99Us) : '-'}`,
     `delivered ${t.deliveredMeasured}/${t.expectedMeasured}`,
