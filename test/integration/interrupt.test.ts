@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,9 +41,11 @@ function childrenOf(parent: number): number[] {
   return out;
 }
 
+/** The program a pid runs: its command line, else (a title being rewritten, say) the executable it runs. */
 function commandOf(pid: number): string {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    return cmd !== '' ? cmd : readlinkSync(`/proc/${pid}/exe`);
   } catch {
     return '';
   }
