@@ -64,8 +64,11 @@ async function interruptRun(sig: 'SIGINT' | 'SIGTERM'): Promise<{ code: number |
   let measuringSince = 0;
   // Record every child while the run goes on; signal ~2 s into the measure phase (about 3 s after the start).
   while (Date.now() < deadline) {
-    // A child caught between fork and exec has no command line yet: look again until it has one.
-    for (const pid of childrenOf(child.pid!)) if (!children.get(pid)) children.set(pid, commandOf(pid));
+    // A child caught between fork and exec still shows the parent's program (or nothing): keep the newest reading.
+    for (const pid of childrenOf(child.pid!)) {
+      const cmd = commandOf(pid);
+      if (cmd !== '' || !children.has(pid)) children.set(pid, cmd);
+    }
     if (measuringSince === 0 && stderr.includes('[measure')) measuringSince = Date.now();
     if (measuringSince > 0 && Date.now() - measuringSince > 2000) break;
     await new Promise((r) => setTimeout(r, 50));
