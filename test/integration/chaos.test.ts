@@ -39,7 +39,8 @@ test('kill-subscribers: every subscriber is cut, and the loss is attributed to t
 
 test('pause: latency spikes while the server is paused and recovers, nothing is lost', { timeout: 30_000 }, async () => {
   const chaos = parseChaos('pause@700ms:1s', '--chaos');
-  const { result: r } = await runScenario(bench.server.spec, bench.outDir, { ...scenario, duration: '3s' }, { chaos });
+  // 2.3 s after the pause leave a loaded machine time to work off the backlog, so the recovery is seen.
+  const { result: r } = await runScenario(bench.server.spec, bench.outDir, { ...scenario, duration: '4s' }, { chaos });
   assertAccounting(r);
   const [c] = r.chaos!;
   assert.equal(c.outcome, 'paused all clients on 1 node(s) for 1000 ms');
@@ -49,7 +50,7 @@ test('pause: latency spikes while the server is paused and recovers, nothing is 
   // Bounds loose enough for a busy CI machine: the pause itself adds up to a whole second.
   assert.ok(c.e2eP99BeforeUs !== null && c.e2eP99PeakUs !== null, 'latency before and during the pause was measured');
   assert.ok(c.e2eP99PeakUs >= 500_000 && c.e2eP99PeakUs > 2 * c.e2eP99BeforeUs, `p99 ${c.e2eP99BeforeUs} µs before, ${c.e2eP99PeakUs} µs at the peak`);
-  assert.ok(c.latencyRecoveryMs !== null && c.latencyRecoveryMs >= 500 && c.latencyRecoveryMs <= 2500, `latency back after ${c.latencyRecoveryMs} ms`);
+  assert.ok(c.latencyRecoveryMs !== null && c.latencyRecoveryMs >= 500 && c.latencyRecoveryMs <= 3000, `latency back after ${c.latencyRecoveryMs} ms`);
 });
 
 test('restart: the local server is restarted mid-run, the run completes and reports it', { timeout: 40_000 }, async () => {
