@@ -10,6 +10,7 @@ import { nowUs } from '../core/clock.js';
 import { openChaosActions, type ChaosActions } from '../targets/chaos-actions.js';
 import type { LocalTargetDetails } from '../targets/local.js';
 import { formatDurationMs, formatLatencyUs } from '../reporting/format.js';
+import { median } from '../metrics/stats.js';
 
 /** After a fault ends, how long its consequences (disconnects noticed, loss) are still counted as its own. */
 const SETTLE_MS = 5000;
@@ -94,11 +95,6 @@ export class ChaosRunner {
   }
 }
 
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /**
  * What each event cost: outages that began between the event and the end of its window (SETTLE_MS after it ended,

@@ -2,6 +2,7 @@
 import type { Scenario } from '../core/scenario.js';
 import { nowUs } from '../core/clock.js';
 import type { RunAggregator } from '../metrics/aggregate.js';
+import { formatLatencyUs, formatRate } from '../reporting/format.js';
 
 /** One line describing the run right now (no newline, no terminal control characters). */
 export function formatProgress(agg: RunAggregator, startUs: number, measureStartUs: number, measureEndUs: number, scenario: Scenario): string {
@@ -16,22 +17,14 @@ export function formatProgress(agg: RunAggregator, startUs: number, measureStart
     `[${phase}${phase === 'drain' ? '' : ` ${leftS.toFixed(0)}s left`}]`,
     `elapsed ${((now - startUs) / 1e6).toFixed(0)}s`,
     // Under a load profile the interval's own target is the one in force, not the profile's mean.
-    `pub ${fmtRate(last?.publishedPerS ?? 0)}/s` + (scenario.publishers.rate === 'max' ? '' : ` (target ${fmtRate(last?.targetPerS ?? scenario.publishers.rate)})`),
-    `recv ${fmtRate(last?.receivedPerS ?? 0)}/s`,
-    `e2e p99 ${last?.e2eP99Us != null ? fmtUs(last.e2eP99Us) : '-'}`,
+    `pub ${formatRate(last?.publishedPerS ?? 0)}` + (scenario.publishers.rate === 'max' ? '' : ` (target ${formatRate(last?.targetPerS ?? scenario.publishers.rate)})`),
+    `recv ${formatRate(last?.receivedPerS ?? 0)}`,
+    `e2e p99 ${formatLatencyUs(last?.e2eP99Us)}`,
     `delivered ${t.deliveredMeasured}/${t.expectedMeasured}`,
   ];
   if (t.lateSends > 0) parts.push(`late ${t.lateSends}`);
-  if (t.gapMessages + t.duplicates + t.reordered > 0) parts.push(`violations ${t.gaps + t.duplicates + t.reordered}`);
+  if (t.gaps + t.duplicates + t.reordered > 0) parts.push(`violations ${t.gaps + t.duplicates + t.reordered}`);
   if (t.disconnects > 0) parts.push(`disconnects ${t.disconnects}`);
   if (t.publishErrors > 0) parts.push(`errors ${t.publishErrors}`);
   return parts.join('  ');
-}
-
-function fmtRate(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0);
-}
-
-function fmtUs(us: number): string {
-  return us >= 1e6 ? `${(us / 1e6).toFixed(2)}s` : us >= 1000 ? `${(us / 1000).toFixed(2)}ms` : `${us.toFixed(0)}µs`;
 }

@@ -6,6 +6,14 @@
  * pinned by unit tests against closed forms (t with 1 and 2 degrees of freedom) and published table values.
  */
 
+/** Median of the values (the mean of the middle two for an even count), or null when there are none. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /** Arithmetic mean; NaN for an empty list. */
 export function mean(values: readonly number[]): number {
   if (values.length === 0) return NaN;

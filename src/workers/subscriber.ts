@@ -9,7 +9,7 @@ import type { SubscriberHandlers } from '../targets/types.js';
 import { recordUs } from '../metrics/histogram.js';
 import { SeqOutcome, SequenceTracker } from '../metrics/sequence.js';
 import { decodeEnvelope, FLAG_MEASURED, newDecodedEnvelope } from './envelope.js';
-import type { WorkerContext } from './context.js';
+import { MAX_EXAMPLES_PER_WORKER, type WorkerContext } from './context.js';
 import { LossAttribution } from './outages.js';
 import type { OutageEvent } from '../core/messages.js';
 
@@ -108,7 +108,7 @@ export class SubscriberSink implements SubscriberHandlers {
       if (!this.attribution.observe(this.trackers.indexOf(tracker) * 2 ** 40 + key, skipped)) this.attribution = null;
     }
     if (outcome !== SeqOutcome.InOrder) {
-      if (ctx.examplesKept < 20) {
+      if (ctx.examplesKept < MAX_EXAMPLES_PER_WORKER) {
         ctx.addExample({
           kind: outcome === SeqOutcome.Duplicate ? 'duplicate' : outcome === SeqOutcome.Reordered ? 'reordered' : 'gap',
           subscriberId: this.subscriberId,

@@ -6,7 +6,7 @@ import type { ChannelBreakdown, RunResult } from '../../core/index.js';
 import { formatCount, formatPercent } from '../format.js';
 import { html, type Html } from './escape.js';
 import { badIfPositive, table, textCell as t, type Cell } from './page.js';
-import { median } from './timeline.js';
+import { median } from '../../metrics/stats.js';
 
 /** Up to this many channels, every one is listed. */
 export const ALL_CHANNELS_UP_TO = 20;

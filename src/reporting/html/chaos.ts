@@ -6,7 +6,7 @@ import type { ChaosReport, RunResult } from '../../core/index.js';
 import { NONE, formatCount, formatDurationMs, formatLatencyUs } from '../format.js';
 import { html, type Html } from './escape.js';
 import { badIfPositive, table, textCell as t, type Cell } from './page.js';
-import { median } from './timeline.js';
+import { median } from '../../metrics/stats.js';
 
 /**
  * End-to-end p99 after an event: the median interval p99 from when latency recovered until the next event fired (or

@@ -5,6 +5,7 @@
  */
 import type { Phase, TimelineEntry } from '../../core/index.js';
 import { meanRates, stageIndexAt, type StageSpan } from '../stages.js';
+import { median } from '../../metrics/stats.js';
 
 /** Most points a timeline chart draws. */
 export const MAX_TIMELINE_POINTS = 600;
@@ -52,13 +53,6 @@ export interface ChartTimeline {
 
 const COUNT_KEYS = ['duplicates', 'reordered', 'gapMessages', 'publishErrors', 'lateSends', 'disconnects', 'reconnects', 'malformed'] as const;
 
-/** Median of the values, or null when there are none. */
-export function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function maxOf(values: number[]): number | null {
   return values.length === 0 ? null : Math.max(...values);
