@@ -38,11 +38,40 @@ export interface FleetPlan {
   expectedNumpat: number;
 }
 
+/** What the default number of worker threads depends on (see `defaultWorkerCount`). */
+export interface WorkerSizing {
+  /** Cores this process may use: `os.availableParallelism()`. */
+  cores: number;
+  /** The target is the throwaway local redis-server the run starts, which then runs on this machine too. */
+  localTarget: boolean;
+  /** Publisher plus subscriber connections of the scenario (`connectionCount`). */
+  connections: number;
+}
+
+/**
+ * The default worker-thread count: every core, less one for a local redis-server (Redis is single-threaded, so one
+ * core is what it needs), but never more threads than connections to run (a thread without a connection only costs
+ * memory and start-up time), and at least 1.
+ */
+export function defaultWorkerCount({ cores, localTarget, connections }: WorkerSizing): number {
+  const usable = Number.isFinite(cores) ? Math.floor(cores) - (localTarget ? 1 : 0) : 1;
+  const needed = Number.isNaN(connections) ? 1 : Math.floor(connections); // Infinity: no cap (scenario unknown)
+  return Math.max(1, Math.min(usable, needed));
+}
+
+/** Publisher plus subscriber connections of a scenario: the most worker threads it can use. */
+export function connectionCount(scenario: Scenario): number {
+  return scenario.publishers.count + scenario.subscribers.reduce((n, g) => n + g.count, 0);
+}
+
 /**
  * Splits `scenario` over `workersRequested` threads.
  *
  * - Publisher i runs on worker i mod W; subscriber j (numbered across groups) on worker (P + j) mod W, so each kind
  *   is spread evenly and the two kinds fill the threads the other left emptier.
+ * - Except at `rate: 'max'` with 2+ workers and both kinds present: then publishers and subscribers get threads of
+ *   their own (see `splitRoles`), because a closed-loop publisher keeps its event loop busy and would delay the
+ *   deliveries of every subscriber sharing it; subscriber latency would then measure the harness.
  * - The scenario's rate is the TOTAL: every publisher gets R / P, the last one R minus the others' sum, so the
  *   per-publisher rates add up to exactly R (summed in publisher order). Publisher i starts i × 1e6 / R µs late,
  *   interleaving the schedules into one evenly spaced stream of R msgs/s.
@@ -61,9 +90,14 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
 
   const rates = splitRate(scenario.publishers.rate, publisherCount);
   const rate = scenario.publishers.rate;
+  const roles = rate === 'max' ? splitRoles(workers, publisherCount, subscriberCount) : null;
+  // Worker of publisher i and of subscriber j: shared threads, or publishers on 0 … Wp−1 and subscribers on Wp … W−1.
+  const publisherWorker = (i: number): number => (roles ? i % roles.publisherWorkers : i % workers);
+  const subscriberWorker = (j: number): number =>
+    roles ? roles.publisherWorkers + (j % (workers - roles.publisherWorkers)) : (publisherCount + j) % workers;
   const curve = scenario.stages && rate !== 'max' ? new RateCurve(scenario.stages, 0, scenario.warmupMs * 1000) : null;
   for (let i = 0; i < publisherCount; i++) {
-    perWorker[i % workers].publishers.push({
+    perWorker[publisherWorker(i)].publishers.push({
       publisherId: i,
       channels: spread(i, scenario.publishers.channelsEach, channelCount, true),
       rate: rates[i],
@@ -80,7 +114,7 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
       const channels = spread(j, group.channelsEach, channelCount, false);
       for (const c of channels) expectedNumsub[c]++;
       subscriptions += channels.length + group.patterns.length;
-      perWorker[(publisherCount + subscriberId) % workers].subscribers.push({
+      perWorker[subscriberWorker(subscriberId)].subscribers.push({
         subscriberId,
         channels,
         patterns: [...group.patterns],
@@ -119,6 +153,20 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
 export function offeredLoadOf(scenario: Scenario, scheduleStartUs: number): RateCurve | undefined {
   if (!scenario.stages || scenario.publishers.rate === 'max') return undefined;
   return new RateCurve(scenario.stages, scheduleStartUs, scenario.warmupMs * 1000);
+}
+
+/**
+ * Threads for publishers when the two kinds are kept apart (the rest are the subscribers'), or null when they share:
+ * fewer than 2 workers, or only one kind of connection. The threads are shared out in proportion to the connections
+ * of each kind, each kind gets at least one, and neither gets more threads than it has connections (no idle thread:
+ * `workers` ≤ P + S, as planFleet guarantees).
+ */
+export function splitRoles(workers: number, publishers: number, subscribers: number): { publisherWorkers: number } | null {
+  if (workers < 2 || publishers === 0 || subscribers === 0) return null;
+  let publisherWorkers = Math.min(workers - 1, Math.max(1, Math.round((workers * publishers) / (publishers + subscribers))));
+  publisherWorkers = Math.min(publisherWorkers, publishers);
+  if (workers - publisherWorkers > subscribers) publisherWorkers = workers - subscribers;
+  return { publisherWorkers };
 }
 
 /** Per-publisher rates adding up to exactly `total` (see planFleet). */

@@ -3,8 +3,19 @@
  * Built-in scenarios and user files share this one shape; `src/scenarios/validate.ts` checks it.
  */
 
-/** How publishers send: one PUBLISH in flight, explicit pipeline batches, or auto-pipelining with a bounded window. */
-export type PublishMode = 'await' | 'pipeline' | 'auto';
+/**
+ * How publishers send: one PUBLISH in flight ('await'), explicit pipeline batches of `batch` ('pipeline'), those
+ * batches wrapped in MULTI … EXEC ('multi': what redis-py's `pipeline()` does by default, transaction=True, and it
+ * costs Redis more than a plain pipeline), or auto-pipelining with a bounded window ('auto').
+ */
+export type PublishMode = 'await' | 'pipeline' | 'multi' | 'auto';
+
+/**
+ * The data-plane client of publishers and subscribers. 'native': pubsub-bench's own RESP connections, the default and
+ * the fast one (the harness stays out of the numbers). 'ioredis': the ioredis client, i.e. what a Node.js application
+ * using ioredis would see. The control plane (INFO, NUMSUB, CLUSTER SLOTS, …) is ioredis either way.
+ */
+export type ClientKind = 'native' | 'ioredis';
 
 /** Channel set of a run. Channel i is named by expanding `naming` (see `expandChannelName`). */
 export interface ChannelSpec {
@@ -29,7 +40,7 @@ export interface PublisherSpec {
   messageBytes: number;
   /** Publish mode. */
   mode: PublishMode;
-  /** Commands per pipeline batch (mode 'pipeline'). */
+  /** Commands per batch (modes 'pipeline' and 'multi'; a 'multi' batch is one MULTI … EXEC transaction). */
   batch: number;
   /** Most commands in flight per connection (mode 'auto'). */
   maxInFlight: number;
@@ -74,6 +85,11 @@ export interface Scenario {
   name: string;
   /** One line saying what it models. */
   description: string;
+  /**
+   * Data-plane client: 'native' (our own RESP connections; the default, and fast) or 'ioredis' (what a Node.js
+   * application using ioredis would see). See `ClientKind`.
+   */
+  client: ClientKind;
   channels: ChannelSpec;
   publishers: PublisherSpec;
   /** Subscriber groups; flags such as `--subscribers` change the first group. */

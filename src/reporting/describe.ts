@@ -1,7 +1,7 @@
 /**
  * One-line descriptions of a run's target, scenario and outcome, shared by the terminal, comparison and HTML outputs.
  */
-import type { RunResult, Scenario, TargetDescription } from '../core/index.js';
+import type { ClientKind, RunResult, Scenario, TargetDescription } from '../core/index.js';
 import { describeBaselineCheck, formatOutcomeLine } from './ci/values.js';
 import { formatCompact, formatRate } from './format.js';
 
@@ -21,15 +21,29 @@ export function subscriberCount(scenario: Scenario): number {
   return scenario.subscribers.reduce((sum, g) => sum + g.count, 0);
 }
 
-/** "await", "pipeline ×100", "auto ≤1000 in flight". */
+/** "await", "pipeline ×100", "multi ×100" (MULTI … EXEC batches), "auto ≤1000 in flight". */
 export function describePublishMode(scenario: Scenario): string {
   const p = scenario.publishers;
   if (p.mode === 'pipeline') return `pipeline ×${p.batch}`;
+  if (p.mode === 'multi') return `multi ×${p.batch}`;
   if (p.mode === 'auto') return `auto ≤${p.maxInFlight} in flight`;
   return 'await';
 }
 
-/** The key numbers of a scenario in one line: fleet shape, message size, rate and publish mode. */
+/**
+ * The data-plane client that ran: 'native' or 'ioredis'. A result.json written before the scenario had a `client`
+ * field ran on ioredis, the only data path there was then, so a missing value reads as 'ioredis'.
+ */
+export function clientOf(scenario: Scenario): ClientKind {
+  return (scenario as Partial<Scenario>).client ?? 'ioredis';
+}
+
+/** "native client" / "ioredis client", for one-line descriptions. */
+export function describeClient(scenario: Scenario): string {
+  return `${clientOf(scenario)} client`;
+}
+
+/** The key numbers of a scenario in one line: fleet shape, message size, rate, publish mode and client. */
 export function describeScenario(scenario: Scenario): string {
   const p = scenario.publishers;
   const patterns = scenario.subscribers.flatMap((g) => g.patterns);
@@ -40,6 +54,8 @@ export function describeScenario(scenario: Scenario): string {
     `${p.messageBytes} B`,
     p.rate === 'max' ? 'rate max' : `rate ${formatRate(p.rate)}`,
     describePublishMode(scenario),
+    // Native and ioredis runs of one scenario differ only here: compare and matrix tables must tell them apart.
+    describeClient(scenario),
   ];
   return `${scenario.name}: ${parts.join(' · ')}`;
 }

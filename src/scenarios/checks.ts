@@ -12,7 +12,7 @@ export const MAX_PROBLEMS = 50;
 export const KEY_HOME: Record<string, string> = {
   rate: 'publishers', messageBytes: 'publishers', mode: 'publishers', batch: 'publishers', maxInFlight: 'publishers',
   naming: 'channels', sharded: 'channels', patterns: 'each entry of subscribers', warmup: 'the top level',
-  duration: 'the top level', drainTimeout: 'the top level', seed: 'the top level',
+  duration: 'the top level', drainTimeout: 'the top level', seed: 'the top level', client: 'the top level',
 };
 
 /** A plain object read from JSON/YAML (prototype Object.prototype or null). */
@@ -154,12 +154,15 @@ export class Checker {
     return undefined;
   }
 
-  /** One of `options` (strings), or undefined with a problem that suggests the closest one. */
-  oneOf<T extends string>(value: unknown, field: string, options: readonly T[]): T | undefined {
+  /**
+   * One of `options` (strings), or undefined with a problem that suggests the closest one; `hint` (what each option
+   * means) replaces the bare list when nothing is close.
+   */
+  oneOf<T extends string>(value: unknown, field: string, options: readonly T[], hint?: string): T | undefined {
     if (typeof value === 'string' && (options as readonly string[]).includes(value)) return value as T;
     const near = typeof value === 'string' ? closest(value, options) : undefined;
     const list = options.map((o) => `'${o}'`).join(', ');
-    this.add(field, `expected one of ${list}, got ${describeType(value)}`, near ? `did you mean '${near}'?` : `use one of ${list}`);
+    this.add(field, `expected one of ${list}, got ${describeType(value)}`, near ? `did you mean '${near}'?` : (hint ?? `use one of ${list}`));
     return undefined;
   }
 }

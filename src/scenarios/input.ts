@@ -4,12 +4,14 @@
  * the resolved form's `warmupMs` / `durationMs` / `drainTimeoutMs` are accepted too, so a `scenario` copied out of a
  * result.json can be run again as it is.
  */
-import type { PublishMode } from '../core/scenario.js';
+import type { ClientKind, PublishMode } from '../core/scenario.js';
 
 /** A scenario as written in a file or a built-in. */
 export interface ScenarioInput {
   name?: string;
   description?: string;
+  /** 'native' (default) or 'ioredis'. */
+  client?: ClientKind;
   channels?: { count?: number; naming?: string; sharded?: boolean };
   publishers?: {
     count?: number;

@@ -1,10 +1,10 @@
 /**
  * Matrix runs: `--matrix publish-mode=await,pipeline --matrix batch=10,100` expands into every combination of the
  * axes, each one a set of scenario flags. Variants that resolve to the same scenario (a batch size under 'await',
- * where it has no effect) are run once.
+ * where it has no effect) are run once. `--matrix client=native,ioredis` compares the two data-plane clients.
  */
 import { UsageError, type Problem } from '../core/errors.js';
-import type { Scenario } from '../core/scenario.js';
+import type { PublishMode, Scenario } from '../core/scenario.js';
 import type { ScenarioFlags } from './overrides.js';
 
 /** Matrix keys (flag names without dashes) and the scenario flag each one sets. */
@@ -18,6 +18,7 @@ export const MATRIX_KEYS: Record<string, keyof ScenarioFlags> = {
   subscribers: 'subscribers',
   channels: 'channels',
   'channels-per-subscriber': 'channelsPerSubscriber',
+  client: 'client',
 };
 
 /** One axis: a flag and the values it takes in turn. */
@@ -76,13 +77,18 @@ export function expandMatrix(axes: MatrixAxis[]): MatrixVariant[] {
   }));
 }
 
+/** True when the publish mode sends in batches of `batch` ('pipeline', and 'multi' whose batches are transactions). */
+export function usesBatch(mode: PublishMode): boolean {
+  return mode === 'pipeline' || mode === 'multi';
+}
+
 /**
  * A key identifying what a scenario really runs: publish settings the mode ignores (batch under 'await') are left
  * out, so variants that differ only there count as one.
  */
 export function effectiveKey(s: Scenario): string {
   const p = s.publishers;
-  const publishers = { ...p, batch: p.mode === 'pipeline' ? p.batch : 0, maxInFlight: p.mode === 'auto' ? p.maxInFlight : 0 };
+  const publishers = { ...p, batch: usesBatch(p.mode) ? p.batch : 0, maxInFlight: p.mode === 'auto' ? p.maxInFlight : 0 };
   return JSON.stringify({ ...s, name: '', description: '', publishers });
 }
 
@@ -92,7 +98,7 @@ export function effectiveLabel(variant: MatrixVariant, s: Scenario): string {
     .split(' ')
     .filter((part) => {
       const key = part.slice(0, part.indexOf('='));
-      if (key === 'batch') return s.publishers.mode === 'pipeline';
+      if (key === 'batch') return usesBatch(s.publishers.mode);
       if (key === 'max-in-flight') return s.publishers.mode === 'auto';
       return true;
     })

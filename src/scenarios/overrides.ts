@@ -24,6 +24,8 @@ export interface ScenarioFlags {
   sharded?: unknown;
   seed?: unknown;
   stages?: unknown;
+  /** `--client native|ioredis`: the data-plane client (scenario field `client`). */
+  client?: unknown;
 }
 
 /** The input with flags applied, the field → flag renames for validation, and flag values that did not parse. */
@@ -101,6 +103,7 @@ export function applyOverrides(raw: unknown, flags: ScenarioFlags): Overridden {
     set(flag, value, top, key, key, asIs);
   }
   set('--seed', flags.seed, top, 'seed', 'seed', toNumber);
+  set('--client', flags.client, top, 'client', 'client', asIs);
   applyStages(top, flags, rename, problems);
   return { input: top, rename, problems };
 }

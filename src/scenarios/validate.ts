@@ -4,7 +4,7 @@
  * (null, arrays, `__proto__` keys, binary data, huge numbers). Defaults: see `defaults.ts`.
  */
 import { UsageError, type Problem } from '../core/errors.js';
-import type { PublisherSpec, PublishMode, Scenario } from '../core/scenario.js';
+import type { ClientKind, PublisherSpec, PublishMode, Scenario } from '../core/scenario.js';
 import { Checker, closest, KEY_HOME, MAX_PROBLEMS, own, type PlainRecord } from './checks.js';
 import { DEFAULTS, LIMITS } from './defaults.js';
 import { checkDurationMs, describeType } from './duration.js';
@@ -20,12 +20,16 @@ export interface ResolveOptions {
 }
 
 const TOP_KEYS = [
-  'name', 'description', 'channels', 'publishers', 'subscribers', 'warmup', 'warmupMs', 'duration', 'durationMs',
+  'name', 'description', 'client', 'channels', 'publishers', 'subscribers', 'warmup', 'warmupMs', 'duration', 'durationMs',
   'drainTimeout', 'drainTimeoutMs', 'seed', 'stages', 'thresholds',
 ] as const;
 const PUBLISHER_KEYS = ['count', 'rate', 'messageBytes', 'mode', 'batch', 'maxInFlight', 'channelsEach'] as const;
-const MODES: readonly PublishMode[] = ['await', 'pipeline', 'auto'];
+const MODES: readonly PublishMode[] = ['await', 'pipeline', 'multi', 'auto'];
+const CLIENTS: readonly ClientKind[] = ['native', 'ioredis'];
 
+
+/** What the two clients are for, so a wrong value is fixed with the right choice rather than the closest spelling. */
+const CLIENT_HINT = "use 'native' (our own RESP connections, the default) or 'ioredis' (what a Node.js application using ioredis sees)";
 
 const NAME_RE = /^[A-Za-z0-9][\w.-]*$/;
 
@@ -64,6 +68,8 @@ function check(c: Checker, input: unknown, source: string): Scenario | undefined
   const rawDescription = own(top, 'description');
   const description =
     rawDescription === undefined ? DEFAULTS.description : c.str(rawDescription, 'description', LIMITS.descriptionChars);
+  const rawClient = own(top, 'client');
+  const client = rawClient === undefined ? DEFAULTS.client : c.oneOf(rawClient, 'client', CLIENTS, CLIENT_HINT);
   const channels = checkChannels(c, own(top, 'channels'));
   const channelCount = channels?.spec.count;
   const checkedPublishers = readPublishers(c, own(top, 'publishers'), channelCount);
@@ -85,13 +91,13 @@ function check(c: Checker, input: unknown, source: string): Scenario | undefined
     c.add('publishers.count', 'the scenario has no publishers and no subscribers', 'set publishers.count or a subscriber group count above 0');
   }
   if (
-    name === undefined || description === undefined || !channels || !publishers || !subscribers ||
+    name === undefined || description === undefined || client === undefined || !channels || !publishers || !subscribers ||
     warmupMs === undefined || durationMs === undefined || drainTimeoutMs === undefined || seed === undefined ||
     profile === undefined
   ) {
     return undefined;
   }
-  const scenario: Scenario = { name, description, channels: channels.spec, publishers, subscribers, warmupMs, durationMs, drainTimeoutMs, seed };
+  const scenario: Scenario = { name, description, client, channels: channels.spec, publishers, subscribers, warmupMs, durationMs, drainTimeoutMs, seed };
   return { ...scenario, ...(profile ? { stages: profile.stages } : {}), ...(thresholds ? { thresholds } : {}) };
 }
 
@@ -181,7 +187,7 @@ function readPublishers(c: Checker, value: unknown, channelCount: number | undef
     c.int(v, f, LIMITS.messageBytesMin, LIMITS.messageBytesMax, `the ${LIMITS.messageBytesMin}-byte envelope header is part of every message`),
   );
   const mode = get<PublishMode>('mode', d.mode, (v, f) => c.oneOf(v, f, MODES));
-  const batch = get('batch', d.batch, (v, f) => c.int(v, f, 1, LIMITS.batch, 'commands per pipeline batch, e.g. 100'));
+  const batch = get('batch', d.batch, (v, f) => c.int(v, f, 1, LIMITS.batch, 'commands per pipeline or MULTI … EXEC batch, e.g. 100'));
   const maxInFlight = get('maxInFlight', d.maxInFlight, (v, f) => c.int(v, f, 1, LIMITS.maxInFlight, 'e.g. 1000'));
   const channelsEach = get<number | 'all'>('channelsEach', d.channelsEach, (v, f) =>
     v === 'all' ? 'all' : c.int(v, f, 1, channelCount ?? LIMITS.channels, "'all', or how many channels each publisher writes to"),

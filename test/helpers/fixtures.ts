@@ -28,6 +28,8 @@ export interface FixtureOptions {
   scenarioName: string;
   mode: Scenario['publishers']['mode'];
   batch: number;
+  /** Data-plane client (default 'native'; the committed fixtures predate the field and have none). */
+  client?: Scenario['client'];
   /** Median end-to-end latency (µs) and tail spread factor. */
   medianUs: number;
   tailFactor: number;
@@ -63,6 +65,7 @@ export function buildFixture(o: FixtureOptions): RunResult {
   const scenario: Scenario = {
     name: o.scenarioName,
     description: `Fixture ${o.scenarioName}${o.hostile ? ' ' + o.hostile : ''}`,
+    client: o.client ?? 'native',
     channels: { count: 4, naming: 'bench.{i}', sharded: false },
     publishers: { count: 2, rate: o.targetRate ?? 'max', messageBytes: 64, mode: o.mode, batch: o.batch, maxInFlight: 1000, channelsEach: 'all' },
     subscribers: [{ count: o.subscribers, channelsEach: 'all', patterns: [] }],

@@ -69,14 +69,15 @@ test('an unreachable target exits 3 within the connect timeout, naming the targe
   assert.doesNotMatch(cap.stderr() + cap.stdout(), /s3cret-Pa55/);
 });
 
-test('the pipeline-vs-unpipelined matrix shows pipelined publishing ahead of unpipelined at --rate max', async () => {
+test('the pipeline-vs-unpipelined matrix compares await, pipeline and MULTI batches; pipelined is ahead at --rate max', async () => {
   const cap = captureIo();
   const code = await main(['run', 'pipeline-vs-unpipelined', '--target', url, '--duration', '1500ms', '--warmup', '300ms', '--out', outDir, '--json'], cap.io);
   assert.equal(code, 0, cap.stderr());
   const out = JSON.parse(cap.stdout()) as { dir: string; variants: Array<{ label: string; result: RunResult }> };
   assert.deepEqual(out.variants.map((v) => v.label), [
     'publish-mode=await', 'publish-mode=pipeline batch=10', 'publish-mode=pipeline batch=100', 'publish-mode=pipeline batch=1000',
-  ], 'batch sizes under await run once');
+    'publish-mode=multi batch=10', 'publish-mode=multi batch=100', 'publish-mode=multi batch=1000',
+  ], 'batch sizes under await run once; pipeline and multi at the same sizes');
   const rate = (label: string): number => out.variants.find((v) => v.label === label)!.result.summary.publishRate;
   assert.ok(rate('publish-mode=pipeline batch=100') > 1.5 * rate('publish-mode=await'),
     `pipeline ×100 ${rate('publish-mode=pipeline batch=100')}/s vs await ${rate('publish-mode=await')}/s`);

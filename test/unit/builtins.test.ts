@@ -4,6 +4,8 @@ import { planFleet } from '../../src/coordinator/plan.js';
 import { BUILTINS, DEFAULT_SCENARIO, findBuiltin } from '../../src/scenarios/builtins/index.js';
 import { loadScenarioInput } from '../../src/scenarios/load.js';
 import { resolveScenario } from '../../src/scenarios/validate.js';
+import { applyOverrides } from '../../src/scenarios/overrides.js';
+import { effectiveKey, effectiveLabel, expandMatrix, parseMatrix } from '../../src/scenarios/matrix.js';
 
 describe('built-in scenarios', () => {
   test('the five use cases of issue 2 and the publishing comparison are there, names unique', () => {
@@ -48,5 +50,23 @@ describe('built-in scenarios', () => {
     (a.input as { publishers: { count: number } }).publishers.count = 999;
     const b = await loadScenarioInput('chat');
     assert.notEqual((b.input as { publishers: { count: number } }).publishers.count, 999);
+  });
+
+  test('pipeline-vs-unpipelined compares await, pipeline and multi at the same batch sizes, in under a minute', () => {
+    const b = findBuiltin('pipeline-vs-unpipelined')!;
+    const runs = new Map<string, { label: string; measureMs: number }>();
+    for (const v of expandMatrix(parseMatrix(b.matrix!))) {
+      const o = applyOverrides(structuredClone(b.input), v.flags);
+      const s = resolveScenario(o.input, 'p', { rename: o.rename, problems: o.problems });
+      runs.set(effectiveKey(s), { label: effectiveLabel(v, s), measureMs: s.warmupMs + s.durationMs });
+    }
+    const labels = [...runs.values()].map((r) => r.label);
+    assert.deepEqual(labels, [
+      'publish-mode=await',
+      ...['pipeline', 'multi'].flatMap((mode) => [10, 100, 1000].map((n) => `publish-mode=${mode} batch=${n}`)),
+    ]);
+    // Warmup + measure of every variant; connecting and draining add about a second each.
+    const totalMs = [...runs.values()].reduce((n, r) => n + r.measureMs + 1000, 0);
+    assert.ok(totalMs <= 60_000, `${totalMs} ms in all`);
   });
 });

@@ -29,6 +29,9 @@ describe('CLI usage errors (exit 2, no stack trace)', { timeout: 30_000 }, () =>
     [['run', '--sharded', '--patterns', 'a.*'], [/--patterns/, /sharded/]],
     [['run', '--message-size', '8'], [/--message-size/, /envelope/]],
     [['run', '--publish-mode', 'pipe'], [/--publish-mode/, /did you mean 'pipeline'/]],
+    [['run', '--publish-mode', 'transaction'], [/--publish-mode/, /'multi'/]],
+    [['run', '--client', 'natve'], [/--client/, /did you mean 'native'/]],
+    [['run', '--matrix', 'client=native,hiredis'], [/--client/, /'ioredis'/]],
     [['run', '--duration', 'forever'], [/--duration/, /10s/]],
     [['run', '--workers', '0'], [/--workers/]],
     [['run', '--interval', '1h'], [/--interval/]],
@@ -74,6 +77,9 @@ describe('CLI help, version and scenarios', () => {
     }
     assert.match(r.out, /Examples:/);
     assert.match(r.out, /default: scenario \(fan-out: 20\)/);
+    assert.match(r.out, /cores less one for the local redis-server/, '--workers default follows the cores');
+    assert.match(r.out, /'multi' \(batches of --batch, each wrapped in MULTI … EXEC/);
+    assert.match(r.out, /default: scenario \(fan-out: native\)/);
     assert.equal(r.err, '');
   });
 

@@ -33,3 +33,21 @@ test('bad matrix specs are all reported with a hint', () => {
   const many = Array.from({ length: 5 }, (_, i) => i).join(',');
   assert.throws(() => parseMatrix([`batch=${many}`, `rate=${many}`, `publishers=${many}`]), /at most 64/);
 });
+
+test("batch matters for 'multi' as for 'pipeline': different keys, kept in the label", () => {
+  const make = (mode: string, batch: number) => resolveScenario({ publishers: { mode, batch } }, 't');
+  assert.notEqual(effectiveKey(make('multi', 10)), effectiveKey(make('multi', 100)));
+  assert.notEqual(effectiveKey(make('multi', 10)), effectiveKey(make('pipeline', 10)), 'multi is not a pipeline');
+  const [v] = expandMatrix(parseMatrix(['publish-mode=multi', 'batch=10']));
+  assert.equal(effectiveLabel(v, make('multi', 10)), 'publish-mode=multi batch=10');
+});
+
+test('client is a matrix key: native and ioredis are two variants of one scenario', () => {
+  const variants = expandMatrix(parseMatrix(['client=native,ioredis']));
+  assert.deepEqual(variants.map((v) => v.flags), [{ client: 'native' }, { client: 'ioredis' }]);
+  assert.deepEqual(variants.map((v) => v.label), ['client=native', 'client=ioredis']);
+  const native = resolveScenario({ client: 'native' }, 't');
+  const ioredis = resolveScenario({ client: 'ioredis' }, 't');
+  assert.notEqual(effectiveKey(native), effectiveKey(ioredis));
+  assert.equal(effectiveLabel(variants[1], ioredis), 'client=ioredis');
+});

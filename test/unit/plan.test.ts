@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Scenario } from '../../src/core/scenario.js';
-import { planFleet, splitRate } from '../../src/coordinator/plan.js';
+import { connectionCount, defaultWorkerCount, planFleet, splitRate, splitRoles } from '../../src/coordinator/plan.js';
 import { resolveScenario } from '../../src/scenarios/validate.js';
 
 function scenario(input: Record<string, unknown>): Scenario {
@@ -97,5 +97,87 @@ describe('planFleet', () => {
   test('is deterministic', () => {
     const s = scenario({ publishers: { count: 5, channelsEach: 2 }, channels: { count: 7 }, subscribers: [{ count: 9, channelsEach: 3 }] });
     assert.deepEqual(planFleet(s, 3), planFleet(structuredClone(s), 3));
+  });
+});
+
+describe('planFleet at --rate max: publishers and subscribers on threads of their own', () => {
+  /** [publishers, subscribers] per worker. */
+  const shape = (s: Scenario, workers: number) => planFleet(s, workers).perWorker.map((w) => [w.publishers.length, w.subscribers.length]);
+
+  test('no worker runs both kinds; every worker runs something; each kind spread evenly', () => {
+    for (const [publishers, subscribers, workers] of [[1, 1, 2], [3, 5, 4], [1, 20, 4], [20, 1, 4], [7, 11, 16], [2, 2, 3], [5, 100, 8], [4, 4, 8]]) {
+      const s = scenario({ publishers: { count: publishers, rate: 'max' }, subscribers: [{ count: subscribers }] });
+      const plan = planFleet(s, workers);
+      const label = `${publishers} pub, ${subscribers} sub, ${workers} workers`;
+      assert.equal(plan.workers, Math.min(workers, publishers + subscribers), label);
+      const rows = shape(s, workers);
+      assert.ok(rows.every(([p, sub]) => (p === 0) !== (sub === 0)), `${label}: one kind per worker, none idle: ${JSON.stringify(rows)}`);
+      const pubs = rows.map(([p]) => p).filter((n) => n > 0);
+      const subs = rows.map(([, sub]) => sub).filter((n) => n > 0);
+      assert.equal(sum(pubs), publishers, label);
+      assert.equal(sum(subs), subscribers, label);
+      assert.ok(Math.max(...pubs) - Math.min(...pubs) <= 1, `${label}: publishers ${pubs}`);
+      assert.ok(Math.max(...subs) - Math.min(...subs) <= 1, `${label}: subscribers ${subs}`);
+      const pubIds = plan.perWorker.flatMap((w) => w.publishers.map((x) => x.publisherId)).sort((a, b) => a - b);
+      const subIds = plan.perWorker.flatMap((w) => w.subscribers.map((x) => x.subscriberId)).sort((a, b) => a - b);
+      assert.deepEqual(pubIds, Array.from({ length: publishers }, (_, i) => i), label);
+      assert.deepEqual(subIds, Array.from({ length: subscribers }, (_, i) => i), label);
+      assert.ok(plan.perWorker.flatMap((w) => w.publishers).every((p) => p.rate === 'max' && p.phaseOffsetUs === 0), label);
+    }
+  });
+
+  test('threads are shared in proportion to the connections of each kind', () => {
+    const fanOut = scenario({ publishers: { count: 1, rate: 'max' }, subscribers: [{ count: 20 }] });
+    assert.deepEqual(shape(fanOut, 4), [[1, 0], [0, 7], [0, 7], [0, 6]]);
+    const even = scenario({ publishers: { count: 4, rate: 'max' }, subscribers: [{ count: 4 }] });
+    assert.deepEqual(shape(even, 4), [[2, 0], [2, 0], [0, 2], [0, 2]]);
+  });
+
+  test('shares threads as before with 1 worker, with one kind only, or at an open-loop rate', () => {
+    assert.deepEqual(shape(scenario({ publishers: { count: 2, rate: 'max' }, subscribers: [{ count: 3 }] }), 1), [[2, 3]]);
+    assert.deepEqual(shape(scenario({ publishers: { count: 4, rate: 'max' }, subscribers: [{ count: 0 }] }), 2), [[2, 0], [2, 0]]);
+    assert.deepEqual(shape(scenario({ publishers: { count: 0 }, subscribers: [{ count: 4 }] }), 2), [[0, 2], [0, 2]]);
+    assert.deepEqual(shape(scenario({ publishers: { count: 3, rate: 1000 }, subscribers: [{ count: 3 }] }), 2), [[2, 1], [1, 2]]);
+  });
+
+  test('splitRoles gives each kind at least one thread and never more threads than connections', () => {
+    assert.equal(splitRoles(1, 5, 5), null);
+    assert.equal(splitRoles(4, 0, 5), null);
+    assert.equal(splitRoles(4, 5, 0), null);
+    for (let workers = 2; workers <= 12; workers++) {
+      for (let publishers = 1; publishers <= 12; publishers++) {
+        for (let subscribers = 1; subscribers <= 12; subscribers++) {
+          if (workers > publishers + subscribers) continue; // planFleet never asks for more threads than connections
+          const split = splitRoles(workers, publishers, subscribers);
+          assert.ok(split, `${workers} ${publishers} ${subscribers}`);
+          const sub = workers - split.publisherWorkers;
+          assert.ok(split.publisherWorkers >= 1 && split.publisherWorkers <= publishers, `${workers} ${publishers} ${subscribers}`);
+          assert.ok(sub >= 1 && sub <= subscribers, `${workers} ${publishers} ${subscribers}`);
+        }
+      }
+    }
+  });
+});
+
+describe('defaultWorkerCount', () => {
+  test('the cores less one for a local redis-server, all of them for a remote target', () => {
+    assert.equal(defaultWorkerCount({ cores: 8, localTarget: true, connections: 100 }), 7);
+    assert.equal(defaultWorkerCount({ cores: 8, localTarget: false, connections: 100 }), 8);
+    assert.equal(defaultWorkerCount({ cores: 2, localTarget: true, connections: 100 }), 1);
+    assert.equal(defaultWorkerCount({ cores: 2, localTarget: false, connections: 100 }), 2);
+  });
+
+  test('at least 1, and never more than the connections to run', () => {
+    assert.equal(defaultWorkerCount({ cores: 1, localTarget: true, connections: 10 }), 1);
+    assert.equal(defaultWorkerCount({ cores: 1, localTarget: false, connections: 10 }), 1);
+    assert.equal(defaultWorkerCount({ cores: 64, localTarget: false, connections: 2 }), 2);
+    assert.equal(defaultWorkerCount({ cores: 64, localTarget: true, connections: 0 }), 1);
+    assert.equal(defaultWorkerCount({ cores: 16, localTarget: false, connections: Infinity }), 16);
+    assert.equal(defaultWorkerCount({ cores: Number.NaN, localTarget: false, connections: 5 }), 1);
+  });
+
+  test('connectionCount adds publishers and every subscriber group', () => {
+    assert.equal(connectionCount(scenario({ publishers: { count: 3 }, subscribers: [{ count: 5 }, { count: 0 }, { count: 2 }] })), 10);
+    assert.equal(connectionCount(scenario({ publishers: { count: 0 }, subscribers: [{ count: 1 }] })), 1);
   });
 });

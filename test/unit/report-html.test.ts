@@ -264,3 +264,12 @@ test('harness errors: a red line in the verdict banner and in the warnings; unse
   assert.match(trouble, /<span data-count="unsent">unsent: <b class="bad">42<\/b>/);
   assert.match(trouble, /<span data-count="topology-events">cluster topology events: <b>3<\/b>/);
 });
+
+test('the run metadata names the client, and what its numbers describe', T, async () => {
+  const r = load('await.json');
+  const native = await renderReport({ ...r, scenario: { ...r.scenario, client: 'native' } });
+  assert.match(native, /<td>client<\/td><td>native — pubsub-bench&#39;s own RESP connections/);
+  assert.match(native, /· native client/);
+  const old = await renderReport(r);
+  assert.match(old, /<td>client<\/td><td>ioredis — what a Node\.js application using ioredis would see/);
+});

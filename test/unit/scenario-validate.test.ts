@@ -33,6 +33,7 @@ describe('resolveScenario', () => {
     assert.equal(s.durationMs, 10_000);
     assert.equal(s.drainTimeoutMs, 5000);
     assert.equal(s.seed, 1);
+    assert.equal(s.client, 'native');
   });
 
   test('accepts duration strings, ms numbers and the resolved *Ms form (idempotent)', () => {
@@ -172,4 +173,37 @@ test('scenario thresholds are checked like --threshold and kept in the resolved 
   });
   assert.throws(() => resolveScenario({ thresholds: 'lost == 0x' }, 'file.yaml'), UsageError);
   assert.throws(() => resolveScenario({ thresholds: [5] }, 'file.yaml'), /thresholds\[0\]: expected an expression/);
+});
+
+test("client: 'native' by default, 'ioredis' on request, from a file or --client; anything else named with a hint", () => {
+  assert.equal(resolveScenario({ client: 'ioredis' }, 'file.yaml').client, 'ioredis');
+  const flagged = applyOverrides({ client: 'native' }, { client: 'ioredis' });
+  assert.equal(resolveScenario(flagged.input, 'f', { rename: flagged.rename }).client, 'ioredis');
+  const typo = findProblem(problemsOf({ client: 'ioredi' }), 'client');
+  assert.match(typo.message, /expected one of 'native', 'ioredis'/);
+  assert.match(typo.hint ?? '', /did you mean 'ioredis'/);
+  const wrong = findProblem(problemsOf({ client: 42 }), 'client');
+  assert.match(wrong.hint ?? '', /'native' .*'ioredis' .*Node\.js application/);
+  const bad = applyOverrides({}, { client: 'hiredis' });
+  assert.throws(() => resolveScenario(bad.input, 'f', { rename: bad.rename }), (err: unknown) => {
+    assert.ok(err instanceof UsageError);
+    assert.equal(err.problems[0].field, '--client');
+    assert.ok(err.problems[0].hint);
+    return true;
+  });
+  assert.match(findProblem(problemsOf({ publishers: { client: 'native' } }), 'publishers.client').hint ?? '', /top level/);
+});
+
+test("publish mode 'multi' is accepted and batched like 'pipeline'", () => {
+  const s = resolveScenario({ publishers: { mode: 'multi', batch: 50 } }, 'f');
+  assert.equal(s.publishers.mode, 'multi');
+  assert.equal(s.publishers.batch, 50);
+  const flagged = applyOverrides({}, { publishMode: 'mult', batch: '0' });
+  assert.throws(() => resolveScenario(flagged.input, 'f', { rename: flagged.rename }), (err: unknown) => {
+    assert.ok(err instanceof UsageError);
+    const mode = err.problems.find((p) => p.field === '--publish-mode');
+    assert.match(mode?.hint ?? '', /did you mean 'multi'/);
+    assert.match(err.problems.find((p) => p.field === '--batch')?.hint ?? '', /MULTI/);
+    return true;
+  });
 });

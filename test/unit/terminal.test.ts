@@ -117,3 +117,11 @@ test('harness errors are red lines with "!" right under the verdict, control cha
   assert.match(colored[1], /^\x1b\[31m\x1b\[1m  ! worker 1 crashed/);
   assert.doesNotMatch(formatSummary(r), /^  ! /m);
 });
+
+test('the summary says which client ran and describes MULTI batches', { timeout: 5000 }, () => {
+  const r = load('pipeline.json');
+  // The committed fixtures predate the `client` field: those runs used ioredis, the only data path then.
+  assert.match(formatSummary(r), /scenario\s+.* · ioredis client\n/);
+  const multi = { ...r, scenario: { ...r.scenario, client: 'native' as const, publishers: { ...r.scenario.publishers, mode: 'multi' as const, batch: 50 } } };
+  assert.match(formatSummary(multi), /· multi ×50 · native client\n/);
+});

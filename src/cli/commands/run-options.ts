@@ -5,15 +5,25 @@
  */
 import os from 'node:os';
 import type { Options } from 'yargs';
+import { defaultWorkerCount } from '../../coordinator/plan.js';
 import { findBuiltin, DEFAULT_SCENARIO } from '../../scenarios/builtins/index.js';
+import { MATRIX_KEYS } from '../../scenarios/matrix.js';
 import { formatDurationMs } from '../../scenarios/duration.js';
 import type { ScenarioFlags } from '../../scenarios/overrides.js';
 import { resolveScenario } from '../../scenarios/validate.js';
 import { GATE_OPTIONS, type GateArgs } from './run-gates.js';
 
-/** Worker threads by default: half the cores, so Redis (often on the same machine) keeps the other half. */
-export function defaultWorkers(): number {
-  return Math.max(1, Math.floor(os.availableParallelism() / 2));
+/** Cores this process may use; the default worker count follows them (see `defaultWorkerCount`). */
+export function availableCores(): number {
+  return os.availableParallelism();
+}
+
+/** The --workers default in words, with this machine's figures. */
+function workersDefault(): string {
+  const cores = availableCores();
+  const local = defaultWorkerCount({ cores, localTarget: true, connections: Infinity });
+  return `the cores less one for the local redis-server (here ${local}), all cores with --target (here ${cores}); `
+    + 'never more than the publishers + subscribers';
 }
 
 /** The default scenario resolved, so help shows the values `pubsub-bench run` without a scenario really uses. */
@@ -44,11 +54,16 @@ export const RUN_OPTIONS: Record<string, Options> = {
   duration: { group: SCENARIO, type: 'string', describe: "Measured phase, e.g. --duration 30s ('500ms', '10s', '1.5m', or ms)", defaultDescription: from(formatDurationMs(base.durationMs)) },
   warmup: { group: SCENARIO, type: 'string', describe: 'Warmup before measuring, excluded from results, e.g. --warmup 5s', defaultDescription: from(formatDurationMs(base.warmupMs)) },
   'drain-timeout': { group: SCENARIO, type: 'string', describe: 'Longest wait for in-flight deliveries after publishing stops, e.g. --drain-timeout 5s', defaultDescription: from(formatDurationMs(base.drainTimeoutMs)) },
-  'publish-mode': { group: SCENARIO, type: 'string', describe: "'await' (one PUBLISH in flight), 'pipeline' (batches of --batch) or 'auto' (auto-pipelining, at most --max-in-flight)", defaultDescription: from(base.publishers.mode) },
-  batch: { group: SCENARIO, type: 'string', describe: 'Commands per pipeline batch (--publish-mode pipeline), e.g. --batch 100', defaultDescription: from(base.publishers.batch) },
+  'publish-mode': {
+    group: SCENARIO, type: 'string', describe: "'await' (one PUBLISH in flight), 'pipeline' (batches of --batch), 'multi' (batches of --batch, each wrapped in MULTI … EXEC: what redis-py's pipeline() does by default; costs Redis more) or 'auto' (auto-pipelining, at most --max-in-flight)", defaultDescription: from(base.publishers.mode),
+  },
+  batch: { group: SCENARIO, type: 'string', describe: 'Commands per batch (--publish-mode pipeline or multi), e.g. --batch 100', defaultDescription: from(base.publishers.batch) },
   'max-in-flight': { group: SCENARIO, type: 'string', describe: 'Most commands in flight per connection (--publish-mode auto), e.g. --max-in-flight 1000', defaultDescription: from(base.publishers.maxInFlight) },
   sharded: { group: SCENARIO, type: 'boolean', describe: 'Use sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7+); --no-sharded for classic', defaultDescription: from(base.channels.sharded) },
   seed: { group: SCENARIO, type: 'string', describe: 'Seed of the pseudo-random payload padding (reproducible runs), e.g. --seed 42', defaultDescription: from(base.seed) },
+  client: {
+    group: SCENARIO, type: 'string', describe: "Data-plane client of publishers and subscribers: 'native' (our own RESP connections, fast: the harness stays out of the numbers) or 'ioredis' (what a Node.js application using ioredis would see)", defaultDescription: from(base.client),
+  },
 
   target: {
     group: TARGET, type: 'string', array: true, describe: 'redis://[user:password@]host:port[/db] or rediss://… (TLS); repeat or comma-separate for cluster seed nodes', defaultDescription: 'local redis-server',
@@ -64,7 +79,7 @@ export const RUN_OPTIONS: Record<string, Options> = {
 
   matrix: {
     group: RUN, type: 'string', array: true,
-    describe: 'Run every combination of KEY=V1,V2 (repeatable) in turn against the same target and compare them, e.g. --matrix publish-mode=await,pipeline --matrix batch=10,100. Keys: publish-mode, batch, max-in-flight, message-size, rate, publishers, subscribers, channels, channels-per-subscriber',
+    describe: `Run every combination of KEY=V1,V2 (repeatable) in turn against the same target and compare them, e.g. --matrix publish-mode=await,pipeline --matrix batch=10,100 or --matrix client=native,ioredis. Keys: ${Object.keys(MATRIX_KEYS).join(', ')}`,
     defaultDescription: 'none (pipeline-vs-unpipelined has its own)',
   },
   chaos: {
@@ -72,7 +87,7 @@ export const RUN_OPTIONS: Record<string, Options> = {
     describe: 'Inject faults at times counted from the measure start (repeatable): kill-subscribers@20s (CLIENT KILL the subscribers), pause@30s:2s (CLIENT PAUSE), restart@40s (restart the local redis-server; without --target only). Each is reported with the loss and recovery it caused',
     defaultDescription: 'none',
   },
-  workers: { group: RUN, type: 'string', describe: 'Worker threads for publishers and subscribers', defaultDescription: `half the cores, here ${defaultWorkers()}` },
+  workers: { group: RUN, type: 'string', describe: "Worker threads for publishers and subscribers (at --rate max they get threads of their own, so a publisher cannot starve subscribers)", defaultDescription: workersDefault() },
   out: { group: RUN, type: 'string', describe: 'Folder the run is written into (<out>/<run id>/result.json, report.html)', defaultDescription: 'reports' },
   json: { group: RUN, type: 'boolean', describe: 'Print the result JSON on stdout and nothing else there', defaultDescription: 'false' },
   interval: { group: RUN, type: 'string', describe: 'Snapshot and progress interval, e.g. --interval 500ms', defaultDescription: '1s' },

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ExitCode, UsageError, type Problem } from '../../core/errors.js';
 import type { RunRequest } from '../../core/run.js';
 import type { TargetSpec } from '../../core/target.js';
+import { connectionCount, defaultWorkerCount } from '../../coordinator/plan.js';
 import { formatSummary } from '../../reporting/terminal.js';
 import { parseTargetSpec } from '../../targets/url.js';
 import { checkDurationMs } from '../../scenarios/duration.js';
@@ -16,7 +17,7 @@ import { applyOverrides } from '../../scenarios/overrides.js';
 import { resolveScenario } from '../../scenarios/validate.js';
 import type { CliIo } from '../io.js';
 import { formatError } from '../errors.js';
-import { defaultWorkers, type RunArgs } from './run-options.js';
+import { availableCores, type RunArgs } from './run-options.js';
 import { readGates, runGated, type GatePlan } from './run-gates.js';
 import { matrixSpecs, runMatrixCommand } from './run-matrix.js';
 
@@ -56,7 +57,12 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv): Pr
     problems.push(...err.problems);
   }
 
-  const workers = readInt(args.workers, '--workers', 1, MAX_WORKERS, defaultWorkers(), problems);
+  const targets = stringList(args.target);
+  // Sized for this scenario and target: a scenario that did not validate plans no connections, so no cap then.
+  const fallbackWorkers = defaultWorkerCount({
+    cores: availableCores(), localTarget: targets.length === 0, connections: scenario ? connectionCount(scenario) : Infinity,
+  });
+  const workers = readInt(args.workers, '--workers', 1, MAX_WORKERS, Math.min(fallbackWorkers, MAX_WORKERS), problems);
   const intervalMs = readDuration(args.interval, '--interval', 100, 60_000, 1000, problems);
   const connectTimeoutMs = readDuration(args.connectTimeout, '--connect-timeout', 100, 300_000, 5000, problems);
   const outDir = args.out === undefined ? 'reports' : typeof args.out === 'string' && args.out.trim() !== '' ? args.out : undefined;
@@ -64,7 +70,6 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv): Pr
 
   const password = readPassword(args.passwordEnv, env, problems);
   let target: TargetSpec | null = null;
-  const targets = stringList(args.target);
   if (targets.length > 0) {
     target = collect(() =>
       parseTargetSpec({

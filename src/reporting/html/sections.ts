@@ -1,8 +1,8 @@
 /**
  * The sections of the run report, top to bottom. Every string from result.json is escaped by `html`.
  */
-import type { LatencySummaryUs, RunResult } from '../../core/index.js';
-import { describeScenario, describeTarget, judge } from '../describe.js';
+import type { ClientKind, LatencySummaryUs, RunResult } from '../../core/index.js';
+import { clientOf, describeScenario, describeTarget, judge } from '../describe.js';
 import {
   NONE, formatCount, formatDurationMs, formatLatencyUs, formatPercent, formatRate, formatShare,
 } from '../format.js';
@@ -11,6 +11,7 @@ import {
 } from './charts.js';
 import { html, type Html } from './escape.js';
 import { markerCaption, markerLayers, type TimeMarkers } from './markers.js';
+import { memoryBlock } from './memory.js';
 import { badIfPositive, card, figure, metaTable, table, textCell as t, type Cell } from './page.js';
 import { spectrumPoints } from './spectrum.js';
 import type { ChartTimeline } from './timeline.js';
@@ -149,7 +150,8 @@ ${metaTable([
     ['worst event-loop delay p99', formatLatencyUs(h.maxEventLoopDelayP99Us)],
     ['harness CPU', `${h.processCpuCores.toFixed(2)} cores`],
   ])}
-<div class="row">${await figure('event-loop-utilisation', elu)}${await figure('event-loop-delay', delay)}</div>`;
+<div class="row">${await figure('event-loop-utilisation', elu)}${await figure('event-loop-delay', delay)}</div>
+${await memoryBlock(result, tl)}`;
 }
 
 /** Harness errors (in red, first) and warnings, if any. */
@@ -159,6 +161,12 @@ export function warningsSection(result: RunResult): Html {
   return html`<h2>Warnings</h2>${errors.map((e) => html`<div class="warning error">! ${e}</div>`)}${
     result.warnings.map((w) => html`<div class="warning">${w}</div>`)}`;
 }
+
+/** What each data-plane client's numbers describe, so a reader knows whose overhead is in them. */
+const CLIENT_MEANING: Record<ClientKind, string> = {
+  native: "native — pubsub-bench's own RESP connections (the harness kept out of the numbers)",
+  ioredis: 'ioredis — what a Node.js application using ioredis would see',
+};
 
 /** Run metadata and the full resolved scenario. */
 export function metadataSection(result: RunResult): Html {
@@ -177,6 +185,7 @@ ${metaTable([
     ['measured', `${formatDurationMs(result.measureMs)}${result.interrupted ? ' (interrupted)' : ''} of ${formatDurationMs(result.scenario.durationMs)} planned; whole run ${formatDurationMs(result.durationMs)}`],
     ['plan', `${plan.workers} worker thread(s); publishers ${plan.publishersPerWorker.join(' / ')}; subscribers ${plan.subscribersPerWorker.join(' / ')}; ${formatCount(plan.subscriptions)} subscriptions`],
     ['scenario', describeScenario(result.scenario)],
+    ['client', CLIENT_MEANING[clientOf(result.scenario)]],
   ])}
 <details><summary>Resolved scenario (JSON)</summary><pre>${JSON.stringify(result.scenario, null, 2)}</pre></details>`;
 }

@@ -24,7 +24,7 @@ const ALL: ScenarioInput[] = [
   chat, // many small rooms, many publishers
   notifications, // per-user channels + a user.* pattern subscriber
   eventBus, // hierarchical channels + pattern subscribers
-  pipelineVsUnpipelined, // a matrix: await vs pipelines of 10/100/1000
+  pipelineVsUnpipelined, // a matrix: await vs pipeline vs MULTI/EXEC batches of 10/100/1000
 ];
 
 /** Default matrices of the built-ins that are comparisons. */
