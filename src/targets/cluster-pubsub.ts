@@ -1,19 +1,18 @@
 /**
  * Sharded pub/sub in a cluster: one node connection per master, SPUBLISH and SSUBSCRIBE routed by the
  * channel's slot. Redirections (MOVED replies, subscriptions dropped because their slot moved) refresh the
- * slot map, are reported through onTopologyEvent, and the affected publishes / subscriptions are redone once
- * on the new owner. An ASK reply (slot half-migrated) fails that publish and is reported too.
+ * slot map and are reported through onTopologyEvent; moved subscriptions are redone on the new owner. A publish
+ * answered MOVED or ASK (slot moving) failed: it counts as a publish error, never as a loss.
  */
 import type { ClusterFactory } from './cluster.js';
-import { NodePublisher, NodeSubscriber, openNodePublisher } from './node-pubsub.js';
 import { homeMaster, spreadIndexOf } from './shards.js';
 import { keySlot } from './slot.js';
 import type { Topology } from './topology.js';
-import type { ConnectionEvents, ConnectionOptions, PublishConnection, PublisherOptions, SubscribeConnection, SubscriberHandlers } from './types.js';
+import type { ConnectionEvents, ConnectionOptions, NodeSubscribeConnection, PublishConnection, PublisherOptions, SubscribeConnection, SubscriberHandlers } from './types.js';
 
 /** The node a MOVED reply (`MOVED <slot> <host>:<port>`) points to. */
-function movedTarget(err: unknown): { host: string; port: number } | undefined {
-  const match = /^MOVED \d+ (.*):(\d+)$/.exec((err as Error | undefined)?.message ?? '');
+function movedTarget(message: string): { host: string; port: number } | undefined {
+  const match = /^MOVED \d+ (.*):(\d+)$/.exec(message);
   return match ? { host: match[1].replace(/^\[(.*)\]$/, '$1'), port: Number(match[2]) } : undefined;
 }
 
@@ -27,18 +26,26 @@ function perNode(events: ConnectionEvents, name: string): ConnectionEvents {
 
 /** SPUBLISH routed by slot over one connection per master. */
 export class ShardedPublisher implements PublishConnection {
+  onReply: (token: number, reply: number) => void = () => undefined;
+  lastError = '';
+  payloadOffset = 0;
   /** Connections by master name; `byOwner[i]` is the one for topology.masters[i]. */
-  private readonly pubs = new Map<string, NodePublisher>();
-  private byOwner: NodePublisher[] = [];
-  /** Reused per batch: the entry indexes going to each master. */
-  private groups: number[][] = [];
+  private readonly pubs = new Map<string, PublishConnection>();
+  private byOwner: PublishConnection[] = [];
+  /** Hash slot of every channel index, computed once. */
+  private readonly slots: Uint16Array;
+  /** Connections that got messages since the last send. */
+  private readonly touched = new Set<PublishConnection>();
+  private refreshing = false;
 
   private constructor(
     private readonly factory: ClusterFactory,
     private topology: Topology,
     private readonly opts: PublisherOptions,
     private readonly events: ConnectionEvents,
-  ) {}
+  ) {
+    this.slots = Uint16Array.from(opts.channels, (c) => keySlot(c));
+  }
 
   /** Connects to every master (a publisher usually covers all channels, hence all shards). */
   static async open(factory: ClusterFactory, topology: Topology, opts: PublisherOptions, events: ConnectionEvents): Promise<ShardedPublisher> {
@@ -58,70 +65,56 @@ export class ShardedPublisher implements PublishConnection {
       topology.masters.map(async (name) => {
         if (this.pubs.has(name)) return;
         const node = this.factory.masterNode(topology, name);
-        this.pubs.set(name, await openNodePublisher(this.factory.ctx, node, this.opts, perNode(this.events, name)));
+        const pub = await this.factory.plane.openPublisher(this.factory.ctx, node, this.opts, perNode(this.events, name));
+        pub.onReply = (token, reply) => this.replied(pub, token, reply);
+        this.pubs.set(name, pub);
       }),
     );
     this.topology = topology;
-    this.byOwner = topology.masters.map((name) => this.pubs.get(name) as NodePublisher);
-    this.groups = topology.masters.map(() => []);
+    this.byOwner = topology.masters.map((name) => this.pubs.get(name) as PublishConnection);
   }
 
-  private ownerOf(channel: Buffer): NodePublisher {
-    return this.byOwner[this.topology.slotOwner[keySlot(channel)]];
+  /** A node's reply: a MOVED or ASK is reported and (MOVED) followed by a slot-map refresh; the publish failed. */
+  private replied(pub: PublishConnection, token: number, reply: number): void {
+    if (reply < 0) {
+      this.lastError = pub.lastError;
+      if (this.lastError.startsWith('MOVED ')) this.followMove(this.lastError);
+      else if (this.lastError.startsWith('ASK ')) this.events.onTopologyEvent?.('ask');
+    }
+    this.onReply(token, reply);
   }
 
   /** After a MOVED: re-read the slot map (shared with other callers) and connect to new masters. */
-  private async followMove(err: unknown): Promise<void> {
+  private followMove(message: string): void {
     this.events.onTopologyEvent?.('moved');
-    const topology = await this.factory.refresh(this.opts.connectTimeoutMs, movedTarget(err));
-    this.events.onTopologyEvent?.('refresh');
-    if (topology !== this.topology) await this.adopt(topology);
+    if (this.refreshing) return;
+    this.refreshing = true;
+    this.factory
+      .refresh(this.opts.connectTimeoutMs, movedTarget(message))
+      .then(async (topology) => {
+        this.events.onTopologyEvent?.('refresh');
+        if (topology !== this.topology) await this.adopt(topology);
+      })
+      .catch(() => undefined)
+      .finally(() => (this.refreshing = false));
   }
 
-  private redirected(err: unknown): 'moved' | 'ask' | undefined {
-    const message = (err as Error | undefined)?.message ?? '';
-    return message.startsWith('MOVED ') ? 'moved' : message.startsWith('ASK ') ? 'ask' : undefined;
+  hasRoom(): boolean {
+    for (const pub of this.byOwner) if (!pub.hasRoom()) return false;
+    return true;
   }
 
-  async publish(channel: Buffer, payload: Buffer): Promise<number> {
-    try {
-      return await this.ownerOf(channel).publish(channel, payload);
-    } catch (err) {
-      const kind = this.redirected(err);
-      if (kind === 'ask') this.events.onTopologyEvent?.('ask');
-      if (kind !== 'moved') throw err;
-      await this.followMove(err);
-      return this.ownerOf(channel).publish(channel, payload);
-    }
+  add(channel: number, token: number): Buffer {
+    const pub = this.byOwner[this.topology.slotOwner[this.slots[channel]]];
+    const buf = pub.add(channel, token);
+    this.payloadOffset = pub.payloadOffset;
+    this.touched.add(pub);
+    return buf;
   }
 
-  async publishBatch(channels: Buffer[], payloads: Buffer[], n: number, replies: Float64Array): Promise<number> {
-    const groups = this.groups;
-    for (const group of groups) group.length = 0;
-    for (let i = 0; i < n; i++) groups[this.topology.slotOwner[keySlot(channels[i])]].push(i);
-    const moved: number[] = [];
-    const movedErrors: Error[] = [];
-    const failures = await Promise.all(
-      groups.map((group, owner) =>
-        group.length === 0 ? 0 : this.byOwner[owner].publishSome(channels, payloads, group, group.length, replies, moved, movedErrors),
-      ),
-    );
-    let failed = failures.reduce((a, b) => a + b, 0);
-    if (moved.length === 0) return failed;
-    await this.followMove(movedErrors[0]);
-    const redone = await Promise.all(
-      moved.map((i) =>
-        this.ownerOf(channels[i]).publish(channels[i], payloads[i]).then(
-          (reply) => {
-            replies[i] = reply;
-            return 1;
-          },
-          () => 0,
-        ),
-      ),
-    );
-    for (const ok of redone) failed -= ok;
-    return failed;
+  send(): void {
+    for (const pub of this.touched) pub.send();
+    this.touched.clear();
   }
 
   async close(): Promise<void> {
@@ -134,9 +127,9 @@ const retryMoveMs = 200;
 
 /** SSUBSCRIBE routed by slot, one connection per master that owns a subscribed channel (opened on demand). */
 export class ShardedSubscriber implements SubscribeConnection {
-  private readonly subs = new Map<string, Promise<NodeSubscriber>>();
+  private readonly subs = new Map<string, Promise<NodeSubscribeConnection>>();
   /** Patterns have no sharded form; they are subscribed classically on the home master. */
-  private home: Promise<NodeSubscriber> | undefined;
+  private home: Promise<NodeSubscribeConnection> | undefined;
   /** Relocations run one after the other. */
   private relocating: Promise<void> = Promise.resolve();
   /** Channels whose move was refused (MOVED: the new owner did not know yet); retried on the next read. */
@@ -149,11 +142,15 @@ export class ShardedSubscriber implements SubscribeConnection {
     private readonly handlers: SubscriberHandlers,
   ) {}
 
-  private nodeSubscriber(topology: Topology, master: string): Promise<NodeSubscriber> {
+  private nodeSubscriber(topology: Topology, master: string): Promise<NodeSubscribeConnection> {
     let sub = this.subs.get(master);
     if (!sub) {
       const node = this.factory.masterNode(topology, master);
-      sub = new NodeSubscriber(true, true).open(this.factory.ctx, node, this.opts, this.handlersFor(master), () => this.onMoved(node));
+      sub = this.factory.plane.openSubscriber(this.factory.ctx, node, this.opts, this.handlersFor(master), {
+        sharded: true,
+        splitBySlot: true,
+        onMoved: () => this.onMoved(node),
+      });
       this.subs.set(master, sub);
       // A failed connect must not poison the cache: the next subscribe may try again.
       sub.catch(() => this.subs.delete(master));
@@ -164,8 +161,7 @@ export class ShardedSubscriber implements SubscribeConnection {
   private handlersFor(master: string): SubscriberHandlers {
     const h = this.handlers;
     return {
-      onMessage: (channel, payload) => h.onMessage(channel, payload),
-      onPatternMessage: (pattern, channel, payload) => h.onPatternMessage(pattern, channel, payload),
+      onMessage: (buf, start, end, chan, chanStart, chanEnd, pattern) => h.onMessage(buf, start, end, chan, chanStart, chanEnd, pattern),
       ...perNode(h, master),
     };
   }
@@ -188,7 +184,8 @@ export class ShardedSubscriber implements SubscribeConnection {
     if (!this.home) {
       const topology = await this.factory.topology(this.opts.connectTimeoutMs);
       const master = homeMaster(spreadIndexOf(this.opts), topology.masters);
-      this.home = new NodeSubscriber(false, false).open(this.factory.ctx, this.factory.masterNode(topology, master), this.opts, this.handlersFor(master));
+      const node = this.factory.masterNode(topology, master);
+      this.home = this.factory.plane.openSubscriber(this.factory.ctx, node, this.opts, this.handlersFor(master), { sharded: false, splitBySlot: false });
     }
     return (await this.home).psubscribe(patterns);
   }

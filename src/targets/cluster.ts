@@ -1,5 +1,5 @@
 /**
- * Redis Cluster targets. Routing is done here, over one plain ioredis connection per node, rather than by
+ * Redis Cluster targets. Routing is done here, over one data-plane connection per node (native or ioredis), rather than by
  * ioredis' Cluster client, because the harness must control placement and see every redirection:
  *  - classic pub/sub: PUBLISH is broadcast over the cluster bus to every node, so each subscriber (and each
  *    publisher) gets one connection to its "home" master, spread round-robin (ioredis' Cluster would put every
@@ -12,7 +12,8 @@ import type { TargetSpec } from '../core/target.js';
 import { ShardedPublisher, ShardedSubscriber } from './cluster-pubsub.js';
 import { NodesControl } from './control.js';
 import { connectNode, type NodeContext } from './node-connection.js';
-import { NodeSubscriber, openNodePublisher } from './node-pubsub.js';
+import { dataPlane, type DataPlane } from './data-plane.js';
+import type { ClientKind } from '../core/scenario.js';
 import { homeMaster, spreadIndexOf } from './shards.js';
 import { keySlot } from './slot.js';
 import { readTopology, type Topology, type TopologyNode } from './topology.js';
@@ -48,8 +49,12 @@ export class ClusterFactory implements ConnectionFactory {
   private readonly watchers = new Set<(topology: Topology, changed: boolean) => void>();
   private watchTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly spec: TargetSpec) {
+  /** The data path publishers and subscribers use (native or ioredis). */
+  readonly plane: DataPlane;
+
+  constructor(readonly spec: TargetSpec, client?: ClientKind) {
     this.ctx = nodeContext(spec);
+    this.plane = dataPlane(client);
   }
 
   /** The slot map, read once from the first seed that answers (and again after a refresh). */
@@ -140,14 +145,14 @@ export class ClusterFactory implements ConnectionFactory {
     const topology = await this.topology(opts.connectTimeoutMs);
     if (opts.sharded) return ShardedPublisher.open(this, topology, opts, events);
     const home = this.masterNode(topology, homeMaster(spreadIndexOf(opts), topology.masters));
-    return openNodePublisher(this.ctx, home, opts, events);
+    return this.plane.openPublisher(this.ctx, home, opts, events);
   }
 
   async openSubscriber(opts: ConnectionOptions, handlers: SubscriberHandlers): Promise<SubscribeConnection> {
     const topology = await this.topology(opts.connectTimeoutMs);
     if (opts.sharded) return new ShardedSubscriber(this, opts, handlers);
     const home = this.masterNode(topology, homeMaster(spreadIndexOf(opts), topology.masters));
-    return new NodeSubscriber(false, false).open(this.ctx, home, opts, handlers);
+    return this.plane.openSubscriber(this.ctx, home, opts, handlers, { sharded: false, splitBySlot: false });
   }
 
   /** A control connection to every node (masters and replicas): counts are summed over all of them. */

@@ -1,13 +1,15 @@
 /**
- * createConnectionFactory: TargetSpec → publisher, subscriber and control connections. A single server
- * (plain or TLS) uses one ioredis connection per harness connection; a cluster is handled in cluster.ts.
+ * createConnectionFactory: TargetSpec (+ the data path: native or ioredis) → publisher, subscriber and control
+ * connections. A single server (plain or TLS) uses one data-plane connection per harness connection; a cluster is
+ * handled in cluster.ts. Control connections are ioredis, whichever data path runs.
  * Placement and accounting helpers for clusters: shards.ts (shardOfChannel, homeMaster).
  */
 import type { TargetSpec } from '../core/target.js';
 import { ClusterFactory } from './cluster.js';
 import { NodesControl } from './control.js';
 import { connectNode, type NodeContext } from './node-connection.js';
-import { NodeSubscriber, openNodePublisher } from './node-pubsub.js';
+import { dataPlane, type DataPlane } from './data-plane.js';
+import type { ClientKind } from '../core/scenario.js';
 import { nodeContext, quietEvents } from './context.js';
 import type {
   ConnectionEvents,
@@ -23,9 +25,11 @@ import type {
 /** Connections to one Redis server. */
 export class SingleFactory implements ConnectionFactory {
   private readonly ctx: NodeContext;
+  private readonly plane: DataPlane;
 
-  constructor(readonly spec: TargetSpec) {
+  constructor(readonly spec: TargetSpec, client?: ClientKind) {
     this.ctx = nodeContext(spec);
+    this.plane = dataPlane(client);
   }
 
   private get node(): { host: string; port: number } {
@@ -33,11 +37,11 @@ export class SingleFactory implements ConnectionFactory {
   }
 
   openPublisher(opts: PublisherOptions, events: ConnectionEvents): Promise<PublishConnection> {
-    return openNodePublisher(this.ctx, this.node, opts, events);
+    return this.plane.openPublisher(this.ctx, this.node, opts, events);
   }
 
   openSubscriber(opts: ConnectionOptions, handlers: SubscriberHandlers): Promise<SubscribeConnection> {
-    return new NodeSubscriber(opts.sharded, false).open(this.ctx, this.node, opts, handlers);
+    return this.plane.openSubscriber(this.ctx, this.node, opts, handlers, { sharded: opts.sharded, splitBySlot: false });
   }
 
   async openControl(connectTimeoutMs: number): Promise<ControlConnection> {
@@ -47,9 +51,10 @@ export class SingleFactory implements ConnectionFactory {
 }
 
 /**
- * Connections to the target: one server (`kind: 'single'`) or a Redis Cluster (`kind: 'cluster'`).
+ * Connections to the target: one server (`kind: 'single'`) or a Redis Cluster (`kind: 'cluster'`), publishing and
+ * subscribing over the `client` data path (native when not given).
  * Reads the TLS files right away, so a missing file fails here with a TargetError naming it.
  */
-export function createConnectionFactory(spec: TargetSpec): ConnectionFactory {
-  return spec.kind === 'cluster' ? new ClusterFactory(spec) : new SingleFactory(spec);
+export function createConnectionFactory(spec: TargetSpec, client?: ClientKind): ConnectionFactory {
+  return spec.kind === 'cluster' ? new ClusterFactory(spec, client) : new SingleFactory(spec, client);
 }

@@ -1,73 +1,99 @@
-/** PublishConnection and SubscribeConnection over one node connection (a single server or one cluster node). */
+/**
+ * The ioredis data path (`--client ioredis`): PublishConnection and subscriber over one ioredis connection to one
+ * node. It shows what a Node.js application using ioredis would see — a promise and command objects per message —
+ * so it is the slower path; the native one (src/targets/resp/) is the default.
+ */
 import type { Redis } from 'ioredis';
-import type { ConnectionEvents, PublishConnection, SubscribeConnection, SubscriberHandlers } from './types.js';
+import type { ConnectionEvents, NodeSubscribeConnection, PublishConnection, PublisherOptions, SubscriberHandlers } from './types.js';
+import { NO_PATTERN, UNKNOWN_PATTERN } from './types.js';
 import { connectNode, type NodeConnectOptions, type NodeContext, type NodeHandle } from './node-connection.js';
 import { keySlot } from './slot.js';
 import { hostPort } from './url.js';
 import { TargetError } from '../core/errors.js';
 
-/** Publishes on one node: PUBLISH, or SPUBLISH when sharded. */
-export class NodePublisher implements PublishConnection {
+const noReply = (): void => undefined;
+
+/** Publishes on one node through ioredis: PUBLISH, or SPUBLISH when sharded. */
+export class IoredisPublisher implements PublishConnection {
+  onReply: (token: number, reply: number) => void = noReply;
+  lastError = '';
+  readonly payloadOffset = 0;
   private readonly redis: Redis;
+  /** One payload buffer per token, reused once its publish settled (tokens are below maxInFlight). */
+  private readonly payloads: Buffer[] = [];
+  private readonly pendingTokens: number[] = [];
+  private readonly pendingChannels: number[] = [];
 
   constructor(
     private readonly handle: NodeHandle,
-    private readonly sharded: boolean,
+    private readonly opts: PublisherOptions,
   ) {
     this.redis = handle.redis;
   }
 
-  publish(channel: Buffer, payload: Buffer): Promise<number> {
-    return (this.sharded ? this.redis.spublish(channel, payload) : this.redis.publish(channel, payload)) as Promise<number>;
+  hasRoom(): boolean {
+    return true;
   }
 
-  publishBatch(channels: Buffer[], payloads: Buffer[], n: number, replies: Float64Array): Promise<number> {
-    return this.publishSome(channels, payloads, null, n, replies);
+  add(channel: number, token: number): Buffer {
+    let buf = this.payloads[token];
+    if (buf === undefined) {
+      buf = Buffer.from(this.opts.payloadTemplate);
+      this.payloads[token] = buf;
+    }
+    this.pendingTokens.push(token);
+    this.pendingChannels.push(channel);
+    return buf;
   }
 
-  /**
-   * One pipeline of publishes: entries `indexes[0..n)` of channels/payloads (or `0..n` when `indexes` is null);
-   * each reply goes to `replies` at the entry's index, -1 when it failed. Indexes whose failure was a MOVED
-   * redirection are added to `moved` (and their errors to `movedErrors`) when given. Resolves to the number
-   * of failures.
-   */
-  async publishSome(
-    channels: Buffer[],
-    payloads: Buffer[],
-    indexes: number[] | null,
-    n: number,
-    replies: Float64Array,
-    moved?: number[],
-    movedErrors?: Error[],
-  ): Promise<number> {
-    const pipeline = this.redis.pipeline();
-    for (let k = 0; k < n; k++) {
-      const i = indexes ? indexes[k] : k;
-      if (this.sharded) pipeline.spublish(channels[i], payloads[i]);
-      else pipeline.publish(channels[i], payloads[i]);
+  send(): void {
+    const n = this.pendingTokens.length;
+    if (n === 0) return;
+    const tokens = this.pendingTokens.splice(0);
+    const channels = this.pendingChannels.splice(0);
+    const { mode } = this.opts;
+    if (mode === 'pipeline' || mode === 'multi') {
+      this.sendBatch(tokens, channels, mode === 'multi');
+      return;
     }
-    let results: Array<[Error | null, unknown]> | null;
-    try {
-      results = await pipeline.exec();
-    } catch {
-      results = null;
+    // await / auto: one command each (ioredis auto-pipelining, when enabled, groups them on the wire).
+    for (let i = 0; i < n; i++) {
+      const token = tokens[i];
+      const name = this.opts.channels[channels[i]];
+      const sent = this.opts.sharded ? this.redis.spublish(name, this.payloads[token]) : this.redis.publish(name, this.payloads[token]);
+      sent.then(
+        (reply) => this.onReply(token, reply as number),
+        (err: Error) => this.fail(token, err),
+      );
     }
-    let failed = 0;
-    for (let k = 0; k < n; k++) {
-      const i = indexes ? indexes[k] : k;
-      const entry = results?.[k];
-      if (entry && !entry[0]) {
-        replies[i] = entry[1] as number;
-        continue;
-      }
-      replies[i] = -1;
-      failed++;
-      if (moved && entry?.[0]?.message.startsWith('MOVED ')) {
-        moved.push(i);
-        movedErrors?.push(entry[0]);
-      }
-    }
-    return failed;
+  }
+
+  private queue(batch: ReturnType<Redis['pipeline']>, channel: number, token: number): void {
+    const name = this.opts.channels[channel];
+    if (this.opts.sharded) batch.spublish(name, this.payloads[token]);
+    else batch.publish(name, this.payloads[token]);
+  }
+
+  private sendBatch(tokens: number[], channels: number[], transaction: boolean): void {
+    const batch = transaction ? this.redis.multi() : this.redis.pipeline();
+    for (let i = 0; i < tokens.length; i++) this.queue(batch, channels[i], tokens[i]);
+    batch.exec().then(
+      (results) => {
+        for (let i = 0; i < tokens.length; i++) {
+          const entry = results?.[i];
+          if (entry && !entry[0]) this.onReply(tokens[i], entry[1] as number);
+          else this.fail(tokens[i], entry?.[0] ?? new Error('no reply for this command'));
+        }
+      },
+      (err: Error) => {
+        for (const token of tokens) this.fail(token, err);
+      },
+    );
+  }
+
+  private fail(token: number, err: Error): void {
+    this.lastError = err.message;
+    this.onReply(token, -1);
   }
 
   close(): Promise<void> {
@@ -75,27 +101,28 @@ export class NodePublisher implements PublishConnection {
   }
 }
 
-/** Opens a NodePublisher (connection events counted by the caller). */
-export async function openNodePublisher(
+/** Opens an IoredisPublisher (connection events counted by the caller). */
+export async function openIoredisPublisher(
   ctx: NodeContext,
   node: { host: string; port: number },
-  opts: NodeConnectOptions & { sharded: boolean },
+  opts: PublisherOptions,
   events: ConnectionEvents,
-): Promise<NodePublisher> {
-  const handle = await connectNode(ctx, node, opts, {
+): Promise<IoredisPublisher> {
+  const handle = await connectNode(ctx, node, { ...opts, autoPipelining: opts.mode === 'auto' }, {
     onDisconnect: (cause) => events.onDisconnect(cause),
     onReconnect: () => events.onReconnect(),
   });
-  return new NodePublisher(handle, opts.sharded);
+  return new IoredisPublisher(handle, opts);
 }
 
 /**
- * Subscribes on one node. Remembers what it subscribed so it can restore it after a reconnect (ioredis'
- * own resubscription is switched off: it cannot tell us when it has finished).
+ * Subscribes on one node through ioredis. Remembers what it subscribed so it can restore it after a reconnect
+ * (ioredis' own resubscription is switched off: it cannot tell us when it has finished).
  */
-export class NodeSubscriber implements SubscribeConnection {
+export class IoredisSubscriber implements NodeSubscribeConnection {
   private readonly channels = new Set<string>();
-  private readonly patterns = new Set<string>();
+  private readonly patterns: string[] = [];
+  private readonly patternIndex = new Map<string, number>();
   private handle: NodeHandle | undefined;
   private nodeName = '';
 
@@ -125,16 +152,21 @@ export class NodeSubscriber implements SubscribeConnection {
     });
     // The Buffer events only: the string events would decode every message to UTF-8.
     const redis = this.handle.redis;
-    if (this.sharded) redis.on('smessageBuffer', (channel: Buffer, payload: Buffer) => handlers.onMessage(channel, payload));
-    else redis.on('messageBuffer', (channel: Buffer, payload: Buffer) => handlers.onMessage(channel, payload));
-    redis.on('pmessageBuffer', (pattern: string, channel: Buffer, payload: Buffer) => handlers.onPatternMessage(pattern, channel, payload));
+    const deliver = (channel: Buffer, payload: Buffer): void =>
+      handlers.onMessage(payload, 0, payload.length, channel, 0, channel.length, NO_PATTERN);
+    if (this.sharded) redis.on('smessageBuffer', deliver);
+    else redis.on('messageBuffer', deliver);
+    redis.on('pmessageBuffer', (pattern: Buffer | string, channel: Buffer, payload: Buffer) => {
+      const index = this.patternIndex.get(String(pattern)) ?? UNKNOWN_PATTERN;
+      handlers.onMessage(payload, 0, payload.length, channel, 0, channel.length, index);
+    });
     // ioredis emits 'moved' when a cluster node drops sharded subscriptions of a slot that moved away.
     if (onMoved) redis.on('moved', onMoved);
     return this;
   }
 
   private get redis(): Redis {
-    if (!this.handle) throw new Error('NodeSubscriber used before open()');
+    if (!this.handle) throw new Error('IoredisSubscriber used before open()');
     return this.handle.redis;
   }
 
@@ -165,8 +197,12 @@ export class NodeSubscriber implements SubscribeConnection {
   }
 
   async psubscribe(patterns: string[]): Promise<number> {
-    if (patterns.length > 0) await this.refusedAs('PSUBSCRIBE', this.redis.psubscribe(...patterns));
-    for (const pattern of patterns) this.patterns.add(pattern);
+    const fresh = patterns.filter((p) => !this.patternIndex.has(p));
+    if (fresh.length > 0) await this.refusedAs('PSUBSCRIBE', this.redis.psubscribe(...fresh));
+    for (const pattern of fresh) {
+      this.patternIndex.set(pattern, this.patterns.length);
+      this.patterns.push(pattern);
+    }
     return patterns.length;
   }
 
@@ -179,12 +215,10 @@ export class NodeSubscriber implements SubscribeConnection {
     }
   }
 
-  /** Sharded channels this connection holds (a copy). */
   heldChannels(): string[] {
     return [...this.channels];
   }
 
-  /** Drops channels from the restore list (their slot moved away; the server already unsubscribed them). */
   forget(channels: string[]): void {
     for (const channel of channels) this.channels.delete(channel);
   }
@@ -193,7 +227,7 @@ export class NodeSubscriber implements SubscribeConnection {
   private async restore(): Promise<void> {
     await Promise.all([
       this.sendSubscribe([...this.channels]),
-      this.patterns.size > 0 ? this.redis.psubscribe(...this.patterns) : Promise.resolve(),
+      this.patterns.length > 0 ? this.redis.psubscribe(...this.patterns) : Promise.resolve(),
     ]);
   }
 

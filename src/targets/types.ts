@@ -4,6 +4,7 @@
  * Buffers so no string encoding or decoding happens there.
  */
 import type { TargetSpec } from '../core/target.js';
+import type { PublishMode } from '../core/scenario.js';
 
 /** Options for opening a connection. */
 export interface ConnectionOptions {
@@ -19,12 +20,23 @@ export interface ConnectionOptions {
    * When absent, the trailing number of `clientName` is used (`pb-sub-7` → 7).
    */
   spreadIndex?: number;
+  /** Speak RESP3 (HELLO 3) on the native path. */
+  resp3?: boolean;
 }
 
-/** Options for a publisher connection. */
+/** Options for a publisher connection: the frames are laid out from these once, at open. */
 export interface PublisherOptions extends ConnectionOptions {
-  /** Enable ioredis auto-pipelining on this connection (publish mode 'auto'). */
-  autoPipelining: boolean;
+  /**
+   * How the caller sends: 'await' and 'auto' one message per send() or many, 'pipeline' a batch per send(),
+   * 'multi' a batch per send() wrapped in MULTI … EXEC (per hash slot when sharded).
+   */
+  mode: PublishMode;
+  /** Most messages the caller keeps in flight at once (the connection sizes its buffers for it). */
+  maxInFlight: number;
+  /** Channel names by index: add() takes an index into this table. */
+  channels: Buffer[];
+  /** What every payload starts as (`messageBytes` long, padding laid out): the caller writes its envelope over it. */
+  payloadTemplate: Buffer;
 }
 
 /** Callbacks for connection state changes (counted by the workers, never hidden). */
@@ -41,24 +53,43 @@ export interface ConnectionEvents {
   onTopologyEvent?(kind: 'moved' | 'ask' | 'refresh'): void;
 }
 
-/** A connection that publishes. */
+/**
+ * A connection that publishes, shaped for the hot path: the caller adds messages (getting the bytes to write its
+ * envelope into), sends them in one go, and gets every reply through one callback with the token it chose. No
+ * promise or object per message; replies of one node come in send order.
+ */
 export interface PublishConnection {
-  /** PUBLISH (or SPUBLISH when sharded); resolves to the receiver count Redis replies with. */
-  publish(channel: Buffer, payload: Buffer): Promise<number>;
+  /** Receives every reply: receivers counted by Redis, or -1 when that publish failed (text in `lastError`). */
+  onReply: (token: number, reply: number) => void;
+  /** Why the last publish reported as -1 failed (MOVED …, NOPERM …, connection lost …). */
+  readonly lastError: string;
+  /** Where the payload of the message last added starts in the buffer add() returned. */
+  readonly payloadOffset: number;
+  /** True when one more message fits (the in-flight window and the buffers). */
+  hasRoom(): boolean;
   /**
-   * Sends `n` publishes in one pipeline (channels[i], payloads[i]); writes each reply into `replies[i]`
-   * (receiver count, or -1 when that command failed). Resolves to the number of failed commands.
+   * Starts a message to channel index `channel`; returns the buffer whose bytes
+   * [payloadOffset, payloadOffset + messageBytes) are its payload, the template already in place.
    */
-  publishBatch(channels: Buffer[], payloads: Buffer[], n: number, replies: Float64Array): Promise<number>;
+  add(channel: number, token: number): Buffer;
+  /** Sends every message added since the last send (one write; one transaction in mode 'multi'). */
+  send(): void;
   close(): Promise<void>;
 }
 
+/** A pattern index in onMessage: the delivery came from a channel (or sharded) subscription. */
+export const NO_PATTERN = -1;
+/** A pattern index in onMessage: a pattern this connection never subscribed (counted as malformed). */
+export const UNKNOWN_PATTERN = -2;
+
 /** Callbacks for deliveries. Called on the hot path: keep them allocation-free. */
 export interface SubscriberHandlers extends ConnectionEvents {
-  /** A message from a SUBSCRIBE or SSUBSCRIBE subscription. */
-  onMessage(channel: Buffer, payload: Buffer): void;
-  /** A message from a PSUBSCRIBE subscription; `pattern` is the pattern as subscribed. */
-  onPatternMessage(pattern: string, channel: Buffer, payload: Buffer): void;
+  /**
+   * A message: payload = buf[start, end), channel = chan[chanStart, chanEnd). `pattern` is the index of the
+   * matching pattern in the order this connection psubscribed them, NO_PATTERN for channel subscriptions, or
+   * UNKNOWN_PATTERN. The buffers are only valid during the call.
+   */
+  onMessage(buf: Buffer, start: number, end: number, chan: Buffer, chanStart: number, chanEnd: number, pattern: number): void;
 }
 
 /** A connection that subscribes. */
@@ -68,6 +99,14 @@ export interface SubscribeConnection {
   /** PSUBSCRIBE and wait for every confirmation; resolves to the patterns confirmed. */
   psubscribe(patterns: string[]): Promise<number>;
   close(): Promise<void>;
+}
+
+/** A subscriber on one node, as cluster routing needs it (either data path). */
+export interface NodeSubscribeConnection extends SubscribeConnection {
+  /** Channels this connection holds (a copy). */
+  heldChannels(): string[];
+  /** Drops channels from the restore list (their slot moved away; the server already unsubscribed them). */
+  forget(channels: string[]): void;
 }
 
 /** Facts about the target found before the run. */

@@ -39,8 +39,8 @@ export function newDecodedEnvelope(): DecodedEnvelope {
 }
 
 /**
- * Writes the header into `buf` (which must be at least ENVELOPE_HEADER_BYTES long) at offset 0.
- * Padding after the header is left as it is: its content is never read.
+ * Writes the header into `buf` at `at` (ENVELOPE_HEADER_BYTES must fit there). Padding after the header is left as
+ * it is: its content is never read.
  */
 export function encodeEnvelope(
   buf: Buffer,
@@ -51,35 +51,38 @@ export function encodeEnvelope(
   intendedUs: number,
   actualUs: number,
   flags: number,
+  at = 0,
 ): void {
-  buf.writeUInt16LE(ENVELOPE_MAGIC, 0);
-  buf[2] = ENVELOPE_VERSION;
-  buf[3] = flags;
-  buf.writeUInt32LE(runTag >>> 0, 4);
-  buf.writeUInt32LE(publisherId >>> 0, 8);
-  buf.writeUInt32LE(channelIndex >>> 0, 12);
-  buf.writeUInt32LE(seq >>> 0, 16);
+  buf[at] = 0x50;
+  buf[at + 1] = 0x42;
+  buf[at + 2] = ENVELOPE_VERSION;
+  buf[at + 3] = flags;
+  buf.writeUInt32LE(runTag >>> 0, at + 4);
+  buf.writeUInt32LE(publisherId >>> 0, at + 8);
+  buf.writeUInt32LE(channelIndex >>> 0, at + 12);
+  buf.writeUInt32LE(seq >>> 0, at + 16);
   let delayUs = Math.round(actualUs - intendedUs);
   if (delayUs < 0) delayUs = 0;
   else if (delayUs > MAX_U32) delayUs = MAX_U32;
-  buf.writeUInt32LE(delayUs, 20);
-  buf.writeDoubleLE(intendedUs, 24);
+  buf.writeUInt32LE(delayUs, at + 20);
+  buf.writeDoubleLE(intendedUs, at + 24);
 }
 
 /**
- * Reads a header into `out`. Returns false (and leaves `out` unspecified) when the payload is too short or does
- * not carry our magic and version, so a foreign or corrupt message is counted, never thrown on.
+ * Reads the header of the payload buf[start, end) into `out`. Returns false (and leaves `out` unspecified) when
+ * the payload is too short or does not carry our magic and version, so a foreign or corrupt message is counted,
+ * never thrown on.
  */
-export function decodeEnvelope(buf: Buffer, out: DecodedEnvelope): boolean {
-  if (buf.length < ENVELOPE_HEADER_BYTES || buf[0] !== 0x50 || buf[1] !== 0x42 || buf[2] !== ENVELOPE_VERSION) {
+export function decodeEnvelope(buf: Buffer, out: DecodedEnvelope, start = 0, end = buf.length): boolean {
+  if (end - start < ENVELOPE_HEADER_BYTES || buf[start] !== 0x50 || buf[start + 1] !== 0x42 || buf[start + 2] !== ENVELOPE_VERSION) {
     return false;
   }
-  out.flags = buf[3];
-  out.runTag = buf.readUInt32LE(4);
-  out.publisherId = buf.readUInt32LE(8);
-  out.channelIndex = buf.readUInt32LE(12);
-  out.seq = buf.readUInt32LE(16);
-  out.intendedUs = buf.readDoubleLE(24);
-  out.actualUs = out.intendedUs + buf.readUInt32LE(20);
+  out.flags = buf[start + 3];
+  out.runTag = buf.readUInt32LE(start + 4);
+  out.publisherId = buf.readUInt32LE(start + 8);
+  out.channelIndex = buf.readUInt32LE(start + 12);
+  out.seq = buf.readUInt32LE(start + 16);
+  out.intendedUs = buf.readDoubleLE(start + 24);
+  out.actualUs = out.intendedUs + buf.readUInt32LE(start + 20);
   return true;
 }

@@ -1,18 +1,21 @@
 /**
- * One publisher connection's send loop, in the three publish modes:
+ * One publisher connection's send loop, in the four publish modes:
  * - await: one PUBLISH in flight (unpipelined);
- * - pipeline: what is due (up to `batch`) goes out as one ioredis pipeline, one pipeline in flight;
- * - auto: ioredis auto-pipelining, at most `maxInFlight` commands in flight (never unbounded fire-and-forget).
+ * - pipeline: what is due (up to `batch`) goes out in one write, one batch in flight;
+ * - multi: the same batches, each wrapped in MULTI … EXEC (what redis-py's pipeline() does by default);
+ * - auto: continuous pipelining, at most `maxInFlight` commands in flight (never unbounded fire-and-forget).
  *
- * Payload buffers are allocated once, zero-filled (padding never leaks process memory), and reused only after the
- * command that carried them has settled, so the per-message path allocates nothing of its own.
+ * The loop is driven by events, not awaits: a timer when the next message is due, and one wake-up per burst of
+ * replies. Messages are identified by a token (a slot in preallocated typed arrays holding their send time, channel
+ * and whether they are measured), so the per-message path allocates no promise and no object; the connection
+ * writes the frame bytes and we write only the envelope.
  */
 import type { PublisherAssignment } from '../core/messages.js';
 import { nowUs } from '../core/clock.js';
 import type { PublishConnection } from '../targets/types.js';
 import { recordUs } from '../metrics/histogram.js';
 import { encodeEnvelope, ENVELOPE_HEADER_BYTES, FLAG_MEASURED } from './envelope.js';
-import { LATE_THRESHOLD_US, Schedule, sleepUntilUs } from './pacing.js';
+import { LATE_THRESHOLD_US, Schedule } from './pacing.js';
 import { RateCurve, RateProfile, type PublishSchedule } from './profile.js';
 import type { WorkerContext } from './context.js';
 
@@ -35,6 +38,28 @@ export function fillPadding(buf: Buffer, seed: number, stream: number): void {
   }
 }
 
+/**
+ * A payload template: the padding after the envelope holds pseudo-random bytes from the scenario's seed and the
+ * publisher's id — reproducible, never leftover process memory, and not trivially compressible like zeros.
+ */
+export function payloadTemplate(messageBytes: number, seed: number, publisherId: number): Buffer {
+  const buf = Buffer.alloc(messageBytes);
+  fillPadding(buf, seed, publisherId);
+  return buf;
+}
+
+/** Most messages one publisher keeps in flight in its mode. */
+export function windowOf(p: { mode: string; batch: number; maxInFlight: number }): number {
+  if (p.mode === 'await') return 1;
+  if (p.mode === 'auto') return Math.max(1, p.maxInFlight);
+  return Math.max(1, p.batch);
+}
+
+/** Waits shorter than this yield with setImmediate instead of a timer (µs). */
+const SPIN_BELOW_US = 200;
+/** Longest sleep between checks, so a stop request is seen soon even at very low rates (ms). */
+const MAX_SLEEP_MS = 50;
+
 /** Publishes one assignment's messages until the schedule ends or the context says stop. */
 export class Publisher {
   private readonly ctx: WorkerContext;
@@ -42,13 +67,36 @@ export class Publisher {
   private readonly assignment: PublisherAssignment;
   private readonly channels: number[];
   private readonly receivers: number[];
-  private readonly messageBytes: number;
   /** Next sequence number per channel (index into `channels`). */
   private readonly seqs: Uint32Array;
   /** Position in the round-robin over `channels`. */
   private cursor = 0;
   /** Messages built so far (index into the schedule). */
   private sent = 0;
+  /** Continuous window (auto) or one batch at a time (await, pipeline, multi). */
+  private readonly continuous: boolean;
+  private readonly window: number;
+  /** Per token: send time, channel index, measured flag; and the stack of free tokens. */
+  private readonly sentUs: Float64Array;
+  private readonly channelOf: Uint32Array;
+  private readonly measuredOf: Uint8Array;
+  private readonly free: Uint32Array;
+  private freeCount: number;
+  private inFlight = 0;
+  private schedule!: PublishSchedule;
+  private backoffUntilUs = 0;
+  private wakeArmed = false;
+  private pumpQueued = false;
+  private finished = false;
+  private resolveDone: () => void = () => undefined;
+  private readonly pumpNow = (): void => {
+    this.wakeArmed = false;
+    this.pump();
+  };
+  private readonly pumpAfterReplies = (): void => {
+    this.pumpQueued = false;
+    this.pump();
+  };
 
   constructor(ctx: WorkerContext, conn: PublishConnection, assignment: PublisherAssignment) {
     this.ctx = ctx;
@@ -56,29 +104,37 @@ export class Publisher {
     this.assignment = assignment;
     this.channels = assignment.channels;
     this.receivers = ctx.task.receiversPerChannel;
-    this.messageBytes = ctx.task.scenario.publishers.messageBytes;
     this.seqs = new Uint32Array(assignment.channels.length);
+    const p = ctx.task.scenario.publishers;
+    this.continuous = p.mode === 'auto';
+    this.window = windowOf(p);
+    this.sentUs = new Float64Array(this.window);
+    this.channelOf = new Uint32Array(this.window);
+    this.measuredOf = new Uint8Array(this.window);
+    this.free = new Uint32Array(this.window);
+    for (let i = 0; i < this.window; i++) this.free[i] = this.window - 1 - i;
+    this.freeCount = this.window;
   }
 
-  /** Runs the loop of the scenario's publish mode. */
+  /** Runs until the schedule ends (or a stop) and every reply is in. */
   async run(): Promise<void> {
-    const schedule = this.schedule();
+    this.schedule = this.makeSchedule();
     if (this.channels.length === 0) return;
-    const { mode, batch, maxInFlight } = this.ctx.task.scenario.publishers;
-    // A profile may never reach this publisher's first message (Infinity): then it only waits for the end.
-    await sleepUntilUs(Math.min(schedule.firstUs, this.ctx.window.measureEndUs));
-    if (mode === 'await') await this.runAwait(schedule);
-    else if (mode === 'pipeline') await this.runPipeline(schedule, batch);
-    else await this.runAuto(schedule, maxInFlight);
+    this.conn.onReply = (token, reply) => this.settle(token, reply);
+    await new Promise<void>((resolve) => {
+      this.resolveDone = resolve;
+      // A profile may never reach this publisher's first message (Infinity): then it only waits for the end.
+      this.wakeAt(Math.min(this.schedule.firstUs, this.ctx.window.measureEndUs));
+    });
     // An interrupt cuts the measure phase itself short: what was not sent then is not a shortfall.
-    if (!this.ctx.stopPublishing) this.ctx.counters.unsentMeasured += schedule.unsentFrom(this.sent, this.ctx.window.measureStartUs);
+    if (!this.ctx.stopPublishing) this.ctx.counters.unsentMeasured += this.schedule.unsentFrom(this.sent, this.ctx.window.measureStartUs);
   }
 
   /**
    * A load profile's share for this publisher (message i, i + P, … of the combined stream; the warmup held at the
    * first stage's rate), or the constant-rate schedule.
    */
-  private schedule(): PublishSchedule {
+  private makeSchedule(): PublishSchedule {
     const { startUs, measureStartUs, measureEndUs } = this.ctx.window;
     const stages = this.ctx.task.scenario.stages;
     if (stages && this.assignment.rate !== 'max') {
@@ -88,28 +144,78 @@ export class Publisher {
     return new Schedule(this.assignment.rate, startUs, this.assignment.phaseOffsetUs, measureEndUs);
   }
 
-  /**
-   * A payload buffer: the padding after the envelope holds pseudo-random bytes from the scenario's seed and this
-   * publisher's id — reproducible, never leftover process memory, and not trivially compressible like zeros.
-   */
-  private newPayload(): Buffer {
-    const buf = Buffer.alloc(this.messageBytes);
-    fillPadding(buf, this.ctx.task.scenario.seed, this.assignment.publisherId);
-    return buf;
+  /** Calls pump at about `targetUs` (one wake-up armed at a time). */
+  private wakeAt(targetUs: number): void {
+    if (this.wakeArmed) return;
+    this.wakeArmed = true;
+    const waitUs = targetUs - nowUs();
+    if (waitUs < SPIN_BELOW_US) setImmediate(this.pumpNow);
+    else setTimeout(this.pumpNow, Math.min(MAX_SLEEP_MS, Math.max(1, Math.floor(waitUs / 1000 - 0.5))));
+  }
+
+  /** Sends what is due and fits; arms the next wake-up when nothing is. */
+  private pump(): void {
+    if (this.finished) return;
+    const ctx = this.ctx;
+    const schedule = this.schedule;
+    const conn = this.conn;
+    let now = nowUs();
+    for (;;) {
+      if (ctx.stopPublishing || schedule.finished(this.sent, now)) {
+        if (this.inFlight === 0) this.finish();
+        return;
+      }
+      if (this.backoffUntilUs > now) {
+        this.wakeAt(this.backoffUntilUs);
+        return;
+      }
+      const room = this.continuous ? this.window - this.inFlight : this.inFlight === 0 ? this.window : 0;
+      if (room <= 0) return; // a reply wakes us
+      let n = room;
+      if (schedule.open) {
+        const first = schedule.intendedUs(this.sent);
+        if (first > now) {
+          this.wakeAt(first);
+          return;
+        }
+        n = schedule.dueCount(this.sent, now, room);
+        if (n <= 0) {
+          this.wakeAt(now + SPIN_BELOW_US);
+          return;
+        }
+      }
+      let k = 0;
+      for (; k < n && conn.hasRoom(); k++) {
+        const token = this.free[--this.freeCount];
+        const intended = schedule.open ? schedule.intendedUs(this.sent) : now;
+        const pos = this.cursor;
+        this.cursor = pos + 1 === this.channels.length ? 0 : pos + 1;
+        const channel = this.channels[pos];
+        const buf = conn.add(channel, token);
+        this.fill(buf, conn.payloadOffset, token, pos, channel, intended, now);
+        this.inFlight++;
+      }
+      if (k > 0) conn.send();
+      if (k < n || !this.continuous) return; // buffers full, or one batch in flight: a reply wakes us
+      now = nowUs();
+    }
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.resolveDone();
   }
 
   /**
-   * Writes the next message's envelope into `buf` and returns its channel position in `channels`.
-   * Counts it as published (and as expected deliveries when measured).
+   * Writes message `sent`'s envelope at buf[at…] and books it under `token`. Counts it as published (and as
+   * expected deliveries when measured).
    */
-  private fill(buf: Buffer, intendedUs: number, actualUs: number): number {
+  private fill(buf: Buffer, at: number, token: number, pos: number, channel: number, intendedUs: number, actualUs: number): void {
     const ctx = this.ctx;
-    const pos = this.cursor;
-    this.cursor = pos + 1 === this.channels.length ? 0 : pos + 1;
-    const channel = this.channels[pos];
     const measured = intendedUs >= ctx.window.measureStartUs && intendedUs < ctx.window.measureEndUs;
     const seq = this.seqs[pos]++;
-    encodeEnvelope(buf, ctx.task.runTag, this.assignment.publisherId, channel, seq, intendedUs, actualUs, measured ? FLAG_MEASURED : 0);
+    encodeEnvelope(buf, ctx.task.runTag, this.assignment.publisherId, channel, seq, intendedUs, actualUs, measured ? FLAG_MEASURED : 0, at);
     const c = ctx.counters;
     c.published++;
     if (measured) {
@@ -118,139 +224,38 @@ export class Publisher {
       ctx.publishedPerChannel[channel]++;
       if (actualUs - intendedUs > LATE_THRESHOLD_US) c.lateSends++;
     }
+    this.sentUs[token] = actualUs;
+    this.channelOf[token] = channel;
+    this.measuredOf[token] = measured ? 1 : 0;
     this.sent++;
-    return pos;
   }
 
-  /** Books one settled publish: reply receivers and the command latency, or an error (-1). */
-  private settle(buf: Buffer, reply: number, sentUs: number, doneUs: number): void {
-    const c = this.ctx.counters;
+  /** Books one reply: receivers and the command latency, or an error (-1); wakes the loop once per burst. */
+  private settle(token: number, reply: number): void {
+    const ctx = this.ctx;
+    const c = ctx.counters;
+    this.inFlight--;
+    this.free[this.freeCount++] = token;
+    const measured = this.measuredOf[token] === 1;
     if (reply < 0) {
       c.publishErrors++;
       // A failed publish did not reach its subscribers as far as anyone can tell: it is an error, not a loss,
       // so it leaves the measured counts. (Should Redis have run it before the connection died, its deliveries
       // show up as more than expected, which the run reports as a warning.)
-      if (buf[3] & FLAG_MEASURED) {
-        const channel = buf.readUInt32LE(12);
+      if (measured) {
+        const channel = this.channelOf[token];
         c.publishedMeasured--;
         c.expectedMeasured -= this.receivers[channel];
-        this.ctx.publishedPerChannel[channel]--;
+        ctx.publishedPerChannel[channel]--;
       }
-      return;
-    }
-    if (buf[3] & FLAG_MEASURED) {
+      this.backoffUntilUs = nowUs() + ERROR_BACKOFF_US;
+    } else if (measured) {
       c.publishRepliesMeasured += reply;
-      recordUs(this.ctx.publish, doneUs - sentUs);
+      recordUs(ctx.publish, nowUs() - this.sentUs[token]);
     }
-  }
-
-  /** Time the next message is meant to leave, or -1 when the schedule is over. */
-  private nextIntendedUs(schedule: PublishSchedule, now: number): number {
-    if (this.ctx.stopPublishing || schedule.finished(this.sent, now)) return -1;
-    return schedule.open ? schedule.intendedUs(this.sent) : now;
-  }
-
-  private async runAwait(schedule: PublishSchedule): Promise<void> {
-    const buf = this.newPayload();
-    for (;;) {
-      let now = nowUs();
-      const intended = this.nextIntendedUs(schedule, now);
-      if (intended < 0) return;
-      if (intended > now) {
-        await sleepUntilUs(intended);
-        continue;
-      }
-      now = nowUs();
-      const pos = this.fill(buf, intended, now);
-      let reply: number;
-      try {
-        reply = await this.conn.publish(this.ctx.channelBuffers[this.channels[pos]], buf);
-      } catch {
-        reply = -1;
-      }
-      this.settle(buf, reply, now, nowUs());
-      if (reply < 0) await sleepUntilUs(nowUs() + ERROR_BACKOFF_US);
+    if (!this.pumpQueued) {
+      this.pumpQueued = true;
+      process.nextTick(this.pumpAfterReplies);
     }
-  }
-
-  private async runPipeline(schedule: PublishSchedule, batch: number): Promise<void> {
-    const payloads: Buffer[] = [];
-    for (let i = 0; i < batch; i++) payloads.push(this.newPayload());
-    const channelArgs: Buffer[] = new Array(batch);
-    const replies = new Float64Array(batch);
-    for (;;) {
-      let now = nowUs();
-      const first = this.nextIntendedUs(schedule, now);
-      if (first < 0) return;
-      if (first > now) {
-        await sleepUntilUs(first);
-        continue;
-      }
-      now = nowUs();
-      const n = schedule.open ? schedule.dueCount(this.sent, now, batch) : batch;
-      for (let i = 0; i < n; i++) {
-        const intended = schedule.open ? schedule.intendedUs(this.sent) : now;
-        const pos = this.fill(payloads[i], intended, now);
-        channelArgs[i] = this.ctx.channelBuffers[this.channels[pos]];
-      }
-      let failed: number;
-      try {
-        failed = await this.conn.publishBatch(channelArgs, payloads, n, replies);
-      } catch {
-        replies.fill(-1, 0, n);
-        failed = n;
-      }
-      const done = nowUs();
-      for (let i = 0; i < n; i++) this.settle(payloads[i], replies[i], now, done);
-      if (failed > 0) await sleepUntilUs(done + ERROR_BACKOFF_US);
-    }
-  }
-
-  private async runAuto(schedule: PublishSchedule, maxInFlight: number): Promise<void> {
-    const free: Buffer[] = [];
-    let inFlight = 0;
-    let failedRecently = false;
-    let wake: (() => void) | null = null;
-    const onSettled = (buf: Buffer, reply: number, sentUs: number): void => {
-      this.settle(buf, reply, sentUs, nowUs());
-      if (reply < 0) failedRecently = true;
-      free.push(buf);
-      inFlight--;
-      if (wake) {
-        const w = wake;
-        wake = null;
-        w();
-      }
-    };
-    const waitForSlot = (): Promise<void> => new Promise((resolve) => (wake = resolve));
-    for (;;) {
-      const now = nowUs();
-      const intended = this.nextIntendedUs(schedule, now);
-      if (intended < 0) break;
-      if (intended > now) {
-        await sleepUntilUs(intended);
-        continue;
-      }
-      if (inFlight >= maxInFlight) {
-        await waitForSlot();
-        continue;
-      }
-      if (failedRecently) {
-        failedRecently = false;
-        await sleepUntilUs(nowUs() + ERROR_BACKOFF_US);
-        continue;
-      }
-      const buf = free.pop() ?? this.newPayload();
-      const sentUs = nowUs();
-      const pos = this.fill(buf, intended, sentUs);
-      inFlight++;
-      this.conn.publish(this.ctx.channelBuffers[this.channels[pos]], buf).then(
-        (reply) => onSettled(buf, reply, sentUs),
-        () => onSettled(buf, -1, sentUs),
-      );
-      // Yield now and then so replies are read while we keep the window full.
-      if ((this.sent & 63) === 0) await sleepUntilUs(0);
-    }
-    while (inFlight > 0) await waitForSlot();
   }
 }

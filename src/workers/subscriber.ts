@@ -5,7 +5,7 @@
  */
 import type { SubscriberAssignment } from '../core/messages.js';
 import { nowUs } from '../core/clock.js';
-import type { SubscriberHandlers } from '../targets/types.js';
+import { NO_PATTERN, type SubscriberHandlers } from '../targets/types.js';
 import { recordUs } from '../metrics/histogram.js';
 import { SeqOutcome, SequenceTracker } from '../metrics/sequence.js';
 import { decodeEnvelope, FLAG_MEASURED, newDecodedEnvelope } from './envelope.js';
@@ -19,8 +19,9 @@ export class SubscriberSink implements SubscriberHandlers {
   private readonly subscriberId: number;
   /** Tracker for channel (and sharded channel) subscriptions: one subscription per channel, so the key suffices. */
   private readonly direct = new SequenceTracker();
-  /** One tracker per pattern subscription. */
-  private readonly byPattern = new Map<string, SequenceTracker>();
+  /** One tracker per pattern subscription, in the order the patterns were subscribed. */
+  private readonly byPattern: SequenceTracker[];
+  private readonly patterns: string[];
   private readonly env = newDecodedEnvelope();
   private readonly trackers: SequenceTracker[];
   private disconnected = false;
@@ -31,22 +32,23 @@ export class SubscriberSink implements SubscriberHandlers {
   constructor(ctx: WorkerContext, assignment: SubscriberAssignment) {
     this.ctx = ctx;
     this.subscriberId = assignment.subscriberId;
-    for (const p of assignment.patterns) this.byPattern.set(p, new SequenceTracker());
-    this.trackers = [this.direct, ...this.byPattern.values()];
+    this.patterns = assignment.patterns;
+    this.byPattern = assignment.patterns.map(() => new SequenceTracker());
+    this.trackers = [this.direct, ...this.byPattern];
   }
 
-  onMessage(_channel: Buffer, payload: Buffer): void {
-    this.deliver(this.direct, undefined, payload);
-  }
-
-  onPatternMessage(pattern: string, _channel: Buffer, payload: Buffer): void {
-    const tracker = this.byPattern.get(pattern);
+  onMessage(buf: Buffer, start: number, end: number, _chan: Buffer, _chanStart: number, _chanEnd: number, pattern: number): void {
+    if (pattern === NO_PATTERN) {
+      this.deliver(this.direct, -1, buf, start, end);
+      return;
+    }
+    const tracker = pattern >= 0 ? this.byPattern[pattern] : undefined;
     if (tracker === undefined) {
       this.ctx.counters.received++;
       this.ctx.counters.malformed++;
       return;
     }
-    this.deliver(tracker, pattern, payload);
+    this.deliver(tracker, pattern, buf, start, end);
   }
 
   onDisconnect(cause: string): void {
@@ -86,13 +88,14 @@ export class SubscriberSink implements SubscriberHandlers {
     }
   }
 
-  private deliver(tracker: SequenceTracker, pattern: string | undefined, payload: Buffer): void {
+  /** `pattern`: index of the pattern subscription, -1 for the channel subscription. */
+  private deliver(tracker: SequenceTracker, pattern: number, buf: Buffer, start: number, end: number): void {
     const ctx = this.ctx;
     const c = ctx.counters;
     const env = this.env;
     c.received++;
     if (
-      !decodeEnvelope(payload, env) ||
+      !decodeEnvelope(buf, env, start, end) ||
       env.runTag !== ctx.task.runTag ||
       env.channelIndex >= ctx.channelCount ||
       env.publisherId >= ctx.publisherCount
@@ -105,7 +108,7 @@ export class SubscriberSink implements SubscriberHandlers {
     if (this.attribution !== null) {
       const skipped = outcome === SeqOutcome.Gap ? env.seq - tracker.lastExpected : 0;
       // Streams of different subscriptions share keys; the tracker's position in the list tells them apart.
-      if (!this.attribution.observe(this.trackers.indexOf(tracker) * 2 ** 40 + key, skipped)) this.attribution = null;
+      if (!this.attribution.observe((pattern + 1) * 2 ** 40 + key, skipped)) this.attribution = null;
     }
     if (outcome !== SeqOutcome.InOrder) {
       if (ctx.examplesKept < MAX_EXAMPLES_PER_WORKER) {
@@ -113,7 +116,7 @@ export class SubscriberSink implements SubscriberHandlers {
           kind: outcome === SeqOutcome.Duplicate ? 'duplicate' : outcome === SeqOutcome.Reordered ? 'reordered' : 'gap',
           subscriberId: this.subscriberId,
           channel: env.channelIndex,
-          pattern,
+          pattern: pattern >= 0 ? this.patterns[pattern] : undefined,
           publisherId: env.publisherId,
           expectedSeq: tracker.lastExpected,
           gotSeq: env.seq,

@@ -22,13 +22,9 @@ export function slowHandlers(handlers: SubscriberHandlers, perMessageUs: number)
     while (performance.now() < until) { /* consuming */ }
   };
   return {
-    onMessage(channel, payload) {
+    onMessage(buf, start, end, chan, chanStart, chanEnd, pattern) {
       stall();
-      handlers.onMessage(channel, payload);
-    },
-    onPatternMessage(pattern, channel, payload) {
-      stall();
-      handlers.onPatternMessage(pattern, channel, payload);
+      handlers.onMessage(buf, start, end, chan, chanStart, chanEnd, pattern);
     },
     onDisconnect: (cause) => handlers.onDisconnect(cause),
     onReconnect: () => handlers.onReconnect(),

@@ -1,0 +1,268 @@
+/**
+ * The native publisher: PUBLISH / SPUBLISH frames laid out in one preallocated ring buffer. A message costs two
+ * copies (the channel's frame prefix, the payload template) and the caller's envelope write; a batch leaves in one
+ * socket write; replies are read by the streaming reader without allocating. In mode 'multi' every send() is one
+ * MULTI … EXEC transaction (in sharded mode one per hash slot: a transaction cannot span slots).
+ *
+ * Ring discipline: frames are queued in order; a frame's bytes are reused only after its reply arrived (Redis had
+ * read them, so the socket no longer needs them).
+ */
+import type { ConnectionEvents, PublishConnection, PublisherOptions } from '../types.js';
+import { keySlot } from '../slot.js';
+import type { NodeContext } from '../node-connection.js';
+import { EXEC_FRAME, MULTI_FRAME, publishPrefix } from './encode.js';
+import { RespError, type RespValue } from './reader.js';
+import { RespSocket, type RespSocketOwner } from './socket.js';
+
+/** Largest ring a publisher allocates; a bigger window waits for room instead (huge messages × deep windows). */
+const MAX_RING_BYTES = 64 * 1024 * 1024;
+const noReply = (): void => undefined;
+
+/** Publishes on one node over a RespSocket. */
+export class NativePublisher implements PublishConnection, RespSocketOwner {
+  onReply: (token: number, reply: number) => void = noReply;
+  lastError = '';
+  payloadOffset = 0;
+  private socket!: RespSocket;
+  private readonly prefixes: Buffer[];
+  private readonly slots: Int32Array;
+  private readonly multi: boolean;
+  private readonly messageBytes: number;
+  private readonly template: Buffer;
+  private readonly out: Buffer;
+  /** Largest bytes one message can take, transaction framing included. */
+  private readonly slotBytes: number;
+  /** Queue of frames in the ring (added, sent or not): token and start offset. */
+  private readonly qToken: Uint32Array;
+  private readonly qStart: Uint32Array;
+  private qHead = 0;
+  private qCount = 0;
+  private wpos = 0;
+  private sendFrom = 0;
+  /** Messages added since the last send. */
+  private pendingCount = 0;
+  /** multi: messages in the open transaction, its slot, and the sizes of transactions awaiting EXEC's reply. */
+  private txOpen = 0;
+  private txSlot = -1;
+  private readonly txSizes: Uint32Array;
+  private txHead = 0;
+  private txCount = 0;
+  /** multi: replies still expected before EXEC's (-1: MULTI's own), and the first queue-time error. */
+  private txLeft = -1;
+  private txError = '';
+
+  constructor(opts: PublisherOptions, private readonly events: ConnectionEvents) {
+    this.multi = opts.mode === 'multi';
+    this.messageBytes = opts.payloadTemplate.length;
+    this.template = opts.payloadTemplate;
+    this.prefixes = opts.channels.map((c) => publishPrefix(opts.sharded, c, this.messageBytes));
+    this.slots = new Int32Array(opts.channels.length).fill(-1);
+    if (opts.sharded && this.multi) opts.channels.forEach((c, i) => (this.slots[i] = keySlot(c)));
+    const longest = this.prefixes.reduce((m, p) => Math.max(m, p.length), 0);
+    this.slotBytes = longest + this.messageBytes + 2 + (this.multi ? MULTI_FRAME.length + EXEC_FRAME.length : 0);
+    const capacity = Math.max(1, opts.maxInFlight);
+    const ringBytes = Math.min(2 * (capacity + 1) * this.slotBytes, Math.max(MAX_RING_BYTES, 4 * this.slotBytes));
+    this.out = Buffer.alloc(ringBytes);
+    this.qToken = new Uint32Array(capacity + 1);
+    this.qStart = new Uint32Array(capacity + 1);
+    this.txSizes = new Uint32Array(capacity + 1);
+  }
+
+  /** Connects (handshake included). */
+  async open(ctx: NodeContext, node: { host: string; port: number }, opts: PublisherOptions): Promise<this> {
+    this.socket = new RespSocket(ctx, node, { clientName: opts.clientName, connectTimeoutMs: opts.connectTimeoutMs, resp3: opts.resp3 }, this);
+    await this.socket.open();
+    return this;
+  }
+
+  hasRoom(): boolean {
+    if (this.qCount >= this.qToken.length - 1) return false;
+    return this.placeFor(this.slotBytes) >= 0;
+  }
+
+  /** Where `need` bytes can go in the ring, or -1 when there is no room yet. May flush and wrap. */
+  private placeFor(need: number): number {
+    if (this.qCount === 0) {
+      this.wpos = 0;
+      this.sendFrom = 0;
+      return 0;
+    }
+    const tail = this.qStart[this.qHead];
+    if (this.wpos >= tail) {
+      if (this.wpos + need <= this.out.length) return this.wpos;
+      return need < tail ? 0 : -1;
+    }
+    return this.wpos + need < tail ? this.wpos : -1;
+  }
+
+  add(channel: number, token: number): Buffer {
+    const out = this.out;
+    let at = this.placeFor(this.slotBytes);
+    if (at < 0) throw new Error('publisher ring full: add() called without hasRoom()');
+    if (at !== this.wpos) {
+      // Wrapping: what is written but not sent goes out first, so every write is one contiguous range.
+      this.flushBytes();
+      at = 0;
+      this.sendFrom = 0;
+    }
+    const start = at;
+    if (this.multi) {
+      const slot = this.slots[channel];
+      if (this.txOpen > 0 && slot !== this.txSlot) {
+        at = this.closeTx(at);
+      }
+      if (this.txOpen === 0) {
+        MULTI_FRAME.copy(out, at);
+        at += MULTI_FRAME.length;
+        this.txSlot = slot;
+      }
+      this.txOpen++;
+    }
+    const prefix = this.prefixes[channel];
+    prefix.copy(out, at);
+    at += prefix.length;
+    this.payloadOffset = at;
+    this.template.copy(out, at);
+    at += this.messageBytes;
+    out[at] = 13;
+    out[at + 1] = 10;
+    this.wpos = at + 2;
+    const q = (this.qHead + this.qCount) % this.qToken.length;
+    this.qToken[q] = token;
+    this.qStart[q] = start;
+    this.qCount++;
+    this.pendingCount++;
+    return out;
+  }
+
+  /** Writes EXEC for the open transaction at `at`; returns the position after it. */
+  private closeTx(at: number): number {
+    EXEC_FRAME.copy(this.out, at);
+    this.txSizes[(this.txHead + this.txCount) % this.txSizes.length] = this.txOpen;
+    this.txCount++;
+    this.txOpen = 0;
+    return at + EXEC_FRAME.length;
+  }
+
+  send(): void {
+    if (this.pendingCount === 0) return;
+    if (this.multi && this.txOpen > 0) this.wpos = this.closeTx(this.wpos);
+    this.flushBytes();
+    this.pendingCount = 0;
+  }
+
+  private flushBytes(): void {
+    if (this.wpos > this.sendFrom) {
+      if (!this.socket.write(this.out.subarray(this.sendFrom, this.wpos))) this.scheduleFailAll('the connection is down');
+    }
+    this.sendFrom = this.wpos;
+  }
+
+  /**
+   * The connection is down, so nothing queued will be answered (what was in flight was failed when it dropped):
+   * take the queued messages out now and fail them on the next turn, never inside the caller's own add/send loop.
+   */
+  private scheduleFailAll(cause: string): void {
+    const tokens: number[] = [];
+    while (this.qCount > 0) tokens.push(this.pop());
+    this.resetTx();
+    setImmediate(() => {
+      this.lastError = cause;
+      for (const token of tokens) this.onReply(token, -1);
+    });
+  }
+
+  private resetTx(): void {
+    this.txOpen = 0;
+    this.txCount = 0;
+    this.txLeft = -1;
+    this.txError = '';
+    this.pendingCount = 0;
+  }
+
+  private failAll(cause: string): void {
+    this.lastError = cause;
+    this.resetTx();
+    while (this.qCount > 0) this.onReply(this.pop(), -1);
+  }
+
+  private pop(): number {
+    const token = this.qToken[this.qHead];
+    this.qHead = this.qHead + 1 === this.qToken.length ? 0 : this.qHead + 1;
+    this.qCount--;
+    return token;
+  }
+
+  // RespSocketOwner: replies in the order the commands were sent.
+
+  onInteger(n: number): void {
+    if (this.multi) this.onTxReply(n);
+    else if (this.qCount > 0) this.onReply(this.pop(), n);
+  }
+
+  onSimple(buf: Buffer, start: number, end: number): void {
+    if (this.multi) this.onTxReply(null);
+    else if (this.qCount > 0) {
+      this.lastError = `unexpected reply ${buf.toString('latin1', start, end)}`;
+      this.onReply(this.pop(), -1);
+    }
+  }
+
+  onValue(value: RespValue, push: boolean): void {
+    if (push) return; // RESP3 pushes (e.g. invalidations) are not replies
+    if (this.multi) {
+      this.onTxReply(value);
+      return;
+    }
+    if (this.qCount === 0) return;
+    this.lastError = value instanceof RespError ? value.message : `unexpected reply ${JSON.stringify(value)}`;
+    this.onReply(this.pop(), -1);
+  }
+
+  /** multi: MULTI's +OK, a +QUEUED (or queue-time error) per command, then EXEC's array. */
+  private onTxReply(value: RespValue): void {
+    if (this.txCount === 0) return;
+    if (this.txLeft === -1) {
+      if (value instanceof RespError) this.txError = value.message;
+      this.txLeft = this.txSizes[this.txHead];
+      return;
+    }
+    if (this.txLeft > 0) {
+      if (value instanceof RespError && this.txError === '') this.txError = value.message;
+      this.txLeft--;
+      return;
+    }
+    const size = this.txSizes[this.txHead];
+    this.txHead = this.txHead + 1 === this.txSizes.length ? 0 : this.txHead + 1;
+    this.txCount--;
+    this.txLeft = -1;
+    const txError = this.txError;
+    this.txError = '';
+    for (let i = 0; i < size && this.qCount > 0; i++) {
+      const item = Array.isArray(value) ? value[i] : value;
+      if (typeof item === 'number') {
+        this.onReply(this.pop(), item);
+        continue;
+      }
+      this.lastError = txError !== '' ? txError : item instanceof RespError ? item.message : 'EXEC returned no reply for this command';
+      this.onReply(this.pop(), -1);
+    }
+  }
+
+  onDelivery(): void {
+    // A publisher subscribes to nothing.
+  }
+
+  onDown(cause: string): void {
+    this.events.onDisconnect(cause);
+    this.failAll(`connection lost: ${cause}`);
+  }
+
+  onUp(): void {
+    this.events.onReconnect();
+  }
+
+  close(): Promise<void> {
+    return this.socket ? this.socket.close() : Promise.resolve();
+  }
+}
