@@ -2,8 +2,10 @@
  * Judging the run: was the harness itself the bottleneck, and what must the user be warned about.
  * The harness watches itself so it never reports its own limit as Redis's.
  */
-import type { HarnessHealth, RunSummary, TimelineEntry } from '../core/result.js';
+import type { HarnessHealth, LatencySummaryUs, RunSummary, TimelineEntry } from '../core/result.js';
+import type { PublishMode } from '../core/scenario.js';
 import type { TargetDescription } from '../core/target.js';
+import { formatCompact, formatLatencyUs } from '../reporting/format.js';
 
 /** A worker thread this busy (event-loop utilisation) cannot keep up with more work. */
 export const SATURATED_ELU = 0.9;
@@ -11,8 +13,20 @@ export const SATURATED_ELU = 0.9;
 export const SATURATED_SHARE = 0.25;
 /** Achieved rate below this share of the target rate means the offered load was not delivered. */
 export const RATE_SHORTFALL = 0.95;
-/** More late sends than this share of published messages means the schedule slipped. */
+/** More late sends than this share of the measured sends means the schedule slipped. */
 export const LATE_SHARE = 0.01;
+/**
+ * A worker event-loop delay p99 at least this share of the end-to-end p50 means the harness's own stalls are of the
+ * size of the latency it reports: the numbers describe the load generator as much as Redis.
+ */
+export const DELAY_VS_E2E_SHARE = 0.5;
+/** Below this event-loop delay p99 (µs) the harness never dominates: timer jitter of an idle thread is not a stall. */
+export const DELAY_FLOOR_US = 1000;
+/**
+ * An await publisher's reply wait explains a rate shortfall when its ceiling (publishers / RTT) is below this many
+ * times the target: the wait then takes at least half of each message's time budget.
+ */
+export const AWAIT_CEILING_SLACK = 2;
 
 /** Inputs to the health judgement. */
 export interface HealthInput {
@@ -20,38 +34,81 @@ export interface HealthInput {
   timeline: TimelineEntry[];
   processCpuCores: number;
   rateIsMax: boolean;
+  /** The scenario's publish mode: an 'await' publisher sends one message per reply round trip. */
+  publishMode: PublishMode;
+  /** Publishers in the whole fleet (all worker threads). */
+  publishers: number;
 }
 
 /** Decides whether the harness limited the run, and says why in plain words. */
-export function judgeHealth({ summary, timeline, processCpuCores, rateIsMax }: HealthInput): HarnessHealth {
+export function judgeHealth({ summary, timeline, processCpuCores, rateIsMax, publishMode, publishers }: HealthInput): HarnessHealth {
   const measure = timeline.filter((t) => t.phase === 'measure');
   const maxElu = Math.max(0, ...measure.map((t) => t.maxEventLoopUtilization));
   const maxDelay = Math.max(0, ...measure.map((t) => t.maxEventLoopDelayP99Us));
   const saturated = measure.filter((t) => t.maxEventLoopUtilization >= SATURATED_ELU).length;
-  const harnessBottleneck = measure.length > 0 && saturated / measure.length >= SATURATED_SHARE;
+  const saturatedBottleneck = measure.length > 0 && saturated / measure.length >= SATURATED_SHARE;
+  const latencyDominated = delayDominates(maxDelay, summary.latencyUs.endToEnd);
   const reasons: string[] = [];
-  if (harnessBottleneck) {
+  if (saturatedBottleneck) {
     reasons.push(
       `a worker thread was at least ${SATURATED_ELU * 100}% busy in ${saturated} of ${measure.length} measured intervals ` +
         `(peak ${(maxElu * 100).toFixed(0)}%): the harness, not Redis, may have set the pace` +
         (rateIsMax ? ' (at --rate max the throughput shown may be the harness limit; try more --workers)' : ''),
     );
   }
+  if (latencyDominated) {
+    const e2e = summary.latencyUs.endToEnd;
+    reasons.push(
+      `latency was dominated by the harness: a worker thread's event-loop delay p99 reached ${formatLatencyUs(maxDelay)}, ` +
+        `comparable to the end-to-end latency reported (p50 ${formatLatencyUs(e2e.p50)}, p99 ${formatLatencyUs(e2e.p99)}); ` +
+        'messages waited in the harness\'s own event loop, so these latencies describe pubsub-bench as much as Redis ' +
+        '(try more --workers, or fewer connections per worker thread)',
+    );
+  }
   if (summary.targetRate !== null && summary.publishRate < summary.targetRate * RATE_SHORTFALL) {
     const share = ((summary.publishRate / summary.targetRate) * 100).toFixed(1);
-    const who = harnessBottleneck ? 'the harness was saturated' : 'Redis replies were the limit (harness threads had headroom)';
+    const who = saturatedBottleneck ? 'the harness was saturated' : 'Redis replies were the limit (harness threads had headroom)';
     reasons.push(`achieved ${share}% of the target publish rate: ${who}`);
+    if (publishMode === 'await') {
+      const why = awaitCeiling(summary.latencyUs.publish, publishers, summary.targetRate);
+      if (why !== null) reasons.push(why);
+    }
   }
   if ((summary.unsent ?? 0) > 0) {
     reasons.push(`${summary.unsent} scheduled messages were never sent: publishers were still behind when the measure phase ended`);
   }
-  if (summary.published > 0 && summary.lateSends / summary.published > LATE_SHARE) {
+  // Late sends count every measured send, failed ones too, while `published` drops the failed ones: the share is of
+  // both, or a run with many failed publishes shows more late sends than sends (over 100%).
+  const sends = summary.published + summary.publishErrors;
+  if (sends > 0 && summary.lateSends / sends > LATE_SHARE) {
     reasons.push(
-      `${summary.lateSends} sends (${((summary.lateSends / summary.published) * 100).toFixed(1)}%) left over 5 ms after their intended time; ` +
+      `${summary.lateSends} of ${sends} measured sends (${((summary.lateSends / sends) * 100).toFixed(1)}%) left over 5 ms after their intended time; ` +
         'latency is still measured from the intended time, so the wait is included',
     );
   }
-  return { maxEventLoopUtilization: maxElu, maxEventLoopDelayP99Us: maxDelay, processCpuCores, harnessBottleneck, reasons };
+  return {
+    maxEventLoopUtilization: maxElu, maxEventLoopDelayP99Us: maxDelay, processCpuCores,
+    harnessBottleneck: saturatedBottleneck || latencyDominated, reasons,
+  };
+}
+
+/** True when the worst worker event-loop delay p99 is of the size of the end-to-end latency the run reports. */
+function delayDominates(maxDelayUs: number, e2e: LatencySummaryUs): boolean {
+  return e2e.count > 0 && maxDelayUs >= DELAY_FLOOR_US && maxDelayUs >= e2e.p50 * DELAY_VS_E2E_SHARE;
+}
+
+/**
+ * Why an await fleet fell short: each connection waits for a reply before the next send, so it sends at most
+ * 1 / RTT. Null when the measured RTT leaves enough room that the wait does not explain the shortfall.
+ */
+function awaitCeiling(publish: LatencySummaryUs, publishers: number, targetRate: number): string | null {
+  if (publish.count === 0 || !(publish.p50 > 0) || publishers < 1) return null;
+  const perPublisher = 1e6 / publish.p50;
+  const ceiling = perPublisher * publishers;
+  if (ceiling >= targetRate * AWAIT_CEILING_SLACK) return null;
+  const fleet = publishers > 1 ? `, ${formatCompact(ceiling)} msgs/s with ${publishers} publishers` : '';
+  return `one connection waiting for each reply sends at most 1/RTT (RTT measured: ${formatLatencyUs(publish.p50)} → ` +
+    `${formatCompact(perPublisher)} msgs/s per publisher${fleet}); add --publishers or use --publish-mode auto`;
 }
 
 /** Inputs to the warnings. */

@@ -26,6 +26,7 @@ import { offeredLoadOf, planFleet } from './plan.js';
 import { WorkerPool } from './pool.js';
 import { checkSubscriptions } from './preflight.js';
 import { buildWarnings, judgeHealth } from './health.js';
+import { sampleProcessMemory } from './memory.js';
 import { buildBreakdowns, ChannelTotals } from './breakdown.js';
 import { formatProgress } from './progress.js';
 import { finishServerWatch } from './telemetry.js';
@@ -100,7 +101,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
           gone.add(msg.workerId);
         }
         else if (msg.type === 'snapshot' && aggregator) {
-          aggregator.addSnapshot(msg);
+          aggregator.addSnapshot(msg, sampleProcessMemory());
           if (msg.publishingDone) publishingDone.add(msg.workerId);
           if (msg.final) finals.add(msg.workerId);
           outages.push(...msg.outages);
@@ -182,7 +183,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunOutcome> {
       const totals = agg.totals();
       const timeline = agg.timeline();
       const health = judgeHealth({
-        summary, timeline, processCpuCores: (cpu.user + cpu.system) / wallUs, rateIsMax: req.scenario.publishers.rate === 'max',
+        summary, timeline, processCpuCores: (cpu.user + cpu.system) / wallUs, rateIsMax: req.scenario.publishers.rate === 'max', publishMode: req.scenario.publishers.mode, publishers: req.scenario.publishers.count,
       });
       const overDelivered = Math.max(0, totals.deliveredMeasured - totals.expectedMeasured);
       const warnings = buildWarnings({ summary, health, target, interrupted, repliesComparable, overDelivered, subscriptionNotes });

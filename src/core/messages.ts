@@ -141,9 +141,17 @@ export interface OutageEvent {
 export interface WorkerHealth {
   /** Event-loop utilisation 0..1 (busy share of the thread). */
   eventLoopUtilization: number;
-  /** Event-loop delay, µs. */
+  /**
+   * Event-loop delay, µs: how late the loop ran a timer beyond its period (the monitor's sampling period is taken
+   * out, so an idle thread shows about 0, not the period).
+   */
   eventLoopDelayP99Us: number;
   eventLoopDelayMaxUs: number;
+  /**
+   * V8 heap used by this worker thread's isolate (v8.getHeapStatistics().used_heap_size), bytes. Optional so the
+   * message keeps its shape for readers that do not know it; the coordinator treats a missing value as unknown.
+   */
+  heapUsedBytes?: number;
 }
 
 /** Encoded histograms of one interval (HdrHistogram compressed base64; empty string when nothing was recorded). */

@@ -53,6 +53,17 @@ export interface TimelineEntry {
   /** Highest event-loop utilisation among workers (0..1), and the worst event-loop delay p99 (µs). */
   maxEventLoopUtilization: number;
   maxEventLoopDelayP99Us: number;
+  /**
+   * Resident set size of the harness process (every thread), bytes: the highest sample the coordinator took in the
+   * interval. Absent in results written before memory was recorded.
+   */
+  rssBytes?: number;
+  /**
+   * V8 heap used by the harness, bytes: each worker thread's heap plus the main thread's (each its highest sample in
+   * the interval). RSS growing with the heap points at JavaScript objects kept; RSS growing alone at buffers or native
+   * memory. Absent in older results.
+   */
+  heapUsedBytes?: number;
   /** This interval's end-to-end (corrected) histogram, HdrHistogram compressed base64 ('' when empty): feeds .hlog. */
   e2eHistogram: string;
 }

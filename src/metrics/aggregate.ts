@@ -9,6 +9,7 @@
 import { addCounters, zeroCounters, type Counters, type ViolationExample, type WorkerMessage } from '../core/messages.js';
 import type { Phase, RunSummary, TimelineEntry } from '../core/result.js';
 import { createHistogram, encodeHistogram, mergeEncodedInto, summarizeHistogram, type Histogram } from './histogram.js';
+import { BucketMemory, type ProcessMemorySample } from './memory.js';
 
 /** A worker's periodic snapshot message. */
 export type SnapshotMessage = Extract<WorkerMessage, { type: 'snapshot' }>;
@@ -63,6 +64,7 @@ interface Bucket {
   /** End-to-end (corrected) histogram of the bucket; created on the first non-empty one. */
   e2e: Histogram | null;
   maxEventLoopDelayP99Us: number;
+  memory: BucketMemory;
   /** Entry computed by the last timeline() call; cleared when a snapshot lands in the bucket. */
   cached: TimelineEntry | null;
 }
@@ -91,8 +93,11 @@ export class RunAggregator {
     for (const b of this.buckets.values()) b.cached = null;
   }
 
-  /** Adds one snapshot. Snapshots may arrive in any order; several may fall into one bucket. */
-  addSnapshot(s: SnapshotMessage): void {
+  /**
+   * Adds one snapshot. Snapshots may arrive in any order; several may fall into one bucket.
+   * @param main the coordinator's memory sample taken as the snapshot arrived (leaves the entry's RSS out when absent)
+   */
+  addSnapshot(s: SnapshotMessage, main?: ProcessMemorySample): void {
     this.assertAlive();
     addCounters(this.total, s.counters);
     let w = this.perWorker.get(s.workerId);
@@ -114,6 +119,7 @@ export class RunAggregator {
       mergeEncodedInto(b.e2e, s.histograms.endToEnd);
     }
     b.maxEventLoopDelayP99Us = Math.max(b.maxEventLoopDelayP99Us, s.health.eventLoopDelayP99Us);
+    b.memory.add(s.workerId, s.health.heapUsedBytes, main);
     let span = b.perWorker.get(s.workerId);
     if (span === undefined) {
       span = { fromUs: s.fromUs, toUs: s.toUs, published: 0, received: 0, busyUs: 0 };
@@ -168,8 +174,9 @@ export class RunAggregator {
 
   /**
    * Final numbers. published / expected / delivered and the rates use the measured counters; duplicates,
-   * reordered, gaps, errors, late sends and connection events are whole-run totals, because workers count them per
-   * interval without splitting by phase (the timeline shows when they happened).
+   * reordered, gaps, errors and connection events are whole-run totals, because workers count them per interval
+   * without splitting by phase (the timeline shows when they happened). Late sends are measured messages only, failed
+   * ones included: a share of them is a share of published + publish errors, never of published alone.
    *
    * @param measureMs length of the measure phase actually run
    * @param publishRepliesComparable whether PUBLISH replies count every receiver (single node, or sharded pub/sub);
@@ -231,7 +238,7 @@ export class RunAggregator {
     if (b === undefined) {
       b = {
         index, fromUs, toUs: fromUs, counters: zeroCounters(), perWorker: new Map(), e2e: null,
-        maxEventLoopDelayP99Us: 0, cached: null,
+        maxEventLoopDelayP99Us: 0, memory: new BucketMemory(), cached: null,
       };
       this.buckets.set(index, b);
     }
@@ -293,6 +300,7 @@ export class RunAggregator {
       malformed: c.malformed,
       maxEventLoopUtilization: busiestWorker(b),
       maxEventLoopDelayP99Us: b.maxEventLoopDelayP99Us,
+      ...b.memory.fields(),
       e2eHistogram: b.e2e === null ? '' : encodeHistogram(b.e2e),
     };
   }

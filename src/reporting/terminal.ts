@@ -10,6 +10,7 @@ import { heading, makeStyler, plainText, renderTable, type Styler } from './tabl
 import { describeBaselineCheck, formatOutcomeLine } from './ci/values.js';
 import { describeStage, stageFigures } from './stages.js';
 import { chaosLines, errorLines, shardLines } from './terminal-reliability.js';
+import { describeMemory, memoryFigures } from './memory.js';
 
 export { formatLatencyUs } from './format.js';
 
@@ -118,10 +119,14 @@ function healthLines(result: RunResult, st: Styler): string[] {
   const h = result.health;
   const figures = `event loop ${formatShare(h.maxEventLoopUtilization)} busy, delay p99 ${formatLatencyUs(h.maxEventLoopDelayP99Us)}, `
     + `CPU ${h.processCpuCores.toFixed(2)} cores`;
-  if (!h.harnessBottleneck) return [`  bottleneck  ${st.green('no')} (${figures})`];
+  // Results written before memory was recorded have no figures: no line rather than a row of dashes.
+  const mem = memoryFigures(result.timeline);
+  const memory = mem ? [`  memory      ${describeMemory(mem, result.measureMs)}`] : [];
+  if (!h.harnessBottleneck) return [`  bottleneck  ${st.green('no')} (${figures})`, ...memory];
   return [
     `  bottleneck  ${st.red(st.bold('YES'))} — the harness, not Redis, limited this run (${figures})`,
     ...h.reasons.map((r) => st.red(`    - ${plainText(r)}`)),
+    ...memory,
   ];
 }
 

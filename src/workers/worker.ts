@@ -5,6 +5,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import type { ControlMessage, OutageEvent, WorkerMessage, WorkerTask } from '../core/messages.js';
 import { WORKER_PROTOCOL_VERSION as V } from '../core/messages.js';
 import { nowUs } from '../core/clock.js';
@@ -13,7 +14,7 @@ import { createConnectionFactory } from '../targets/connection.js';
 import type { PublishConnection, SubscribeConnection } from '../targets/types.js';
 import { encodeHistogram, initHistogramEngine } from '../metrics/histogram.js';
 import { WorkerContext } from './context.js';
-import { Publisher } from './publisher.js';
+import { Publisher, payloadTemplate, windowOf } from './publisher.js';
 import { SubscriberSink } from './subscriber.js';
 import { parseTestHooks } from '../core/test-hooks.js';
 import { armCrash, slowHandlers } from './test-hooks.js';
@@ -41,7 +42,7 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
   let crashTimer: NodeJS.Timeout | undefined;
   try {
     const sharded = task.scenario.channels.sharded;
-    const factory = createConnectionFactory(task.target);
+    const factory = createConnectionFactory(task.target, task.scenario.client);
     let confirmed = 0;
     // Connect subscribers a few at a time: one by one is slow for big fleets, all at once floods the server.
     for (let from = 0; from < task.subscribers.length; from += CONNECT_CONCURRENCY) {
@@ -60,9 +61,17 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
       }));
       for (const n of counts) confirmed += n;
     }
-    const autoPipelining = task.scenario.publishers.mode === 'auto';
+    const p = task.scenario.publishers;
     for (const a of task.publishers) {
-      const opts = { sharded, autoPipelining, clientName: `pb-pub-${a.publisherId}`, connectTimeoutMs: task.connectTimeoutMs };
+      const opts = {
+        sharded,
+        clientName: `pb-pub-${a.publisherId}`,
+        connectTimeoutMs: task.connectTimeoutMs,
+        mode: p.mode,
+        maxInFlight: windowOf(p),
+        channels: ctx.channelBuffers,
+        payloadTemplate: payloadTemplate(p.messageBytes, task.scenario.seed, a.publisherId),
+      };
       let outage: OutageEvent | null | undefined;
       pubs.push(await factory.openPublisher(opts, {
         onDisconnect: (cause) => {
@@ -112,11 +121,16 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
 
 /** Sends snapshots on interval boundaries counted from the schedule start, so all workers' intervals line up. */
 class Reporter {
+  /**
+   * Sampling period of the event-loop delay monitor (ms). Node records the whole time between two of its timer
+   * ticks, period included, so this is subtracted: an idle thread would otherwise report a 10 ms delay.
+   */
+  private static readonly DELAY_RESOLUTION_MS = 10;
   private seq = 0;
   private lastUs = nowUs();
   private timer: NodeJS.Timeout | undefined;
   private elu = performance.eventLoopUtilization();
-  private readonly delay = monitorEventLoopDelay({ resolution: 10 });
+  private readonly delay = monitorEventLoopDelay({ resolution: Reporter.DELAY_RESOLUTION_MS });
   publishingDone = false;
 
   constructor(
@@ -168,8 +182,10 @@ class Reporter {
       },
       health: {
         eventLoopUtilization: elu.utilization,
-        eventLoopDelayP99Us: nsToUs(this.delay.percentile(99)),
-        eventLoopDelayMaxUs: nsToUs(this.delay.max),
+        eventLoopDelayP99Us: this.delayBeyondPeriodUs(this.delay.percentile(99)),
+        eventLoopDelayMaxUs: this.delayBeyondPeriodUs(this.delay.max),
+        // This isolate's own heap: each worker thread has one, and process.memoryUsage() would add the RSS read too.
+        heapUsedBytes: getHeapStatistics().used_heap_size,
       },
       violations: taken.examples,
       outages: final ? this.ctx.outages.events : [],
@@ -183,6 +199,11 @@ class Reporter {
     this.delay.reset();
     this.lastUs = toUs;
     this.post(msg);
+  }
+
+  /** A monitor reading (ns, sampling period included) as the delay beyond that period, µs (never negative). */
+  private delayBeyondPeriodUs(ns: number): number {
+    return Math.max(0, nsToUs(ns) - Reporter.DELAY_RESOLUTION_MS * 1000);
   }
 }
 

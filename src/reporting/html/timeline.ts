@@ -32,6 +32,9 @@ export interface TimelinePoint {
   /** Worst event-loop utilisation (%) and delay p99 (ms) in the group. */
   eventLoopPct: number;
   eventLoopDelayMs: number;
+  /** Highest process RSS and V8 heap used (all threads) in the group, MB (1024² bytes); null when not recorded. */
+  rssMb: number | null;
+  heapMb: number | null;
 }
 
 /** A phase and the time span it covers, seconds since the schedule start. */
@@ -60,6 +63,9 @@ function maxOf(values: number[]): number | null {
 
 const notNull = <T>(v: T | null): v is T => v !== null;
 
+/** Bytes as MB in the binary sense, the unit formatBytes labels "MB". */
+const toMb = (bytes: number | null): number | null => (bytes === null ? null : bytes / (1024 * 1024));
+
 /** Merges a group of consecutive intervals into one point (rates weighted by interval length). */
 function mergeGroup(group: TimelineEntry[]): TimelinePoint {
   const counts = Object.fromEntries(COUNT_KEYS.map((k) => [k, 0])) as Record<(typeof COUNT_KEYS)[number], number>;
@@ -77,6 +83,8 @@ function mergeGroup(group: TimelineEntry[]): TimelinePoint {
     ...counts,
     eventLoopPct: Math.max(...group.map((e) => e.maxEventLoopUtilization)) * 100,
     eventLoopDelayMs: Math.max(...group.map((e) => e.maxEventLoopDelayP99Us)) / 1000,
+    rssMb: toMb(maxOf(group.map((e) => e.rssBytes ?? null).filter(notNull))),
+    heapMb: toMb(maxOf(group.map((e) => e.heapUsedBytes ?? null).filter(notNull))),
   };
 }
 
