@@ -21,6 +21,21 @@ export const ENVELOPE_VERSION = 1;
 export const FLAG_MEASURED = 1;
 
 const MAX_U32 = 0xffffffff;
+/** Scratch for the f64 field: byte stores beat Buffer's checked write/read helpers on the hot path. */
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function putU32(buf: Buffer, at: number, v: number): void {
+  buf[at] = v;
+  buf[at + 1] = v >>> 8;
+  buf[at + 2] = v >>> 16;
+  buf[at + 3] = v >>> 24;
+}
+
+function getU32(buf: Buffer, at: number): number {
+  return (buf[at] | (buf[at + 1] << 8) | (buf[at + 2] << 16)) + buf[at + 3] * 0x1000000;
+}
 
 /** A reusable holder for decoded header fields. */
 export interface DecodedEnvelope {
@@ -57,15 +72,20 @@ export function encodeEnvelope(
   buf[at + 1] = 0x42;
   buf[at + 2] = ENVELOPE_VERSION;
   buf[at + 3] = flags;
-  buf.writeUInt32LE(runTag >>> 0, at + 4);
-  buf.writeUInt32LE(publisherId >>> 0, at + 8);
-  buf.writeUInt32LE(channelIndex >>> 0, at + 12);
-  buf.writeUInt32LE(seq >>> 0, at + 16);
+  putU32(buf, at + 4, runTag);
+  putU32(buf, at + 8, publisherId);
+  putU32(buf, at + 12, channelIndex);
+  putU32(buf, at + 16, seq);
   let delayUs = Math.round(actualUs - intendedUs);
   if (delayUs < 0) delayUs = 0;
   else if (delayUs > MAX_U32) delayUs = MAX_U32;
-  buf.writeUInt32LE(delayUs, at + 20);
-  buf.writeDoubleLE(intendedUs, at + 24);
+  putU32(buf, at + 20, delayUs);
+  if (!LITTLE_ENDIAN) {
+    buf.writeDoubleLE(intendedUs, at + 24);
+    return;
+  }
+  f64[0] = intendedUs;
+  for (let i = 0; i < 8; i++) buf[at + 24 + i] = f64Bytes[i];
 }
 
 /**
@@ -78,11 +98,16 @@ export function decodeEnvelope(buf: Buffer, out: DecodedEnvelope, start = 0, end
     return false;
   }
   out.flags = buf[start + 3];
-  out.runTag = buf.readUInt32LE(start + 4);
-  out.publisherId = buf.readUInt32LE(start + 8);
-  out.channelIndex = buf.readUInt32LE(start + 12);
-  out.seq = buf.readUInt32LE(start + 16);
-  out.intendedUs = buf.readDoubleLE(start + 24);
-  out.actualUs = out.intendedUs + buf.readUInt32LE(start + 20);
+  out.runTag = getU32(buf, start + 4);
+  out.publisherId = getU32(buf, start + 8);
+  out.channelIndex = getU32(buf, start + 12);
+  out.seq = getU32(buf, start + 16);
+  if (LITTLE_ENDIAN) {
+    for (let i = 0; i < 8; i++) f64Bytes[i] = buf[start + 24 + i];
+    out.intendedUs = f64[0];
+  } else {
+    out.intendedUs = buf.readDoubleLE(start + 24);
+  }
+  out.actualUs = out.intendedUs + getU32(buf, start + 20);
   return true;
 }

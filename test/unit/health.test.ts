@@ -70,6 +70,16 @@ test('an event-loop delay comparable to the e2e latency is harness-dominated lat
   assert.equal(atHalf.harnessBottleneck, true);
 });
 
+test('at --rate max a large event-loop delay explains the latency figures but is no throughput bottleneck', () => {
+  // A closed loop keeps the thread busy by design (batches of 1000 queue behind each other) while ELU stays at 62%.
+  const e2e = latency(700, 5300);
+  const h = judge({ rateIsMax: true, summary: summary({ latencyUs: { endToEnd: e2e, endToEndUncorrected: e2e, publish: lat } }), timeline: [interval(0.62, 'measure', 3090)] });
+  assert.equal(h.harnessBottleneck, false);
+  assert.match(h.reasons.join('\n'), /at --rate max deliveries queue behind whole batches: .*3\.09 ms.*p50 700 µs/);
+  const saturated = judge({ rateIsMax: true, summary: summary({ latencyUs: { endToEnd: e2e, endToEndUncorrected: e2e, publish: lat } }), timeline: [interval(0.97, 'measure', 3090)] });
+  assert.equal(saturated.harnessBottleneck, true, 'a saturated thread still is the bottleneck at --rate max');
+});
+
 test('harness-dominated latency does not fire on a small delay, an idle run, warmup stalls or a run without deliveries', () => {
   const e2e = latency(20_700, 44_000);
   const withE2e = summary({ latencyUs: { endToEnd: e2e, endToEndUncorrected: e2e, publish: lat } });

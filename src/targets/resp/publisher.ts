@@ -119,10 +119,10 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
       this.txOpen++;
     }
     const prefix = this.prefixes[channel];
-    prefix.copy(out, at);
+    out.set(prefix, at);
     at += prefix.length;
     this.payloadOffset = at;
-    this.template.copy(out, at);
+    out.set(this.template, at);
     at += this.messageBytes;
     out[at] = 13;
     out[at + 1] = 10;
