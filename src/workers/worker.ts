@@ -4,6 +4,7 @@
  * its MessagePort, and on 'finish' sends the last snapshot and closes everything.
  */
 import type { MessagePort } from 'node:worker_threads';
+import { setImmediate as setImmediateP } from 'node:timers/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import type { ControlMessage, OutageEvent, WorkerMessage, WorkerTask } from '../core/messages.js';
@@ -101,13 +102,13 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
     controls.onInterval = (ms) => reporter.setInterval(ms);
     const publishing = Promise.all(task.publishers.map((a, i) => new Publisher(ctx, pubs[i], a).run())).then(() => {
       reporter.publishingDone = true;
-      reporter.snapshot(false);
+      return reporter.snapshot(false);
     });
     await controls.next('finish');
     ctx.stopPublishing = true;
     await publishing;
     reporter.stop();
-    reporter.snapshot(true);
+    await reporter.snapshot(true);
   } catch (err) {
     const code = err instanceof BenchError ? (err.exitCode === 3 ? 'connect' : 'internal') : 'internal';
     post({ type: 'fatal', v: V, workerId: task.workerId, code, message: err instanceof Error ? err.message : String(err) });
@@ -132,6 +133,8 @@ class Reporter {
   private elu = performance.eventLoopUtilization();
   private readonly delay = monitorEventLoopDelay({ resolution: Reporter.DELAY_RESOLUTION_MS });
   publishingDone = false;
+  /** The last snapshot's encode-and-post: the next one waits for it, so snapshots leave in order. */
+  private posted: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly ctx: WorkerContext,
@@ -160,45 +163,58 @@ class Reporter {
     const now = nowUs();
     const next = this.originUs + Math.ceil((now - this.originUs + 1) / intervalUs) * intervalUs;
     this.timer = setTimeout(() => {
-      this.snapshot(false);
+      void this.snapshot(false);
       this.arm();
     }, Math.max(0, Math.ceil((next - now) / 1000)));
   }
 
-  /** Sends the data gathered since the last snapshot. */
-  snapshot(final: boolean): void {
+  /**
+   * Takes the data gathered since the last snapshot now, then encodes and sends it. Encoding three histograms
+   * costs about a millisecond: one histogram per turn of the event loop keeps that stall out of the deliveries
+   * waiting behind it. Snapshots leave in order; the promise settles once this one is posted.
+   */
+  snapshot(final: boolean): Promise<void> {
     for (const s of this.sinks) s.flushOrderingCounts();
     const taken = this.ctx.takeInterval();
     const toUs = nowUs();
     const elu = performance.eventLoopUtilization(this.elu);
     this.elu = performance.eventLoopUtilization();
-    const msg: WorkerMessage = {
-      type: 'snapshot', v: V, workerId: this.ctx.task.workerId, seq: this.seq++, fromUs: this.lastUs, toUs,
-      counters: taken.counters,
-      histograms: {
-        endToEnd: encodeHistogram(taken.e2e),
-        endToEndUncorrected: encodeHistogram(taken.e2eUncorrected),
-        publish: encodeHistogram(taken.publish),
-      },
-      health: {
-        eventLoopUtilization: elu.utilization,
-        eventLoopDelayP99Us: this.delayBeyondPeriodUs(this.delay.percentile(99)),
-        eventLoopDelayMaxUs: this.delayBeyondPeriodUs(this.delay.max),
-        // This isolate's own heap: each worker thread has one, and process.memoryUsage() would add the RSS read too.
-        heapUsedBytes: getHeapStatistics().used_heap_size,
-      },
-      violations: taken.examples,
-      outages: final ? this.ctx.outages.events : [],
-      ...(final ? { perChannel: { published: Array.from(this.ctx.publishedPerChannel), delivered: Array.from(this.ctx.deliveredPerChannel) } } : {}),
-      publishingDone: this.publishingDone,
-      final,
+    const health = {
+      eventLoopUtilization: elu.utilization,
+      eventLoopDelayP99Us: this.delayBeyondPeriodUs(this.delay.percentile(99)),
+      eventLoopDelayMaxUs: this.delayBeyondPeriodUs(this.delay.max),
+      // This isolate's own heap: each worker thread has one, and process.memoryUsage() would add the RSS read too.
+      heapUsedBytes: getHeapStatistics().used_heap_size,
     };
-    taken.e2e.destroy();
-    taken.e2eUncorrected.destroy();
-    taken.publish.destroy();
     this.delay.reset();
+    const fromUs = this.lastUs;
     this.lastUs = toUs;
-    this.post(msg);
+    const seq = this.seq++;
+    const perChannel = final ? { published: Array.from(this.ctx.publishedPerChannel), delivered: Array.from(this.ctx.deliveredPerChannel) } : undefined;
+    const publishingDone = this.publishingDone;
+    const encodeAndPost = async (): Promise<void> => {
+      const endToEnd = encodeHistogram(taken.e2e);
+      taken.e2e.destroy();
+      await setImmediateP();
+      const endToEndUncorrected = encodeHistogram(taken.e2eUncorrected);
+      taken.e2eUncorrected.destroy();
+      await setImmediateP();
+      const publish = encodeHistogram(taken.publish);
+      taken.publish.destroy();
+      this.post({
+        type: 'snapshot', v: V, workerId: this.ctx.task.workerId, seq, fromUs, toUs,
+        counters: taken.counters,
+        histograms: { endToEnd, endToEndUncorrected, publish },
+        health,
+        violations: taken.examples,
+        outages: final ? this.ctx.outages.events : [],
+        ...(perChannel ? { perChannel } : {}),
+        publishingDone,
+        final,
+      });
+    };
+    this.posted = this.posted.then(encodeAndPost);
+    return this.posted;
   }
 
   /** A monitor reading (ns, sampling period included) as the delay beyond that period, µs (never negative). */
