@@ -46,6 +46,8 @@ export function renderConfig(c: LocalNodeConfig): string {
     'appendonly no',
     `dir ${quote(c.dir)}`,
     'logfile ""',
+    // Fleets of 10k+ subscribers are a normal question; Redis lowers this itself to what its file limit allows.
+    'maxclients 100000',
   ];
   if (c.requirePassword !== undefined) {
     lines.push(`requirepass ${quote(c.requirePassword)}`);

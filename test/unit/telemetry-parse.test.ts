@@ -1,7 +1,7 @@
 /** Parsing what the telemetry reads: CLIENT LIST lines, the pubsub output-buffer limit, node names. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseClientBuffers, parsePubsubLimit, splitHostPort } from '../../src/targets/telemetry.js';
+import { clientListEvery, parseClientBuffers, parsePubsubLimit, splitHostPort } from '../../src/targets/telemetry.js';
 
 const line = (id: number, name: string, omem: number): string =>
   `id=${id} addr=127.0.0.1:5${id} laddr=127.0.0.1:6379 fd=${id} name=${name} age=3 idle=0 flags=P db=0 sub=1 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=${omem > 0 ? 3 : 0} omem=${omem} tot-mem=${omem + 2000} events=r cmd=subscribe user=default redir=-1 resp=2`;
@@ -41,4 +41,12 @@ test('the pubsub class of client-output-buffer-limit', () => {
 test('node names', () => {
   assert.deepEqual(splitHostPort('127.0.0.1:6379'), { host: '127.0.0.1', port: 6379 });
   assert.deepEqual(splitHostPort('[::1]:7000'), { host: '::1', port: 7000 });
+});
+
+test('CLIENT LIST is read less often on big fleets: every ceil(clients / 2000) samples', () => {
+  assert.equal(clientListEvery(0), 1);
+  assert.equal(clientListEvery(2000), 1);
+  assert.equal(clientListEvery(2001), 2);
+  assert.equal(clientListEvery(10_000), 5);
+  assert.equal(clientListEvery(50_001), 26);
 });

@@ -105,14 +105,17 @@ export class RespReader {
     this.generation++;
   }
 
-  /** Parses every complete frame in `chunk` (plus what was pending). Throws RespProtocolError on garbage. */
-  feed(chunk: Buffer): void {
+  /**
+   * Parses every complete frame in chunk[0, length) (plus what was pending). Throws RespProtocolError on garbage.
+   * The chunk may be reused by the caller afterwards: whatever is left over is copied.
+   */
+  feed(chunk: Buffer, length = chunk.length): void {
     if (this.pendingLen === 0) {
-      const used = this.parseFrames(chunk, chunk.length);
-      if (used >= 0 && used < chunk.length) this.stash(chunk, used);
+      const used = this.parseFrames(chunk, length);
+      if (used >= 0 && used < length) this.stash(chunk, used, length);
       return;
     }
-    this.append(chunk);
+    this.append(chunk, length);
     if (this.pendingLen < this.need) return;
     const buf = this.pending;
     const len = this.pendingLen;
@@ -122,21 +125,22 @@ export class RespReader {
     this.pendingLen = len - used;
   }
 
-  private stash(chunk: Buffer, from: number): void {
-    const rest = chunk.length - from;
-    if (this.pending.length < rest) this.pending = Buffer.allocUnsafe(Math.max(rest, 16 * 1024));
-    chunk.copy(this.pending, 0, from);
+  private stash(chunk: Buffer, from: number, to: number): void {
+    const rest = to - from;
+    // Sized to the leftover, not to a read: thousands of idle subscribers must not each hold a read buffer.
+    if (this.pending.length < rest) this.pending = Buffer.allocUnsafe(Math.max(rest, 256));
+    chunk.copy(this.pending, 0, from, to);
     this.pendingLen = rest;
   }
 
-  private append(chunk: Buffer): void {
-    const total = this.pendingLen + chunk.length;
+  private append(chunk: Buffer, length: number): void {
+    const total = this.pendingLen + length;
     if (this.pending.length < total) {
       const grown = Buffer.allocUnsafe(Math.max(total, this.pending.length * 2));
       this.pending.copy(grown, 0, 0, this.pendingLen);
       this.pending = grown;
     }
-    chunk.copy(this.pending, this.pendingLen);
+    chunk.copy(this.pending, this.pendingLen, 0, length);
     this.pendingLen = total;
   }
 

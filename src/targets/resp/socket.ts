@@ -34,6 +34,13 @@ export interface RespSocketOwner extends RespHandler {
   restore?(): Promise<void>;
 }
 
+let readBuffer: Buffer | undefined;
+/** The read buffer of this thread's plain TCP connections (allocated on first use). */
+function sharedReadBuffer(): Buffer {
+  readBuffer ??= Buffer.allocUnsafe(64 * 1024);
+  return readBuffer;
+}
+
 /** Error-like shape handed to connectError. */
 interface Failure {
   code?: string;
@@ -145,9 +152,23 @@ export class RespSocket {
     this.reader.reset();
     return new Promise<void>((resolve, reject) => {
       const { host, port } = this.node;
+      const onBytes = (chunk: Buffer, length: number): void => {
+        try {
+          this.reader.feed(chunk, length);
+        } catch (err) {
+          const message = err instanceof RespProtocolError ? err.message : `reading a reply failed: ${(err as Error).message}`;
+          if (!settled) fail({ message: `Protocol error: ${message}` });
+          else this.drop(message);
+        }
+      };
+      // Plain TCP reads into one buffer shared by every connection of this thread: the reader parses a read before
+      // the next one starts and copies what it keeps, so 10,000 subscribers do not allocate 64 KiB per read each.
       const socket: net.Socket = this.ctx.tls
         ? tls.connect({ ...this.ctx.tls, host, port, servername: this.ctx.tls.servername ?? (net.isIP(host) ? undefined : host) })
-        : net.connect({ host, port });
+        : net.connect({ host, port, onread: { buffer: sharedReadBuffer(), callback: (n: number, buf: Uint8Array) => {
+            onBytes(buf as Buffer, n);
+            return true;
+          } } });
       this.socket = socket;
       socket.setNoDelay(true);
       let settled = false;
@@ -174,15 +195,7 @@ export class RespSocket {
         }
         if (myEpoch === this.epoch) this.onClosed(lastError);
       });
-      socket.on('data', (chunk: Buffer) => {
-        try {
-          this.reader.feed(chunk);
-        } catch (err) {
-          const message = err instanceof RespProtocolError ? err.message : `reading a reply failed: ${(err as Error).message}`;
-          if (!settled) fail({ message: `Protocol error: ${message}` });
-          else this.drop(message);
-        }
-      });
+      if (this.ctx.tls) socket.on('data', (chunk: Buffer) => onBytes(chunk, chunk.length));
       socket.once(this.ctx.tls ? 'secureConnect' : 'connect', () => {
         const commands = this.handshakeCommands();
         this.handshakeLeft = commands.length;
