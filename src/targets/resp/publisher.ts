@@ -61,7 +61,8 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
     const longest = this.prefixes.reduce((m, p) => Math.max(m, p.length), 0);
     this.slotBytes = longest + this.messageBytes + 2 + (this.multi ? MULTI_FRAME.length + EXEC_FRAME.length : 0);
     const capacity = Math.max(1, opts.maxInFlight);
-    const ringBytes = Math.min(2 * (capacity + 1) * this.slotBytes, Math.max(MAX_RING_BYTES, 4 * this.slotBytes));
+    // Room for the window twice over (frames wrap); past MAX_RING_BYTES fewer messages fit in flight, at least one.
+    const ringBytes = Math.min(2 * (capacity + 1) * this.slotBytes, Math.max(MAX_RING_BYTES, this.slotBytes));
     this.out = Buffer.alloc(ringBytes);
     this.qToken = new Uint32Array(capacity + 1);
     this.qStart = new Uint32Array(capacity + 1);
