@@ -59,7 +59,9 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
     this.slots = new Int32Array(opts.channels.length).fill(-1);
     if (opts.sharded && this.multi) opts.channels.forEach((c, i) => (this.slots[i] = keySlot(c)));
     const longest = this.prefixes.reduce((m, p) => Math.max(m, p.length), 0);
-    this.slotBytes = longest + this.messageBytes + 2 + (this.multi ? MULTI_FRAME.length + EXEC_FRAME.length : 0);
+    // multi: a message that starts a transaction after closing another writes EXEC + MULTI + frame, and send() may
+    // still append the closing EXEC: two EXECs per reservation.
+    this.slotBytes = longest + this.messageBytes + 2 + (this.multi ? MULTI_FRAME.length + 2 * EXEC_FRAME.length : 0);
     const capacity = Math.max(1, opts.maxInFlight);
     // Room for the window twice over (frames wrap); past MAX_RING_BYTES fewer messages fit in flight, at least one.
     const ringBytes = Math.min(2 * (capacity + 1) * this.slotBytes, Math.max(MAX_RING_BYTES, this.slotBytes));
@@ -203,10 +205,7 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
 
   onSimple(buf: Buffer, start: number, end: number): void {
     if (this.multi) this.onTxReply(null);
-    else if (this.qCount > 0) {
-      this.lastError = `unexpected reply ${buf.toString('latin1', start, end)}`;
-      this.onReply(this.pop(), -1);
-    }
+    else this.unexpected(`+${buf.toString('latin1', start, Math.min(end, start + 40))}`);
   }
 
   onValue(value: RespValue, push: boolean): void {
@@ -215,9 +214,21 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
       this.onTxReply(value);
       return;
     }
+    if (!(value instanceof RespError)) {
+      this.unexpected(JSON.stringify(value).slice(0, 60));
+      return;
+    }
     if (this.qCount === 0) return;
-    this.lastError = value instanceof RespError ? value.message : `unexpected reply ${JSON.stringify(value)}`;
+    this.lastError = value.message;
     this.onReply(this.pop(), -1);
+  }
+
+  /**
+   * A reply PUBLISH never gets: the replies can no longer be matched to messages, so the connection is dropped
+   * with the cause named (the reconnect cycle takes over; what was in flight fails).
+   */
+  private unexpected(what: string): void {
+    this.socket.drop(`protocol error: unexpected reply to PUBLISH: ${what}`);
   }
 
   /** multi: MULTI's +OK, a +QUEUED (or queue-time error) per command, then EXEC's array. */
@@ -239,6 +250,10 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
     this.txLeft = -1;
     const txError = this.txError;
     this.txError = '';
+    if (!Array.isArray(value) && !(value instanceof RespError) && value !== null) {
+      this.unexpected(`EXEC answered ${JSON.stringify(value).slice(0, 60)}`);
+      return;
+    }
     for (let i = 0; i < size && this.qCount > 0; i++) {
       const item = Array.isArray(value) ? value[i] : value;
       if (typeof item === 'number') {

@@ -62,6 +62,8 @@ function readInt(buf: Buffer, pos: number, end: number): number {
       if (pos + 1 >= end) break;
       if (buf[pos + 1] !== LF || pos === start) throw protocolError(buf, start, 'bad integer line');
       at = pos + 2;
+      // Past 15 digits n * 10 + d loses precision: let the number parser round it once.
+      if (pos - start > 15) n = Number(buf.toString('latin1', start, pos));
       return neg ? -n : n;
     }
     if (c < 48 || c > 57) throw protocolError(buf, start, 'bad integer');
@@ -206,14 +208,16 @@ export class RespReader {
     if (p + kindLen + 2 > end) return INCOMPLETE;
     const c0 = buf[p];
     let pattern = false;
-    if (kindLen === 7 && c0 === 109 && count === 3) {
+    if (kindLen === 7 && count === 3 && sameBytes(buf, p, MESSAGE)) {
       // message
-    } else if (kindLen === 8 && buf[p + 1] === 109 && (c0 === 115 ? count === 3 : c0 === 112 && count === 4)) {
+    } else if (kindLen === 8 && sameBytes(buf, p + 1, MESSAGE) && (c0 === 115 ? count === 3 : c0 === 112 && count === 4)) {
       pattern = c0 === 112; // pmessage; else smessage
     } else {
       return NOT_DELIVERY;
     }
-    p += kindLen + 2;
+    p += kindLen;
+    if (buf[p] !== CR || buf[p + 1] !== LF) throw protocolError(buf, p, 'bulk string not ended by CRLF');
+    p += 2;
     let patStart = -1;
     let patEnd = -1;
     if (pattern) {
@@ -272,7 +276,7 @@ export class RespReader {
         this.valueEnd = at;
         const text = buf.toString('utf8', pos + 1, cr);
         if (type === 45) return new RespError(text);
-        if (type === 44) return Number(text);
+        if (type === 44) return text === 'inf' ? Infinity : text === '-inf' ? -Infinity : Number(text);
         if (type === 35) return text === 't';
         return text;
       }
@@ -302,6 +306,7 @@ export class RespReader {
           if (depth === 0) this.need = after - pos;
           return undefined;
         }
+        if (buf[after - 2] !== CR || buf[after - 1] !== LF) throw protocolError(buf, at + len, 'bulk string not ended by CRLF');
         const from = type === 61 ? at + 4 : at; // verbatim: skip "txt:"
         const text = buf.toString('utf8', from, at + len);
         this.valueEnd = after;
@@ -335,6 +340,14 @@ export class RespReader {
         throw protocolError(buf, pos, `unexpected type byte ${JSON.stringify(String.fromCharCode(type))}`);
     }
   }
+}
+
+const MESSAGE = Buffer.from('message');
+
+/** True when buf[at…] starts with `word`. */
+function sameBytes(buf: Buffer, at: number, word: Buffer): boolean {
+  for (let i = 0; i < word.length; i++) if (buf[at + i] !== word[i]) return false;
+  return true;
 }
 
 /** Where the last bulkAt found its string (module state: the hot path returns no objects). */

@@ -130,12 +130,17 @@ export class NativeSubscriber implements NodeSubscribeConnection, RespSocketOwne
     this.handlers.onMessage(buf, start, end, buf, chanStart, chanEnd, patStart < 0 ? -1 : pattern < 0 ? -2 : pattern);
   }
 
-  onInteger(): void {
-    // Not expected on a subscribed connection; nothing waits for it.
+  /** A reply no subscribed connection gets: the stream cannot be trusted, so the connection is dropped, named. */
+  private unexpected(what: string): void {
+    this.socket.drop(`protocol error: unexpected reply on a subscribed connection: ${what}`);
   }
 
-  onSimple(): void {
-    // Not expected on a subscribed connection; nothing waits for it.
+  onInteger(n: number): void {
+    this.unexpected(`:${n}`);
+  }
+
+  onSimple(buf: Buffer, start: number, end: number): void {
+    this.unexpected(`+${buf.toString('latin1', start, Math.min(end, start + 40))}`);
   }
 
   onValue(value: RespValue): void {
@@ -144,7 +149,10 @@ export class NativeSubscriber implements NodeSubscribeConnection, RespSocketOwne
       waiter?.reject(new Error(value.message));
       return;
     }
-    if (!Array.isArray(value) || typeof value[0] !== 'string') return;
+    if (!Array.isArray(value) || typeof value[0] !== 'string') {
+      this.unexpected(JSON.stringify(value).slice(0, 60));
+      return;
+    }
     const kind = value[0];
     if (SUBSCRIBE_KINDS.has(kind)) {
       const waiter = this.waiters[0];
@@ -152,9 +160,11 @@ export class NativeSubscriber implements NodeSubscribeConnection, RespSocketOwne
         this.waiters.shift();
         waiter.resolve();
       }
-    } else if (kind === 'sunsubscribe' && this.onMoved) {
+    } else if (kind === 'sunsubscribe') {
       // Unasked: the server dropped a sharded subscription because its slot moved to another node.
-      this.onMoved();
+      this.onMoved?.();
+    } else if (kind !== 'unsubscribe' && kind !== 'punsubscribe' && kind !== 'pong' && kind !== 'invalidate') {
+      this.unexpected(JSON.stringify(value).slice(0, 60));
     }
   }
 
