@@ -3,7 +3,7 @@
  * (fresh workers and connections, its own warmup) against the same target. A throwaway local redis-server is
  * started once for the whole search. Writes capacity.json (the source), capacity.txt and capacity.html.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRequest } from '../core/run.js';
 import type { CapacityReport, CapacityStep } from '../core/result.js';
@@ -12,9 +12,8 @@ import type { Scenario } from '../core/scenario.js';
 import type { TargetDescription } from '../core/target.js';
 import type { Threshold } from '../metrics/thresholds.js';
 import { formatCapacity, renderCapacityHtml } from '../reporting/capacity.js';
-import { startLocalRedis } from '../targets/local.js';
-import { CAPACITY_DEFAULTS, searchCapacity, type CapacityOptions } from './capacity.js';
-import { runBenchmark } from './run.js';
+import { CAPACITY_DEFAULTS, searchCapacity, type CapacityOptions, type StepResult } from './capacity.js';
+import { withSeries, type SeriesContext } from './series.js';
 
 /** What to search. */
 export interface CapacityRunOptions {
@@ -36,6 +35,27 @@ export interface CapacityRunOutcome {
   /** The plain-text table (as in capacity.txt). */
   text: string;
   interrupted: boolean;
+  /** Worker failures of any step's run (the command exits 1 when there are any). */
+  errors: string[];
+}
+
+/** What the steps of every search found so far. */
+interface StepsFound {
+  rows: CapacityReport['rows'];
+  target: TargetDescription | null;
+  errors: string[];
+}
+
+/** One step: a whole run at one constant rate. */
+async function measureStep(
+  series: SeriesContext, scenario: Scenario, rate: number, outDir: string, found: StepsFound,
+): Promise<StepResult> {
+  // Each step offers one constant rate: a load profile of the scenario would replace it, so it is dropped.
+  const { stages: _profile, ...constant } = scenario;
+  const run = await series.run({ label: `${rate}/s`, scenario: { ...constant, publishers: { ...scenario.publishers, rate } } }, outDir);
+  found.target ??= run.result.target;
+  found.errors.push(...(run.result.errors ?? []).map((e) => `${run.runDir}: ${e}`));
+  return { summary: run.result.summary, health: run.result.health, runDir: run.runDir, interrupted: run.result.interrupted, errors: run.result.errors };
 }
 
 /** A folder name from a label: letters, digits, dots and dashes only. */
@@ -44,44 +64,24 @@ function slug(label: string, i: number): string {
   return `${String(i + 1).padStart(2, '0')}-${s || 'search'}`;
 }
 
-/** Runs every variant's search in turn; stops early on an interrupt (what ran is still written). */
+/** Runs every variant's search in turn through the series runner; stops early on an interrupt (what ran is still written). */
 export async function runCapacity(opts: CapacityRunOptions): Promise<CapacityRunOutcome> {
   const startedAt = new Date();
-  const dir = join(opts.base.outDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-capacity`);
-  await mkdir(dir, { recursive: true });
-  const local = opts.base.target === null ? await startLocalRedis({ kind: 'single' }) : null;
-  const rows: CapacityReport['rows'] = [];
-  let target: TargetDescription | null = null;
-  let interrupted = false;
-  try {
+  const { dir, rows, target, interrupted, errors } = await withSeries({ kind: 'capacity', base: opts.base }, async (series) => {
+    const found: StepsFound = { rows: [], target: null, errors: [] };
     for (const [i, variant] of opts.variants.entries()) {
-      if (opts.base.signal?.aborted) {
-        interrupted = true;
-        break;
-      }
-      const outDir = join(dir, slug(variant.label, i));
+      if (series.interrupted) break;
       const result = await searchCapacity({
         ...opts.search,
         slo: opts.slo,
         onStep: (step) => opts.onStep?.(variant.label, step),
-        measure: async (rate) => {
-          // Each step offers one constant rate: a load profile of the scenario would replace it, so it is dropped.
-          const { stages: _profile, ...constant } = variant.scenario;
-          const scenario: Scenario = { ...constant, publishers: { ...variant.scenario.publishers, rate } };
-          const run = await runBenchmark({ ...opts.base, scenario, target: local ? local.spec : opts.base.target, outDir });
-          target ??= local ? { ...run.result.target, local: true } : run.result.target;
-          return { summary: run.result.summary, health: run.result.health, runDir: run.runDir, interrupted: run.result.interrupted };
-        },
+        measure: (rate) => measureStep(series, variant.scenario, rate, join(series.dir, slug(variant.label, i)), found),
       });
-      rows.push({ label: variant.label, scenario: variant.scenario, result });
-      if (result.limitedBy === 'interrupted') {
-        interrupted = true;
-        break;
-      }
+      found.rows.push({ label: variant.label, scenario: variant.scenario, result });
+      if (result.limitedBy === 'interrupted') break;
     }
-  } finally {
-    await local?.stop();
-  }
+    return { dir: series.dir, ...found, interrupted: series.interrupted };
+  });
   const first = opts.variants[0]?.scenario;
   const report: CapacityReport = {
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -99,5 +99,5 @@ export async function runCapacity(opts: CapacityRunOptions): Promise<CapacityRun
   await writeFile(join(dir, 'capacity.json'), `${JSON.stringify(report, null, 2)}\n`, 'utf8');
   await writeFile(join(dir, 'capacity.txt'), `${text}\n`, 'utf8');
   await writeFile(join(dir, 'capacity.html'), await renderCapacityHtml(report), 'utf8');
-  return { report, dir, text, interrupted };
+  return { report, dir, text, interrupted, errors };
 }

@@ -22,6 +22,8 @@ export interface StepResult {
   runDir?: string;
   /** True when the step was interrupted (Ctrl-C): the search stops. */
   interrupted?: boolean;
+  /** Worker failures of the step's run (a crashed worker): the step fails and the command exits 1. */
+  errors?: string[];
 }
 
 /** Options of the search. */
@@ -61,7 +63,9 @@ export function judgeStep(
   if (!keptUp) {
     reasons.push(`achieved ${formatRate(s.publishRate)} of ${formatRate(offeredRate)} offered (${((s.publishRate / offeredRate) * 100).toFixed(1)}%, below ${minAchievedShare * 100}%)`);
   }
-  const held = keptUp && outcomes.every((o) => o.passed) && !r.interrupted;
+  // A step whose worker failed measured only part of the fleet: it cannot hold.
+  for (const e of r.errors ?? []) reasons.push(e);
+  const held = keptUp && outcomes.every((o) => o.passed) && !r.interrupted && (r.errors?.length ?? 0) === 0;
   if (r.health.harnessBottleneck) reasons.push(...r.health.reasons.map((x) => `harness: ${x}`));
   const e2e = s.latencyUs.endToEnd;
   return {

@@ -5,8 +5,8 @@
 import type { Scenario } from './scenario.js';
 import type { TargetSpec } from './target.js';
 
-/** Version of the worker message protocol; bump on any shape change. */
-export const WORKER_PROTOCOL_VERSION = 1;
+/** Version of the worker message protocol; bump on any shape change. The coordinator refuses other versions. */
+export const WORKER_PROTOCOL_VERSION = 2;
 
 /** One publisher this worker runs. */
 export interface PublisherAssignment {
@@ -189,10 +189,17 @@ export type WorkerMessage =
       /** True on the last snapshot of the task. */
       final: boolean;
     }
-  /** All connections are up and every subscription is confirmed. */
+  /**
+   * All connections are up and every subscription is confirmed. `confirmedSubscriptions` (channels + patterns) is
+   * checked against the plan's count, so a data path that confirms less than it was asked fails the run.
+   */
   | { type: 'ready'; v: number; workerId: number; confirmedSubscriptions: number }
-  /** Something went wrong that ends this worker (cannot connect / cannot subscribe / crash). */
-  | { type: 'fatal'; v: number; workerId: number; code: 'connect' | 'subscribe' | 'auth' | 'internal'; message: string };
+  /**
+   * Something went wrong that ends this worker. `exitCode` is one of ExitCode (src/core/errors.ts): `target` (3) for
+   * a refused connection, authentication or subscription, `internal` (1) for a bug in the harness, whose `stack` is
+   * kept for the run's error log.
+   */
+  | { type: 'fatal'; v: number; workerId: number; exitCode: number; message: string; stack?: string };
 
 /** Returns counters with every field zero. */
 export function zeroCounters(): Counters {

@@ -127,6 +127,22 @@ export interface HarnessHealth {
 /** Unit of a threshold metric's value, so reports format it without knowing the metric catalogue. */
 export type ThresholdUnit = 'us' | 'count' | 'per_s' | 'ratio';
 
+/** Comparison operators a threshold may use. */
+export type ThresholdOperator = '<' | '<=' | '>' | '>=' | '==' | '!=';
+
+/** A parsed threshold (src/metrics/thresholds.ts parses and judges them). */
+export interface Threshold {
+  /** The expression as written (trimmed). */
+  expression: string;
+  metric: string;
+  op: ThresholdOperator;
+  /** Limit in the metric's unit (µs for latencies, a 0..1 share for ratios). */
+  limit: number;
+  unit: ThresholdUnit;
+  /** End the run early when this threshold fails (see ThresholdAbortMonitor). */
+  abortOnFail: boolean;
+}
+
 /** How one threshold (`e2e.p99 < 5ms`) fared on the measure phase. */
 export interface ThresholdOutcome {
   /** The expression as written by the user (trimmed). */

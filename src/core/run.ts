@@ -1,17 +1,11 @@
 /** The request the CLI builds and the coordinator runs; tests call the coordinator with it directly. */
 import type { Scenario } from './scenario.js';
 import type { TargetSpec } from './target.js';
-
-/** A threshold as the coordinator needs it (parsed by src/metrics/thresholds.ts). */
-export interface RunThreshold {
-  expression: string;
-  metric: string;
-  op: '<' | '<=' | '>' | '>=' | '==' | '!=';
-  limit: number;
-  unit: 'us' | 'count' | 'per_s' | 'ratio';
-  abortOnFail: boolean;
-}
+import type { Threshold } from './result.js';
 import type { ChaosEvent } from './reliability.js';
+
+/** Default grace before abortOnFail thresholds are judged (ms): latency settles in the first seconds after warmup. */
+export const DEFAULT_ABORT_GRACE_MS = 5000;
 
 /** Everything one run needs. */
 export interface RunRequest {
@@ -32,8 +26,8 @@ export interface RunRequest {
   /** Faults to inject during the measure phase (`--chaos`); `restart` needs `target: null`. */
   chaos?: ChaosEvent[];
   /** Thresholds judged on the measure phase; a failure makes the run exit 99. */
-  thresholds?: RunThreshold[];
-  /** With abortOnFail thresholds: nothing is judged early during this first part of the measure phase (ms). */
+  thresholds?: Threshold[];
+  /** With abortOnFail thresholds: nothing is judged early during this first part of the measure phase (ms, default DEFAULT_ABORT_GRACE_MS). */
   abortGraceMs?: number;
   /** Called about once a second with a one-line progress text. */
   onProgress?: (line: string) => void;

@@ -4,10 +4,9 @@
  * 99 (k6's convention). Parsing reports every bad expression at once and names the metrics that exist.
  */
 import { UsageError, type Problem } from '../core/errors.js';
-import type { LatencySummaryUs, RunSummary, ThresholdOutcome, ThresholdUnit } from '../core/result.js';
+import type { LatencySummaryUs, RunSummary, Threshold, ThresholdOperator, ThresholdOutcome, ThresholdUnit } from '../core/result.js';
 
-/** Comparison operators a threshold may use. */
-export type ThresholdOperator = '<' | '<=' | '>' | '>=' | '==' | '!=';
+export type { Threshold, ThresholdOperator } from '../core/result.js';
 
 /**
  * When a metric may be judged before the run ends (early abort):
@@ -26,19 +25,6 @@ export interface MetricDef {
   about: string;
   /** Reads the value from a summary; null when it cannot be measured (no latency samples, no target rate). */
   read: (s: RunSummary) => number | null;
-}
-
-/** A parsed threshold. */
-export interface Threshold {
-  /** The expression as written (trimmed). */
-  expression: string;
-  metric: string;
-  op: ThresholdOperator;
-  /** Limit in the metric's unit (µs for latencies, a 0..1 share for ratios). */
-  limit: number;
-  unit: ThresholdUnit;
-  /** End the run early when this threshold fails (see ThresholdAbortMonitor). */
-  abortOnFail: boolean;
 }
 
 const LATENCY_STATS = ['p50', 'p90', 'p99', 'p999', 'max', 'min', 'mean'] as const;

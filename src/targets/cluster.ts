@@ -28,6 +28,7 @@ import type {
   PublisherOptions,
   SubscribeConnection,
   SubscriberHandlers,
+  TargetCapabilities,
 } from './types.js';
 
 /** How often a watched slot map is re-read (ioredis' own default slotsRefreshInterval is 5 s). */
@@ -51,6 +52,8 @@ export class ClusterFactory implements ConnectionFactory {
 
   /** The data path publishers and subscribers use (native or ioredis). */
   readonly plane: DataPlane;
+  /** PUBLISH is broadcast over the cluster bus: its reply counts the receiving node's subscribers only. */
+  readonly capabilities: TargetCapabilities = { publishRepliesCountAll: { classic: false, sharded: true }, sharded: true, patterns: true };
 
   constructor(readonly spec: TargetSpec, client?: ClientKind) {
     this.ctx = nodeContext(spec);

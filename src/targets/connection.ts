@@ -20,12 +20,15 @@ import type {
   PublisherOptions,
   SubscribeConnection,
   SubscriberHandlers,
+  TargetCapabilities,
 } from './types.js';
 
 /** Connections to one Redis server. */
 export class SingleFactory implements ConnectionFactory {
   private readonly ctx: NodeContext;
   private readonly plane: DataPlane;
+  /** One server sees every subscriber: PUBLISH and SPUBLISH replies both count every receiver. */
+  readonly capabilities: TargetCapabilities = { publishRepliesCountAll: { classic: true, sharded: true }, sharded: true, patterns: true };
 
   constructor(readonly spec: TargetSpec, client?: ClientKind) {
     this.ctx = nodeContext(spec);

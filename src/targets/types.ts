@@ -132,9 +132,33 @@ export interface ControlConnection {
   close(): Promise<void>;
 }
 
+/**
+ * What a target's connections can do, so callers ask the seam instead of testing the target kind. A new kind of
+ * target (or transport) states its own.
+ */
+export interface TargetCapabilities {
+  /**
+   * Whether a publish reply counts every receiver of the message (so Σ replies can be checked against the plan's
+   * expected deliveries), for classic PUBLISH and for sharded SPUBLISH. In a cluster, PUBLISH is broadcast over the
+   * bus and its reply counts only the receiving node's subscribers.
+   */
+  publishRepliesCountAll: { classic: boolean; sharded: boolean };
+  /** Sharded pub/sub (SPUBLISH / SSUBSCRIBE) can be used (the server must still be Redis 7+). */
+  sharded: boolean;
+  /** Pattern subscriptions (PSUBSCRIBE) can be used with classic pub/sub. */
+  patterns: boolean;
+}
+
+/** Whether publish replies can be compared with the plan for a run that is (or is not) sharded. */
+export function repliesComparable(caps: TargetCapabilities, sharded: boolean): boolean {
+  return sharded ? caps.publishRepliesCountAll.sharded : caps.publishRepliesCountAll.classic;
+}
+
 /** Opens connections to one target. Created from a TargetSpec by `createConnectionFactory`. */
 export interface ConnectionFactory {
   readonly spec: TargetSpec;
+  /** What these connections can do (see TargetCapabilities). */
+  readonly capabilities: TargetCapabilities;
   openPublisher(opts: PublisherOptions, events: ConnectionEvents): Promise<PublishConnection>;
   openSubscriber(opts: ConnectionOptions, handlers: SubscriberHandlers): Promise<SubscribeConnection>;
   openControl(connectTimeoutMs: number): Promise<ControlConnection>;

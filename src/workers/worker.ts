@@ -10,7 +10,7 @@ import { getHeapStatistics } from 'node:v8';
 import type { ControlMessage, OutageEvent, WorkerMessage, WorkerTask } from '../core/messages.js';
 import { WORKER_PROTOCOL_VERSION as V } from '../core/messages.js';
 import { nowUs } from '../core/clock.js';
-import { BenchError } from '../core/errors.js';
+import { BenchError, ExitCode, TargetError } from '../core/errors.js';
 import { createConnectionFactory } from '../targets/connection.js';
 import type { PublishConnection, SubscribeConnection } from '../targets/types.js';
 import { encodeHistogram, initHistogramEngine } from '../metrics/histogram.js';
@@ -56,8 +56,9 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
         const conn = await factory.openSubscriber(opts, slow > 0 ? slowHandlers(sink, slow) : sink);
         subs.push(conn);
         let n = 0;
-        if (a.channels.length > 0) n += await conn.subscribe(a.channels.map((i) => task.channelNames[i]));
-        if (a.patterns.length > 0) n += await conn.psubscribe(a.patterns);
+        const names = a.channels.map((i) => task.channelNames[i]);
+        if (names.length > 0) n += await refusalNamed(sharded ? 'SSUBSCRIBE' : 'SUBSCRIBE', names, conn.subscribe(names));
+        if (a.patterns.length > 0) n += await refusalNamed('PSUBSCRIBE', a.patterns, conn.psubscribe(a.patterns));
         return n;
       }));
       for (const n of counts) confirmed += n;
@@ -110,13 +111,36 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
     reporter.stop();
     await reporter.snapshot(true);
   } catch (err) {
-    const code = err instanceof BenchError ? (err.exitCode === 3 ? 'connect' : 'internal') : 'internal';
-    post({ type: 'fatal', v: V, workerId: task.workerId, code, message: err instanceof Error ? err.message : String(err) });
+    post(fatalOf(task.workerId, err));
   } finally {
     clearTimeout(crashTimer);
     await Promise.allSettled([...subs.map((s) => s.close()), ...pubs.map((p) => p.close())]);
     ctx.destroy();
     port.close();
+  }
+}
+
+/**
+ * The fatal message for an error that ended this worker: a BenchError keeps its own exit code (a refused connection
+ * or subscription is a TargetError, 3); anything else is a bug in the harness (1) and carries its stack.
+ */
+export function fatalOf(workerId: number, err: unknown): WorkerMessage {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof BenchError) return { type: 'fatal', v: V, workerId, exitCode: err.exitCode, message };
+  return { type: 'fatal', v: V, workerId, exitCode: ExitCode.internal, message, ...(err instanceof Error && err.stack ? { stack: err.stack } : {}) };
+}
+
+/**
+ * Awaits a subscribe call; a refusal (ACL, wrong node) becomes a TargetError naming the command and the channels or
+ * patterns it asked for, so the user sees which subscription the server refused.
+ */
+async function refusalNamed(command: string, names: string[], sent: Promise<number>): Promise<number> {
+  try {
+    return await sent;
+  } catch (err) {
+    const what = names.length === 1 ? `'${names[0]}'` : `'${names[0]}' and ${names.length - 1} more`;
+    const why = err instanceof Error ? err.message : String(err);
+    throw new TargetError(`${command} ${what} was refused: ${why}`);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * A worker thread that crashes mid-run (the documented test hook PUBSUB_BENCH_TEST_CRASH_WORKER throws an uncaught
- * error from a timer in that thread): the run still ends, names the crash with its error, and keeps the data of the
- * other worker and what the crashed one reported before it died.
+ * error from a timer in that thread): the run still ends, names the crash with its error, logs its stack in
+ * errors.log beside result.json, keeps the data of the other worker and what the crashed one reported before it
+ * died, and the CLI exits 1 naming the worker — for a plain run and for any variant of a matrix.
  */
 import { gatedExitCode } from '../../src/cli/commands/run-gates.js';
 import { ExitCode } from '../../src/core/errors.js';
@@ -12,6 +13,8 @@ import { join } from 'node:path';
 import type { RunResult } from '../../src/core/result.js';
 import { TEST_HOOKS_ARMED } from '../../src/core/test-hooks.js';
 import { assertAccounting, runScenario, useServer, withEnv } from '../helpers/runs.js';
+import { captureIo } from '../helpers/cli-io.js';
+import { main } from '../../src/cli/main.js';
 
 const bench = useServer('pb-crash');
 
@@ -31,9 +34,12 @@ test('a crashed worker is named with its error and the other worker keeps its da
     () => runScenario(bench.server.spec, bench.outDir, scenario),
   );
   assert.ok(Date.now() - started < 20_000, 'the run ended without waiting for the dead worker');
-  const crash = r.warnings.find((w) => w.startsWith('worker 1 crashed:'));
+  const crash = r.warnings.find((w) => w.startsWith('internal error in worker 1 (it crashed):'));
   assert.ok(crash, `the crash is in the warnings: ${JSON.stringify(r.warnings)}`);
   assert.match(crash, /crashed on purpose after 1200 ms/, 'with the error it threw');
+  const log = readFileSync(join(runDir, 'errors.log'), 'utf8');
+  assert.match(log, /internal error in worker 1 \(the thread crashed\):\n.*crashed on purpose/, 'the stack is logged beside result.json');
+  assert.match(log, /\n\s+at /, 'with its stack frames');
   assert.ok(r.warnings.some((w) => /Test hook PUBSUB_BENCH_TEST_CRASH_WORKER=1@1200 was in force/.test(w)), 'the hook is named');
 
   const [w0, w1] = r.workers;
@@ -49,6 +55,27 @@ test('a crashed worker is named with its error and the other worker keeps its da
   assert.equal(r.errors?.length, 1, 'the crash is a run error, so the CLI exits 1');
   assert.equal(gatedExitCode([r]), ExitCode.internal);
   assert.ok(existsSync(join(runDir, 'report.html')));
+});
+
+test('on the CLI a crashed worker exits 1 naming the worker and where its stack is', { timeout: 30_000 }, async () => {
+  const cap = captureIo();
+  const url = `redis://${bench.server.spec.nodes[0].host}:${bench.server.spec.nodes[0].port}`;
+  const code = await withEnv({ PUBSUB_BENCH_TEST_HOOKS: TEST_HOOKS_ARMED, PUBSUB_BENCH_TEST_CRASH_WORKER: '0@800' }, () =>
+    main(['run', 'fan-out', '--target', url, '--workers', '2', '--duration', '2s', '--warmup', '300ms', '--rate', '1000', '--out', bench.outDir], cap.io),
+  );
+  assert.equal(code, ExitCode.internal, cap.stderr());
+  assert.match(cap.stderr(), /pubsub-bench: internal error in worker 0 \(it crashed\): test hook/);
+  assert.match(cap.stderr(), /the stack is in .*errors\.log/);
+});
+
+test('a matrix whose variant had a crashed worker exits 1', { timeout: 40_000 }, async () => {
+  const cap = captureIo();
+  const url = `redis://${bench.server.spec.nodes[0].host}:${bench.server.spec.nodes[0].port}`;
+  const code = await withEnv({ PUBSUB_BENCH_TEST_HOOKS: TEST_HOOKS_ARMED, PUBSUB_BENCH_TEST_CRASH_WORKER: '1@600' }, () =>
+    main(['run', 'fan-out', '--target', url, '--workers', '2', '--matrix', 'publish-mode=await,auto', '--duration', '1500ms', '--warmup', '200ms', '--rate', '1000', '--out', bench.outDir], cap.io),
+  );
+  assert.equal(code, ExitCode.internal, cap.stderr());
+  assert.match(cap.stderr(), /internal error in worker 1/);
 });
 
 test('the hooks stay inert unless armed, and a set hook is still named', { timeout: 30_000 }, async () => {

@@ -13,7 +13,8 @@ import { formatLatencyUs, formatRate } from '../../reporting/format.js';
 import { LIMITS } from '../../scenarios/defaults.js';
 import { MATRIX_KEYS, expandMatrix, parseMatrix } from '../../scenarios/matrix.js';
 import { formatError } from '../errors.js';
-import { processIo, type CliIo } from '../io.js';
+import type { CliIo } from '../io.js';
+import { withSignals, type Interrupt } from '../signals.js';
 import { GATE_OPTIONS } from './run-gates.js';
 import { RUN_OPTIONS, type RunArgs } from './run-options.js';
 import { buildRunRequest } from './run.js';
@@ -66,16 +67,16 @@ function positive(value: unknown, flag: string, fallback: number, max: number, p
   return fallback;
 }
 
-/** Runs the command; resolves to the exit code (0 knee found, 99 no rate held the SLO, 130/143 interrupted). */
+/**
+ * Runs the command; resolves to the exit code (0 knee found, 1 a step's worker failed, 99 no rate held the SLO,
+ * 130/143 interrupted).
+ */
 export async function runCapacityCommand(args: CapacityArgs, io: CliIo): Promise<number> {
-  const controller = new AbortController();
-  let signalCode: number | undefined;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    if (signalCode !== undefined) io.exit(signalCode);
-    signalCode = sig === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
-    io.stderr(`pubsub-bench: ${sig}: finishing the current step and writing what was measured (${sig} again to quit at once).\n`);
-    controller.abort();
-  };
+  const stopping = 'ending the current step and writing what was measured';
+  return withSignals(io, { stopping }, (interrupt) => searchCommand(args, io, interrupt));
+}
+
+async function searchCommand(args: CapacityArgs, io: CliIo, interrupt: Interrupt): Promise<number> {
   const passwords: Array<string | undefined> = [];
   try {
     const problems: Problem[] = [];
@@ -106,11 +107,9 @@ export async function runCapacityCommand(args: CapacityArgs, io: CliIo): Promise
     }
     if (problems.length > 0 || built.length === 0) throw new UsageError(problems, 'Invalid capacity search');
 
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     const { scenario: _unused, ...base } = built[0].request;
     const outcome = await runCapacity({
-      base: { ...base, signal: controller.signal },
+      base: { ...base, signal: interrupt.signal },
       variants: built.map((b) => ({ label: b.label, scenario: b.request.scenario })),
       slo,
       search: { startRate, maxRate, resolution, maxSteps },
@@ -118,15 +117,14 @@ export async function runCapacityCommand(args: CapacityArgs, io: CliIo): Promise
     });
     if (args.json === true) io.stdout(`${JSON.stringify(outcome.report)}\n`);
     else io.stdout(`${outcome.text}\n\nWritten to ${outcome.dir}/ (capacity.json, capacity.html, one folder of runs per search)\n`);
-    if (outcome.interrupted) return signalCode ?? ExitCode.sigint;
+    for (const e of outcome.errors) io.stderr(`pubsub-bench: ${e}\n`);
+    if (outcome.interrupted) return interrupt.exitCode(ExitCode.sigint);
+    if (outcome.errors.length > 0) return ExitCode.internal;
     return outcome.report.rows.some((r) => r.result.limitedBy === 'none-held') ? ExitCode.thresholds : ExitCode.ok;
   } catch (err) {
     const f = formatError(err, { env: io.env, secrets: passwords });
     io.stderr(f.text);
-    return signalCode ?? f.exitCode;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    return interrupt.code ?? f.exitCode;
   }
 }
 
@@ -151,8 +149,3 @@ export function makeCapacityCommand(io: CliIo, onExit: (code: number) => void): 
     handler: async (argv) => onExit(await runCapacityCommand(argv, io)),
   };
 }
-
-/** The command module on the real process (exit code left in process.exitCode). */
-export const capacityCommand: CommandModule<object, CapacityArgs> = makeCapacityCommand(processIo(), (code) => {
-  process.exitCode = code;
-});

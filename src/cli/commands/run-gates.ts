@@ -1,17 +1,18 @@
 /**
- * CI gates of `run`: thresholds (exit 99), baselines with repeats (exit 98), JUnit XML and the GitHub step summary.
- * Flags are read into a plan up front (every problem reported with the others); `runGated` then runs the scenario
- * `--repeat` times, judges, writes the CI files and returns the exit code.
+ * CI gates of every kind of run: thresholds (exit 99; judged inside each run, with the optional early abort),
+ * baselines with repeats (exit 98), a failed worker (exit 1), JUnit XML and the GitHub step summary. Flags are read
+ * into a plan up front (every problem reported with the others); the series runner makes the runs, and `judgeRuns`
+ * judges them — one group for a plain run and its repeats, one group per variant of a matrix.
  */
 import { writeFile } from 'node:fs/promises';
 import type { Options } from 'yargs';
 import { ExitCode, UsageError, type Problem } from '../../core/errors.js';
-import type { RunRequest, RunThreshold } from '../../core/run.js';
+import { DEFAULT_ABORT_GRACE_MS } from '../../core/run.js';
 import type { RunResult } from '../../core/result.js';
-import { runBenchmark, type RunOutcome } from '../../coordinator/index.js';
-import { checkThresholds } from '../../metrics/thresholds.js';
+import type { RunOutcome } from '../../coordinator/index.js';
+import { checkThresholds, type Threshold } from '../../metrics/thresholds.js';
 import { compareWithBaseline, parseMaxRegression, type RegressionTolerance } from '../../metrics/baseline.js';
-import { appendStepSummary, renderJunit, renderStepSummary } from '../../reporting/ci/index.js';
+import { appendStepSummary, renderJunitSections, renderStepSummary } from '../../reporting/ci/index.js';
 import { readRunResult, writeRunOutputs } from '../../reporting/write.js';
 import { checkDurationMs } from '../../scenarios/duration.js';
 
@@ -45,7 +46,7 @@ export interface GateArgs {
 
 /** What the gates need at run time. */
 export interface GatePlan {
-  thresholds: RunThreshold[];
+  thresholds: Threshold[];
   abortGraceMs: number;
   baselines: RunResult[];
   tolerance: RegressionTolerance;
@@ -61,7 +62,7 @@ export async function readGates(args: GateArgs, scenarioThresholds: string[] | u
   const flagged = checkThresholds(list(args.threshold), '--threshold', abortOnFail);
   const fromScenario = checkThresholds(scenarioThresholds ?? [], 'thresholds', abortOnFail);
   problems.push(...flagged.problems, ...fromScenario.problems);
-  let abortGraceMs = 5000;
+  let abortGraceMs = DEFAULT_ABORT_GRACE_MS;
   if (args.abortGrace !== undefined) {
     const ms = checkDurationMs(args.abortGrace, '--abort-grace');
     if (typeof ms === 'number') abortGraceMs = ms;
@@ -96,46 +97,44 @@ export async function readGates(args: GateArgs, scenarioThresholds: string[] | u
   return { thresholds: [...fromScenario.thresholds, ...flagged.thresholds], abortGraceMs, baselines, tolerance, repeat, junitPath };
 }
 
-/** What `runGated` reports back. */
-export interface GatedOutcome {
+/** The runs of one variant: a plain run and its repeats, or one variant of a matrix (`label` names it). */
+export interface RunGroup {
+  label?: string;
   runs: RunOutcome[];
-  exitCode: number;
 }
 
 /**
- * Runs the request `plan.repeat` times (stopping at an interrupt), compares with the baselines, rewrites each
- * result with the comparison, writes JUnit XML and the step summary, and decides the exit code.
+ * Judges the groups: compares each with the baselines (rewriting its results with the comparison), writes JUnit
+ * XML (one testcase per variant and threshold) and the step summary, and returns the exit code.
  */
-export async function runGated(request: RunRequest, plan: GatePlan, env: NodeJS.ProcessEnv, onRepeat?: (i: number) => void): Promise<GatedOutcome> {
-  const runs: RunOutcome[] = [];
-  for (let i = 0; i < plan.repeat; i++) {
-    if (i > 0 && request.signal?.aborted) break;
-    if (plan.repeat > 1) onRepeat?.(i);
-    const outcome = await runBenchmark({ ...request, thresholds: plan.thresholds, abortGraceMs: plan.abortGraceMs });
-    runs.push(outcome);
-    if (outcome.result.interrupted) break;
-  }
-  const last = runs[runs.length - 1].result;
-  const complete = runs.filter((r) => !r.result.interrupted);
-  if (plan.baselines.length > 0 && complete.length > 0) {
+export async function judgeRuns(groups: readonly RunGroup[], plan: GatePlan, env: NodeJS.ProcessEnv): Promise<number> {
+  const ran = groups.filter((g) => g.runs.length > 0);
+  for (const g of ran) {
+    const complete = g.runs.filter((r) => !r.result.interrupted);
+    if (plan.baselines.length === 0 || complete.length === 0) continue;
     const comparison = compareWithBaseline(complete.map((r) => r.result), plan.baselines, plan.tolerance);
     for (const r of complete) {
       r.result.baseline = comparison;
       await writeRunOutputs(r.result, r.runDir);
     }
   }
-  const outcomes = last.thresholds?.outcomes ?? [];
-  if (plan.junitPath) await writeFile(plan.junitPath, renderJunit(outcomes, last.baseline), 'utf8');
-  await appendStepSummary(renderStepSummary(last, outcomes, last.baseline), env);
-  return { runs, exitCode: gatedExitCode(runs.map((r) => r.result)) };
+  // A group is judged by its last run: thresholds are judged in every run alike, and a baseline covers them all.
+  const sections = ran.map((g) => {
+    const last = g.runs[g.runs.length - 1].result;
+    return { label: g.label, result: last, outcomes: last.thresholds?.outcomes ?? [], baseline: last.baseline };
+  });
+  if (plan.junitPath) await writeFile(plan.junitPath, renderJunitSections(sections), 'utf8');
+  const summary = sections.map((s) => renderStepSummary(s.result, s.outcomes, s.baseline)).join('\n');
+  if (summary !== '') await appendStepSummary(summary, env);
+  return gatedExitCode(ran.flatMap((g) => g.runs.map((r) => r.result)));
 }
 
 /**
- * Interrupted → 130 (the caller maps signals), a worker failed → 1, any threshold failed → 99, a baseline
- * regression → 98, else 0.
+ * Interrupted (or no run made: interrupted before the first) → 130 (the caller maps signals), a worker failed → 1,
+ * any threshold failed → 99, a baseline regression → 98, else 0.
  */
 export function gatedExitCode(results: RunResult[]): number {
-  if (results.some((r) => r.interrupted)) return ExitCode.sigint;
+  if (results.length === 0 || results.some((r) => r.interrupted)) return ExitCode.sigint;
   if (results.some((r) => (r.errors?.length ?? 0) > 0)) return ExitCode.internal;
   if (results.some((r) => r.thresholds && !r.thresholds.passed)) return ExitCode.thresholds;
   if (results.some((r) => r.baseline?.regressed)) return ExitCode.regression;

@@ -18,7 +18,10 @@ import { resolveScenario } from '../../scenarios/validate.js';
 import type { CliIo } from '../io.js';
 import { formatError } from '../errors.js';
 import { availableCores, type RunArgs } from './run-options.js';
-import { readGates, runGated, type GatePlan } from './run-gates.js';
+import { judgeRuns, readGates, type GatePlan } from './run-gates.js';
+import { reportWorkerErrors } from './run-errors.js';
+import { withSignals } from '../signals.js';
+import { runEntries, withSeries } from '../../coordinator/series.js';
 import { matrixSpecs, runMatrixCommand } from './run-matrix.js';
 
 /** Most worker threads accepted: beyond this, threads only compete for the same cores. */
@@ -105,56 +108,52 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv): Pr
 
 /** Runs the command; returns the exit code. */
 export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
-  let password: string | undefined;
-  const controller = new AbortController();
-  let signalCode: number | undefined;
   const progress = progressWriter(io);
-  const onSignal = (sig: NodeJS.Signals): void => {
-    const code = sig === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
-    if (signalCode !== undefined) {
+  const stopping = 'stopping publishers, short drain, writing results';
+  return withSignals(io, { stopping, beforeWrite: progress.end }, async (interrupt) => {
+    let password: string | undefined;
+    try {
+      const built = await buildRunRequest(args, io.env);
+      password = built.password;
+      const shared = { signal: interrupt.signal, onProgress: progress.write };
+      const specs = matrixSpecs(args);
+      const code = specs !== undefined
+        ? await runMatrixCommand(args, io, specs, built, (a) => buildRunRequest(a, io.env), shared)
+        : await runRepeats(args, io, built, shared, progress.end);
       progress.end();
-      io.stderr(`pubsub-bench: ${sig} again, stopping at once.\n`);
-      io.exit(code);
-      return;
+      return interrupt.exitCode(code);
+    } catch (err) {
+      progress.end();
+      const f = formatError(err, { env: io.env, secrets: [password] });
+      io.stderr(f.text);
+      // Interrupted before a result existed: the user's signal, not the error, decides the exit code.
+      return interrupt.code ?? f.exitCode;
     }
-    signalCode = code;
-    progress.end();
-    io.stderr(`pubsub-bench: ${sig}: stopping publishers, short drain, writing results (${sig} again to quit at once).\n`);
-    controller.abort();
-  };
-  try {
-    const built = await buildRunRequest(args, io.env);
-    password = built.password;
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    const specs = matrixSpecs(args);
-    if (specs !== undefined) {
-      const code = await runMatrixCommand(args, io, specs, (a) => buildRunRequest(a, io.env), { signal: controller.signal, onProgress: progress.write });
-      progress.end();
-      return code === ExitCode.sigint ? (signalCode ?? code) : code;
-    }
-    const gated = await runGated({ ...built.request, signal: controller.signal, onProgress: progress.write }, built.gates, io.env, (i) => {
-      progress.end();
-      io.stderr(`pubsub-bench: run ${i + 1} of ${built.gates.repeat}\n`);
-    });
-    progress.end();
-    const { result, runDir } = gated.runs[gated.runs.length - 1];
-    if (args.json === true) io.stdout(`${JSON.stringify(gated.runs.length === 1 ? result : gated.runs.map((r) => r.result))}\n`);
-    else io.stdout(`${formatSummary(result, { color: io.stdoutIsTTY && !io.env.NO_COLOR })}\n\n${await describeOutputs(runDir)}\n`);
-    if (built.gates.junitPath) io.stderr(`pubsub-bench: JUnit XML written to ${built.gates.junitPath}\n`);
-    return gated.exitCode === ExitCode.sigint ? (signalCode ?? gated.exitCode) : gated.exitCode;
-  } catch (err) {
-    progress.end();
-    const f = formatError(err, { env: io.env, secrets: [password] });
-    io.stderr(f.text);
-    // Interrupted before a result existed: the user's signal, not the error, decides the exit code.
-    return signalCode ?? f.exitCode;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }
 
+/** A plain run, `--repeat` times through the series runner, judged by the gates; returns the exit code. */
+async function runRepeats(
+  args: RunArgs, io: CliIo, built: BuiltRequest, shared: Pick<RunRequest, 'signal' | 'onProgress'>, endProgress: () => void,
+): Promise<number> {
+  const { gates } = built;
+  const base = { ...built.request, ...shared, thresholds: gates.thresholds, abortGraceMs: gates.abortGraceMs };
+  const entries = Array.from({ length: gates.repeat }, (_, i) => ({ label: `run ${i + 1} of ${gates.repeat}`, scenario: built.request.scenario }));
+  const runs = await withSeries({ kind: null, base }, (series) => runEntries(series, entries, (i, e) => {
+    if (gates.repeat === 1) return;
+    endProgress();
+    io.stderr(`pubsub-bench: ${e.label}\n`);
+  }));
+  endProgress();
+  if (runs.length === 0) return ExitCode.sigint;
+  const exitCode = await judgeRuns([{ runs }], gates, io.env);
+  const { result, runDir } = runs[runs.length - 1];
+  if (args.json === true) io.stdout(`${JSON.stringify(runs.length === 1 ? result : runs.map((r) => r.result))}\n`);
+  else io.stdout(`${formatSummary(result, { color: io.stdoutIsTTY && !io.env.NO_COLOR })}\n\n${await describeOutputs(runDir)}\n`);
+  if (gates.junitPath) io.stderr(`pubsub-bench: JUnit XML written to ${gates.junitPath}\n`);
+  reportWorkerErrors(io, runs);
+  return exitCode;
+}
 
 async function describeOutputs(runDir: string): Promise<string> {
   const files = await readdir(runDir).catch(() => [] as string[]);

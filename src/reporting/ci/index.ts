@@ -1,4 +1,4 @@
 /** CI outputs: JUnit XML, the GitHub step summary, and the shared formatting of threshold and baseline values. */
-export { renderJunit, xmlEscape } from './junit.js';
+export { renderJunit, renderJunitSections, xmlEscape, type JunitSection } from './junit.js';
 export { renderStepSummary, appendStepSummary, markdownText } from './step-summary.js';
 export { formatMetricValue, formatOutcomeLine, describeMeasured, describeBaselineCheck, formatChange } from './values.js';

@@ -30,52 +30,74 @@ interface Case {
   out?: string;
 }
 
-function suite(name: string, cases: Case[], out?: string): string {
+/** One testsuite; `kind` (thresholds, baseline) is the testcases' class, so a label never lands in a class name. */
+function suite(name: string, kind: string, cases: Case[], out?: string): string {
   const failures = cases.filter((c) => c.failure !== undefined).length;
   const skipped = cases.filter((c) => c.skipped !== undefined).length;
   const body = cases.map((c) => {
     const inner = [
-      c.failure !== undefined ? `      <failure message="${xmlEscape(c.failure)}" type="${name}">${xmlEscape(c.failure)}</failure>` : '',
+      c.failure !== undefined ? `      <failure message="${xmlEscape(c.failure)}" type="${kind}">${xmlEscape(c.failure)}</failure>` : '',
       c.skipped !== undefined ? `      <skipped message="${xmlEscape(c.skipped)}"/>` : '',
       c.out !== undefined ? `      <system-out>${xmlEscape(c.out)}</system-out>` : '',
     ].filter((s) => s !== '');
-    const open = `    <testcase classname="pubsub-bench.${name}" name="${xmlEscape(c.name)}"`;
+    const open = `    <testcase classname="pubsub-bench.${kind}" name="${xmlEscape(c.name)}"`;
     return inner.length === 0 ? `${open}/>` : `${open}>\n${inner.join('\n')}\n    </testcase>`;
   });
-  const head = `  <testsuite name="${name}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}">`;
+  const head = `  <testsuite name="${xmlEscape(name)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}">`;
   const tail = out !== undefined ? [`    <system-out>${xmlEscape(out)}</system-out>`] : [];
   return [head, ...body, ...tail, '  </testsuite>'].join('\n');
 }
 
+/** The gates of one run, or of one variant of a matrix (`label` names it). */
+export interface JunitSection {
+  label?: string;
+  outcomes: readonly ThresholdOutcome[];
+  baseline?: BaselineComparison;
+}
+
 /** Renders the JUnit XML document for threshold outcomes and, when given, a baseline comparison. */
 export function renderJunit(outcomes: readonly ThresholdOutcome[], baseline?: BaselineComparison): string {
-  const suites: Array<{ name: string; cases: Case[]; out?: string }> = [];
-  suites.push({
-    name: 'thresholds',
-    cases: outcomes.map((o) => {
-      const text = `${describeMeasured(o)}; limit ${formatMetricValue(o.limit, o.unit)}`;
-      return o.passed ? { name: o.expression, out: text } : { name: o.expression, failure: `${o.expression} failed: ${text}` };
-    }),
-  });
-  if (baseline) {
+  return renderJunitSections([{ outcomes, baseline }]);
+}
+
+/**
+ * Renders one document for several runs (the variants of a matrix): each section's suites carry its label, and so
+ * does every testcase, so one testcase per variant and threshold shows up in the CI's test view.
+ */
+export function renderJunitSections(sections: readonly JunitSection[]): string {
+  const suites: Array<{ name: string; kind: string; cases: Case[]; out?: string }> = [];
+  for (const { label, outcomes, baseline } of sections) {
+    const named = (name: string): string => (label ? `[${label}] ${name}` : name);
+    const suiteName = (kind: string): string => (label ? `${kind} [${label}]` : kind);
     suites.push({
-      name: 'baseline',
-      // Said once for the suite: how many runs were compared, and what weakens the comparison.
-      out: [`${baseline.currentRuns} current vs ${baseline.baselineRuns} baseline run(s)`, ...baseline.warnings].join('\n'),
-      cases: baseline.checks.map((c) => {
-        const name = `${c.metric} vs baseline`;
-        const text = `${describeBaselineCheck(c)}. ${c.note}`;
-        if (c.verdict === 'skipped') return { name, skipped: c.note };
-        return c.passed ? { name, out: text } : { name, failure: text };
+      name: suiteName('thresholds'),
+      kind: 'thresholds',
+      cases: outcomes.map((o) => {
+        const text = `${describeMeasured(o)}; limit ${formatMetricValue(o.limit, o.unit)}`;
+        return o.passed ? { name: named(o.expression), out: text } : { name: named(o.expression), failure: `${named(o.expression)} failed: ${text}` };
       }),
     });
+    if (baseline) {
+      suites.push({
+        name: suiteName('baseline'),
+        kind: 'baseline',
+        // Said once for the suite: how many runs were compared, and what weakens the comparison.
+        out: [`${baseline.currentRuns} current vs ${baseline.baselineRuns} baseline run(s)`, ...baseline.warnings].join('\n'),
+        cases: baseline.checks.map((c) => {
+          const name = named(`${c.metric} vs baseline`);
+          const text = `${describeBaselineCheck(c)}. ${c.note}`;
+          if (c.verdict === 'skipped') return { name, skipped: c.note };
+          return c.passed ? { name, out: text } : { name, failure: text };
+        }),
+      });
+    }
   }
   const all = suites.flatMap((s) => s.cases);
   const failures = all.filter((c) => c.failure !== undefined).length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="pubsub-bench" tests="${all.length}" failures="${failures}" errors="0">`,
-    ...suites.map((s) => suite(s.name, s.cases, s.out)),
+    ...suites.map((s) => suite(s.name, s.kind, s.cases, s.out)),
     '</testsuites>',
     '',
   ].join('\n');

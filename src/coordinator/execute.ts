@@ -1,0 +1,161 @@
+/**
+ * The middle part of a run: a small phase state machine over a started fleet.
+ *
+ *   start ──▶ scheduled (warmup, then measure) ──▶ draining ──▶ finishing ──▶ done
+ *                  │ interrupt / early abort / a worker failed: stop publishing, then drain (shorter on interrupt)
+ *
+ * Worker messages reach the RunRecording through its one handler; this file only reads what it recorded, keeps a
+ * live aggregate for the progress line, the early abort and the drain, and runs chaos and server telemetry around
+ * the schedule. Everything it started is stopped before it returns or throws.
+ */
+import type { RunRequest } from '../core/run.js';
+import { DEFAULT_ABORT_GRACE_MS } from '../core/run.js';
+import { WORKER_PROTOCOL_VERSION as V } from '../core/messages.js';
+import { nowUs } from '../core/clock.js';
+import { RunAggregator } from '../metrics/aggregate.js';
+import { startTelemetry, type TelemetrySampler } from '../targets/telemetry.js';
+import type { RunSchedule } from './assemble.js';
+import { ChaosRunner, type FiredChaos } from './chaos.js';
+import { RunGates, type ThresholdAbort } from './gates.js';
+import { offeredLoadOf } from './plan.js';
+import type { WorkerPool } from './pool.js';
+import { formatProgress } from './progress.js';
+import type { RunRecording } from './recording.js';
+import type { RunSetup } from './setup.js';
+import { stopServerWatch, type ServerWatch } from './telemetry.js';
+import { abortable, waitFor } from './wait.js';
+
+/** Lead time between 'start' and the first scheduled message, so every worker has the message before it matters. */
+const START_LEAD_US = 200_000;
+/** Snapshot interval while draining, so the drain ends soon after the last delivery. */
+const DRAIN_INTERVAL_MS = 100;
+/** Longest wait for the final snapshots, then for the threads to end, once 'finish' was sent. */
+const FINISH_WAIT_MS = 10_000;
+
+/** The phases of a started run. */
+export type RunPhase = 'scheduled' | 'draining' | 'finishing' | 'done';
+
+/** The phases each phase may move to: a drain or a finish never runs twice, and nothing follows 'done'. */
+const NEXT: Record<RunPhase, readonly RunPhase[]> = { scheduled: ['draining', 'finishing'], draining: ['finishing'], finishing: ['done'], done: [] };
+
+/** What the execution leaves for assemble. */
+export interface Execution {
+  schedule: RunSchedule;
+  interrupted: boolean;
+  thresholdAbort?: ThresholdAbort;
+  /** CPU the harness process used over the run, as a share of one core. */
+  processCpuCores: number;
+  server: ServerWatch;
+  chaos?: FiredChaos[];
+}
+
+/** Runs the schedule on a fleet whose subscriptions are confirmed; closes the pool, chaos and telemetry. */
+export async function executeRun(req: RunRequest, setup: RunSetup, pool: WorkerPool, recording: RunRecording): Promise<Execution> {
+  const cpuStart = process.cpuUsage();
+  const wallStartUs = nowUs();
+  let chaos: ChaosRunner | null = null;
+  let telemetry: TelemetrySampler | null = null;
+  try {
+    if (req.chaos && req.chaos.length > 0) chaos = await ChaosRunner.open(req.chaos, setup.spec, setup.info.masters, setup.local, setup.connectTimeoutMs);
+    const run = new ScheduledRun(req, setup, pool, recording);
+    telemetry = startTelemetry(setup.spec, { nodes: setup.info.masters, originUs: run.schedule.startUs, intervalMs: setup.intervalMs, connectTimeoutMs: setup.connectTimeoutMs });
+    run.start();
+    chaos?.arm(run.schedule.measureStartUs);
+    try {
+      await run.scheduled();
+      await run.drain();
+    } finally {
+      await run.finish();
+    }
+    const cpu = process.cpuUsage(cpuStart);
+    return {
+      schedule: run.schedule, interrupted: run.interrupted, ...(run.gates.aborted ? { thresholdAbort: run.gates.aborted } : {}),
+      processCpuCores: (cpu.user + cpu.system) / (nowUs() - wallStartUs),
+      server: await stopServerWatch(telemetry),
+      ...(chaos ? { chaos: await chaos.stop() } : {}),
+    };
+  } finally {
+    // A fault in progress (a restart) must end before the local server is stopped, or its new pid could escape.
+    await chaos?.stop();
+    await telemetry?.stop();
+    await pool.close(true);
+  }
+}
+
+/** The state machine of one scheduled run. */
+class ScheduledRun {
+  private phase: RunPhase = 'scheduled';
+  interrupted = false;
+  readonly schedule: RunSchedule;
+  readonly gates: RunGates;
+  /** The live aggregate: progress line, early abort, drain. assemble.ts builds the result's own from the recording. */
+  private readonly live: RunAggregator;
+
+  constructor(private readonly req: RunRequest, private readonly setup: RunSetup, private readonly pool: WorkerPool, private readonly recording: RunRecording) {
+    const startUs = nowUs() + START_LEAD_US;
+    const measureStartUs = startUs + req.scenario.warmupMs * 1000;
+    this.schedule = { startUs, measureStartUs, measureEndUs: measureStartUs + req.scenario.durationMs * 1000 };
+    const rate = req.scenario.publishers.rate;
+    this.live = new RunAggregator({
+      scheduleStartUs: startUs, measureStartUs, measureEndUs: this.schedule.measureEndUs, intervalMs: setup.intervalMs,
+      targetRate: rate === 'max' ? null : rate, offeredLoad: offeredLoadOf(req.scenario, startUs),
+    });
+    this.gates = new RunGates(req.thresholds ?? [], req.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS);
+    recording.onSnapshot = (s) => this.live.addSnapshot(s.message, s.memory);
+  }
+
+  start(): void {
+    const { startUs, measureStartUs, measureEndUs } = this.schedule;
+    this.pool.broadcast({ type: 'start', v: V, startUs, measureStartUs, measureEndUs });
+  }
+
+  /** Warmup and measure: until the schedule ends, or an interrupt, a failed threshold or a failed worker ends it early. */
+  async scheduled(): Promise<void> {
+    const { req, schedule } = this;
+    const progress = setInterval(() => req.onProgress?.(formatProgress(this.live, schedule.startUs, schedule.measureStartUs, schedule.measureEndUs, req.scenario)), 1000);
+    try {
+      const endedEarly = await abortable((schedule.measureEndUs - nowUs()) / 1000, req.signal,
+        () => this.recording.failed || this.gates.shouldAbort(this.live, schedule.measureStartUs, this.setup.repliesComparable));
+      if (endedEarly) {
+        this.interrupted = req.signal?.aborted ?? false;
+        schedule.measureEndUs = Math.max(schedule.measureStartUs, Math.min(schedule.measureEndUs, nowUs()));
+        this.live.setMeasureEndUs(schedule.measureEndUs);
+        this.pool.broadcast({ type: 'stop-publishing', v: V });
+      }
+    } finally {
+      clearInterval(progress);
+    }
+  }
+
+  /** Draining: wait for every expected delivery, or the drain timeout (short after an interrupt). */
+  async drain(): Promise<void> {
+    this.to('draining');
+    this.pool.broadcast({ type: 'interval', v: V, intervalMs: DRAIN_INTERVAL_MS });
+    const timeoutMs = this.req.scenario.drainTimeoutMs;
+    const drainMs = this.interrupted ? Math.min(1000, timeoutMs) : timeoutMs;
+    await waitFor(() => {
+      if (!this.recording.allPublishingDone) return false;
+      const t = this.live.totals();
+      return t.deliveredMeasured >= t.expectedMeasured;
+    }, drainMs + 2000, undefined);
+  }
+
+  /** Finishing: every worker sends its final snapshot and ends; a thread that hangs is not waited for long. */
+  async finish(): Promise<void> {
+    this.to('finishing');
+    this.pool.broadcast({ type: 'finish', v: V });
+    try {
+      await waitFor(() => this.recording.allFinal, FINISH_WAIT_MS, undefined);
+      await Promise.race([Promise.all(this.pool.done), new Promise((r) => setTimeout(r, FINISH_WAIT_MS).unref())]);
+    } finally {
+      this.recording.onSnapshot = undefined;
+      this.live.destroy();
+      this.to('done');
+    }
+  }
+
+  private to(next: RunPhase): void {
+    if (!NEXT[this.phase].includes(next)) throw new Error(`internal: run phase ${this.phase} cannot move to ${next}`);
+    this.phase = next;
+  }
+}

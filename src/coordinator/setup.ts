@@ -1,0 +1,95 @@
+/**
+ * The first part of a run: the target (control connection, INFO, what its connections can do), the fleet plan and
+ * the worker tasks; then `startFleet` starts the worker threads and waits until every subscription is confirmed by
+ * the workers and visible on the server.
+ */
+import { randomBytes } from 'node:crypto';
+import type { RunRequest } from '../core/run.js';
+import type { TargetDescription, TargetSpec } from '../core/target.js';
+import { BenchError, ExitCode, TargetError } from '../core/errors.js';
+import { WORKER_PROTOCOL_VERSION as V, type WorkerTask } from '../core/messages.js';
+import { createConnectionFactory } from '../targets/connection.js';
+import { describeTarget } from '../targets/url.js';
+import type { LocalTargetDetails } from '../targets/local.js';
+import { repliesComparable, type ControlConnection, type TargetInfo } from '../targets/types.js';
+import { planFleet, type FleetPlan } from './plan.js';
+import { WorkerPool } from './pool.js';
+import { checkSubscriptions } from './preflight.js';
+import type { RunRecording, WorkerFailure } from './recording.js';
+import { waitFor } from './wait.js';
+
+/** What setup found and decided. */
+export interface RunSetup {
+  spec: TargetSpec;
+  /** The throwaway local server the run uses, when it has one (chaos `restart` needs it). */
+  local: LocalTargetDetails | null;
+  control: ControlConnection;
+  info: TargetInfo;
+  target: TargetDescription;
+  /** Whether Σ PUBLISH replies count every receiver for this run (the factory says, for sharded or not). */
+  repliesComparable: boolean;
+  plan: FleetPlan;
+  tasks: WorkerTask[];
+  intervalMs: number;
+  connectTimeoutMs: number;
+}
+
+/** Opens the control connection, reads the target and plans the fleet. The caller closes `control`. */
+export async function setupRun(req: RunRequest, local: LocalTargetDetails | null): Promise<RunSetup> {
+  const intervalMs = req.intervalMs ?? 1000;
+  const connectTimeoutMs = req.connectTimeoutMs ?? 5000;
+  const spec = local ? local.spec : req.target!;
+  const factory = createConnectionFactory(spec);
+  const control = await factory.openControl(connectTimeoutMs);
+  try {
+    const info = await control.info();
+    const target = { ...describeTarget(spec, local !== null), redisVersion: info.redisVersion };
+    const plan = planFleet(req.scenario, req.workers);
+    const runTag = randomBytes(4).readUInt32LE(0);
+    const tasks: WorkerTask[] = plan.perWorker.map((w, workerId) => ({
+      v: V, workerId, runTag, scenario: req.scenario, target: spec, channelNames: plan.channelNames,
+      receiversPerChannel: plan.receiversPerChannel, publishers: w.publishers, subscribers: w.subscribers,
+      intervalMs, connectTimeoutMs,
+    }));
+    const comparable = repliesComparable(factory.capabilities, req.scenario.channels.sharded);
+    return { spec, local, control, info, target, repliesComparable: comparable, plan, tasks, intervalMs, connectTimeoutMs };
+  } catch (err) {
+    await control.close();
+    throw err;
+  }
+}
+
+/**
+ * Starts one worker thread per task and waits until every worker has confirmed its subscriptions and the server
+ * shows them. Returns the pool and the notes of the subscription check; on failure the pool is closed and the
+ * error says which worker failed and why (a refused connection or subscription exits 3, a harness bug 1).
+ */
+export async function startFleet(setup: RunSetup, recording: RunRecording, signal: AbortSignal | undefined): Promise<{ pool: WorkerPool; notes: string[] }> {
+  const pool = new WorkerPool(setup.tasks, (msg) => recording.record(msg));
+  pool.done.forEach((p, i) => void p.then((err) => err && recording.crashed(i, err)));
+  try {
+    const readyDeadlineMs = setup.connectTimeoutMs + 50 * setup.plan.subscriptions + 5000;
+    await waitFor(() => recording.allReady || recording.failed, readyDeadlineMs, signal);
+    if (recording.failed) throw setupFailure(recording.failures[0]);
+    if (signal?.aborted) throw new TargetError('Interrupted before the run started.');
+    if (!recording.allReady) throw new TargetError(`Subscribers did not confirm their subscriptions within ${readyDeadlineMs} ms.`);
+    if (recording.confirmedSubscriptions !== setup.plan.subscriptions) {
+      throw new TargetError(`The workers confirmed ${recording.confirmedSubscriptions} subscriptions, the plan made ${setup.plan.subscriptions}.`);
+    }
+    const notes = await checkSubscriptions(setup.control, setup.plan, setup.tasks[0]?.scenario.channels.sharded ?? false);
+    return { pool, notes };
+  } catch (err) {
+    pool.broadcast({ type: 'finish', v: V });
+    await Promise.race([Promise.all(pool.done), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    await pool.close(true);
+    throw err;
+  }
+}
+
+/** A worker failure before the run started, as the error the CLI reports (with the worker's stack, if any). */
+export function setupFailure(f: WorkerFailure): BenchError {
+  if (f.exitCode === ExitCode.target) return new TargetError(`Could not set up the fleet: worker ${f.workerId}: ${f.message}`);
+  const err = new BenchError(`internal error in worker ${f.workerId}: ${f.message}`, f.exitCode === ExitCode.ok ? ExitCode.internal : f.exitCode);
+  if (f.stack) err.stack = `${err.name}: ${err.message}\n--- in worker ${f.workerId}:\n${f.stack}`;
+  return err;
+}
