@@ -8,7 +8,7 @@ import { initHistogramEngine } from '../src/metrics/histogram.js';
 import { resolveScenario } from '../src/scenarios/validate.js';
 import { NO_PATTERN } from '../src/targets/types.js';
 import { WorkerContext } from '../src/workers/context.js';
-import { encodeEnvelope, FLAG_MEASURED } from '../src/workers/envelope.js';
+import { encodeEnvelope, FLAG_MEASURED } from '../src/load/envelope.js';
 import { SubscriberSink } from '../src/workers/subscriber.js';
 import { heading, record } from './table.js';
 import { rate } from './runs.js';

@@ -9,7 +9,7 @@ import { channelNames as expandChannelNames } from '../scenarios/channels.js';
 import { globMatch } from '../scenarios/glob.js';
 // Pure maths with no imports of its own: the plan places the publishers' first messages on the same curve the
 // worker threads follow.
-import { RateCurve } from '../workers/profile.js';
+import { RateCurve } from '../load/profile.js';
 
 /** What one worker thread runs. */
 export interface WorkerPlan {
@@ -76,7 +76,7 @@ export function connectionCount(scenario: Scenario): number {
  *   per-publisher rates add up to exactly R (summed in publisher order). Publisher i starts i × 1e6 / R µs late,
  *   interleaving the schedules into one evenly spaced stream of R msgs/s.
  * - With a load profile (`stages`) the rate R is the profile's mean (validation records it) and publisher i sends
- *   the messages i, i + P, … of the combined stream (workers/profile.ts); its phase offset is then the time of its
+ *   the messages i, i + P, … of the combined stream (load/profile.ts); its phase offset is then the time of its
  *   first message on that curve, the warmup held at the first stage's rate (Infinity if the profile never gets there).
  */
 export function planFleet(scenario: Scenario, workersRequested: number): FleetPlan {

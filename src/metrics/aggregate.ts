@@ -26,7 +26,7 @@ export interface AggregatorOptions {
   /** Offered open-loop rate (msgs/s), or null at --rate max. */
   targetRate: number | null;
   /**
-   * The offered load when it changes over time (a load profile, see workers/profile.ts `RateCurve`): timeline
+   * The offered load when it changes over time (a load profile, see load/profile.ts `RateCurve`): timeline
    * targets and the summary's target rate follow it, and `targetRate` is not used.
    */
   offeredLoad?: OfferedLoad;

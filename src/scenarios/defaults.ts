@@ -4,7 +4,7 @@
  * one publisher at 1000 msgs/s (unpipelined, so the latency figures describe single commands), one channel, one
  * subscriber on it, 2 s warmup, 10 s measured, up to 5 s drain, on the native client.
  */
-import { ENVELOPE_HEADER_BYTES } from '../workers/envelope.js';
+import { ENVELOPE_HEADER_BYTES } from '../load/envelope.js';
 
 /** Default value of every optional scenario field. */
 export const DEFAULTS = {

@@ -1,7 +1,7 @@
 /**
  * Load profiles as users write them: `--stages 30s:1000,30s:5000,ramp:1m:5000-10000` or a scenario's `stages:` field
  * (that string, a list of such strings, or the `{durationMs, fromRate, toRate}` objects a resolved scenario in
- * result.json carries). The maths of following a profile lives in src/workers/profile.ts.
+ * result.json carries). The maths of following a profile lives in src/load/profile.ts.
  */
 import { UsageError, type Problem } from '../core/errors.js';
 import { stagesDurationMs, type RateStage } from '../core/scenario.js';

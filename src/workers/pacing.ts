@@ -8,7 +8,7 @@
  */
 import { setImmediate as setImmediateP, setTimeout as setTimeoutP } from 'node:timers/promises';
 import { nowUs } from '../core/clock.js';
-import { END_GRACE_US } from './profile.js';
+import { END_GRACE_US } from '../load/profile.js';
 
 /** A send counts as late when it leaves more than this after its intended time. */
 export const LATE_THRESHOLD_US = 5_000;

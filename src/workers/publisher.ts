@@ -14,9 +14,9 @@ import type { PublisherAssignment } from '../core/messages.js';
 import { nowUs } from '../core/clock.js';
 import type { PublishConnection } from '../targets/types.js';
 import { recordUs } from '../metrics/histogram.js';
-import { encodeEnvelope, ENVELOPE_HEADER_BYTES, FLAG_MEASURED } from './envelope.js';
+import { encodeEnvelope, ENVELOPE_HEADER_BYTES, FLAG_MEASURED } from '../load/envelope.js';
 import { LATE_THRESHOLD_US, Schedule } from './pacing.js';
-import { RateCurve, RateProfile, type PublishSchedule } from './profile.js';
+import { RateCurve, RateProfile, type PublishSchedule } from '../load/profile.js';
 import type { WorkerContext } from './context.js';
 
 /**

@@ -8,7 +8,7 @@ import { nowUs } from '../core/clock.js';
 import { NO_PATTERN, type SubscriberHandlers } from '../targets/types.js';
 import { recordUs } from '../metrics/histogram.js';
 import { SeqOutcome, SequenceTracker } from '../metrics/sequence.js';
-import { decodeEnvelope, FLAG_MEASURED, newDecodedEnvelope } from './envelope.js';
+import { decodeEnvelope, FLAG_MEASURED, newDecodedEnvelope } from '../load/envelope.js';
 import { MAX_EXAMPLES_PER_WORKER, type WorkerContext } from './context.js';
 import { LossAttribution } from './outages.js';
 import type { OutageEvent } from '../core/messages.js';

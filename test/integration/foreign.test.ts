@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PublishConnection } from '../../src/targets/types.js';
 import { createConnectionFactory } from '../../src/targets/connection.js';
-import { encodeEnvelope, ENVELOPE_HEADER_BYTES, FLAG_MEASURED } from '../../src/workers/envelope.js';
+import { encodeEnvelope, ENVELOPE_HEADER_BYTES, FLAG_MEASURED } from '../../src/load/envelope.js';
 import { nowUs } from '../../src/core/clock.js';
 import { assertAccounting, runScenario, useServer } from '../helpers/runs.js';
 

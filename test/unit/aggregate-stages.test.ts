@@ -5,7 +5,7 @@ import { WORKER_PROTOCOL_VERSION, zeroCounters } from '../../src/core/messages.j
 import { RunAggregator, type SnapshotMessage } from '../../src/metrics/aggregate.js';
 import { initHistogramEngine } from '../../src/metrics/histogram.js';
 import { parseStages } from '../../src/scenarios/stages.js';
-import { RateCurve } from '../../src/workers/profile.js';
+import { RateCurve } from '../../src/load/profile.js';
 
 const S = 1_700_000_000_000_000;
 const SEC = 1_000_000;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   decodeEnvelope, encodeEnvelope, ENVELOPE_HEADER_BYTES, FLAG_MEASURED, newDecodedEnvelope,
-} from '../../src/workers/envelope.js';
+} from '../../src/load/envelope.js';
 import { fillPadding } from '../../src/workers/publisher.js';
 
 test('envelope round trip keeps every field, padding untouched', () => {

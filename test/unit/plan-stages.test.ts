@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planFleet } from '../../src/coordinator/plan.js';
 import { resolveScenario } from '../../src/scenarios/validate.js';
-import { RateCurve, RateProfile } from '../../src/workers/profile.js';
+import { RateCurve, RateProfile } from '../../src/load/profile.js';
 
 test('with stages every publisher gets a numeric rate, adding up to the mean, and its first message as phase offset', () => {
   const scenario = resolveScenario({ publishers: { count: 4 }, warmup: 0, stages: 'ramp:1s:0-2000,1s:3000' }, 'x');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { UsageError } from '../../src/core/errors.js';
 import { Schedule } from '../../src/workers/pacing.js';
 import { parseStages } from '../../src/scenarios/stages.js';
-import { END_GRACE_US, RateCurve, RateProfile, stagesDurationMs, type RateStage } from '../../src/workers/profile.js';
+import { END_GRACE_US, RateCurve, RateProfile, stagesDurationMs, type RateStage } from '../../src/load/profile.js';
 
 const ORIGIN_US = 5_000_000;
 
