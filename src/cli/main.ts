@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ExitCode } from '../core/errors.js';
+import { ExitCode, exitCodesLine } from '../core/errors.js';
 import { harnessVersion } from '../core/version.js';
 import { reportCommand } from './commands/report.js';
 import { compareCommand } from './commands/compare.js';
@@ -54,7 +54,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
           })
           .options(RUN_OPTIONS)
           .example(RUN_EXAMPLES)
-          .epilogue('Durations: 500ms, 10s, 1.5m, 2h or milliseconds. Exit codes: 0 ok, 1 internal error, 2 bad input, 3 target error, 4 missing tool, 99 thresholds failed, 130/143 interrupted.'),
+          .epilogue(`Durations: 500ms, 10s, 1.5m, 2h or milliseconds. ${exitCodesLine()}`),
       async (args) => {
         exitCode = await runCommand(args as RunArgs, io);
       },
@@ -67,9 +67,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         exitCode = scenariosCommand(args, io);
       },
     )
-    .command(reportCommand)
-    .command(compareCommand)
-    .command(targetCommand)
+    .command(reportCommand(io))
+    .command(compareCommand(io))
+    .command(targetCommand(io))
     .command(makeCapacityCommand(io, (code) => (exitCode = code)))
     .demandCommand(1, 'Name a command: run, scenarios, capacity, report, compare, target.')
     .strict()

@@ -22,6 +22,35 @@ export const ExitCode = {
   sigterm: 143,
 } as const;
 
+/** What each exit code means: `--help` and the README table are generated from this list (a unit test keeps README in step). */
+export const EXIT_CODE_MEANINGS: ReadonlyArray<{ codes: readonly number[]; short: string; long: string }> = [
+  { codes: [ExitCode.ok], short: 'ok', long: 'the run completed (loss or violations are reported, not failures, unless a threshold says so)' },
+  { codes: [ExitCode.internal], short: 'internal error or a failed worker', long: 'internal error of the harness, or a worker thread failed during the run (named on stderr, its stack in errors.log beside result.json; the rest of the data is still written)' },
+  { codes: [ExitCode.usage], short: 'bad input', long: 'invalid scenario, flags or input file (every problem is listed with its field and a hint)' },
+  { codes: [ExitCode.target], short: 'target error', long: 'target unreachable, authentication or TLS failure, or a subscription refused or not confirmed (the command and channel are named)' },
+  { codes: [ExitCode.missingTool], short: 'missing tool', long: 'a required tool (`redis-server`) is missing' },
+  { codes: [ExitCode.regression], short: 'baseline regression', long: 'a baseline comparison found a regression (`--baseline`)' },
+  { codes: [ExitCode.thresholds], short: 'thresholds failed', long: 'one or more thresholds failed (in any variant of a matrix)' },
+  { codes: [ExitCode.sigint, ExitCode.sigterm], short: 'interrupted', long: 'interrupted by Ctrl-C (SIGINT) / SIGTERM; what was measured is still written' },
+];
+
+/**
+ * The exit codes in one line for `--help`: "Exit codes: 0 ok, 1 internal error …". `meaning` rewords a code for one
+ * command; a code mapped to null is left out (one the command never returns).
+ */
+export function exitCodesLine(meaning: Partial<Record<number, string | null>> = {}): string {
+  const parts = EXIT_CODE_MEANINGS.flatMap((m) => {
+    const text = m.codes.length === 1 && m.codes[0] in meaning ? meaning[m.codes[0]] : m.short;
+    return text === null ? [] : [`${m.codes.join('/')} ${text}`];
+  });
+  return `Exit codes: ${parts.join(', ')}.`;
+}
+
+/** The README's exit-code table (Markdown). */
+export function exitCodesMarkdown(): string {
+  return ['| code | meaning |', '|---|---|', ...EXIT_CODE_MEANINGS.map((m) => `| ${m.codes.join(' / ')} | ${m.long} |`)].join('\n');
+}
+
 /** One problem with user input, naming the field and how to fix it. */
 export interface Problem {
   /** Dotted path of the field, e.g. `publishers.rate` or `--message-size`. */

@@ -113,8 +113,3 @@ function matchClass(p: Buffer, start: number, byte: number): { matched: boolean;
 function signed(byte: number): number {
   return byte > 127 ? byte - 256 : byte;
 }
-
-/** True when `pattern` contains any glob metacharacter (a pattern without one matches only its own literal name). */
-export function hasGlobSyntax(pattern: string): boolean {
-  return /[*?[\\]/.test(pattern);
-}

@@ -42,6 +42,7 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
   const hooks = parseTestHooks(process.env);
   let crashTimer: NodeJS.Timeout | undefined;
   try {
+    if (task.v !== V) throw new Error(`task of protocol version ${task.v}, this worker speaks ${V}`);
     const sharded = task.scenario.channels.sharded;
     const factory = createConnectionFactory(task.target, task.scenario.client);
     let confirmed = 0;

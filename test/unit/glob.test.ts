@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { globMatch, hasGlobSyntax } from '../../src/scenarios/glob.js';
+import { globMatch } from '../../src/scenarios/glob.js';
 
 const cases: Array<[pattern: string, name: string, matches: boolean]> = [
   // literals and * (a trailing * also matches nothing: 'user.*' matches 'user.', checked against redis-server)
@@ -48,10 +48,5 @@ describe('globMatch (Redis PSUBSCRIBE semantics)', () => {
     const name = 'a'.repeat(1100) + 'b';
     assert.equal(globMatch(deep, name), false);
     assert.equal(globMatch('a*'.repeat(900) + 'b', name), true);
-  });
-
-  test('hasGlobSyntax tells literal names from patterns', () => {
-    assert.equal(hasGlobSyntax('user.1'), false);
-    for (const p of ['user.*', 'u?', '[ab]', 'a\\b']) assert.equal(hasGlobSyntax(p), true, p);
   });
 });

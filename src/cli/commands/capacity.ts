@@ -4,7 +4,7 @@
  * a capacity table. Scenario, target and run flags are the `run` command's, built by the same code.
  */
 import type { CommandModule, Options } from 'yargs';
-import { ExitCode, UsageError, type Problem } from '../../core/errors.js';
+import { ExitCode, exitCodesLine, UsageError, type Problem } from '../../core/errors.js';
 import type { CapacityStep } from '../../core/result.js';
 import { runCapacity } from '../../coordinator/capacity-run.js';
 import { CAPACITY_DEFAULTS } from '../../coordinator/capacity.js';
@@ -145,7 +145,7 @@ export function makeCapacityCommand(io: CliIo, onExit: (code: number) => void): 
         .options(CAPACITY_OPTIONS)
         .example("$0 capacity fan-out --slo 'e2e.p99 < 10ms' --slo 'lost == 0'", 'The knee of the default fan-out against a local redis-server')
         .example("$0 capacity fan-out --target redis://10.0.0.5:6379 --slo 'e2e.p99 < 5ms' --sweep subscribers=10,100,1000", 'How many subscribers can this deployment serve, at what rate?')
-        .epilogue('Each step is a full run with its own warmup. Exit codes: 0 knee found, 2 bad input, 3 target error, 99 no rate held the SLO, 130/143 interrupted.'),
+        .epilogue(`Each step is a full run with its own warmup. ${exitCodesLine({ [ExitCode.ok]: 'knee found', [ExitCode.regression]: null, [ExitCode.thresholds]: 'no rate held the SLO' })}`),
     handler: async (argv) => onExit(await runCapacityCommand(argv, io)),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
+import type { CliIo } from '../io.js';
 import { compareResults, formatComparison, labelsFromPaths, uniqueLabels } from '../../reporting/compare.js';
 import { renderCompareReport } from '../../reporting/html/index.js';
 import { readRunResult } from '../../reporting/write.js';
@@ -38,8 +39,8 @@ export async function runCompare(args: CompareArgs): Promise<{ table: string; ht
   return { table, htmlPath: args.out };
 }
 
-/** The yargs command module (register with `.command(compareCommand)`). */
-export const compareCommand: CommandModule<object, CompareArgs> = {
+/** The yargs command module, writing through `io` (register with `.command(compareCommand(io))`). */
+export const compareCommand = (io: CliIo): CommandModule<object, CompareArgs> => ({
   command: 'compare <results..>',
   describe: 'Compare two or more runs: a table of every metric (better/worse vs the first) and compare.html',
   builder: (yargs) =>
@@ -47,11 +48,11 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       .positional('results', { type: 'string', array: true, demandOption: true, describe: 'result.json files; the first is the baseline' })
       .option('out', { type: 'string', default: 'compare.html', describe: 'HTML file to write' })
       .option('label', { type: 'string', array: true, describe: 'name of each run, in order (default: from the file paths)' })
-      .option('color', { type: 'boolean', default: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, describe: 'colour the table (default: on a TTY without NO_COLOR)' })
+      .option('color', { type: 'boolean', default: io.stdoutIsTTY && !io.env.NO_COLOR, describe: 'colour the table (default: on a TTY without NO_COLOR)' })
       .example('$0 compare reports/await/result.json reports/pipeline/result.json', 'pipelined vs unpipelined')
       .example('$0 compare a.json b.json --label await --label pipeline --out cmp.html', 'name the runs, pick the HTML file'),
   handler: async (argv) => {
     const { table, htmlPath } = await runCompare({ results: argv.results, out: argv.out, label: argv.label, color: argv.color });
-    process.stdout.write(`${table}\n\nwrote ${htmlPath}\n`);
+    io.stdout(`${table}\n\nwrote ${htmlPath}\n`);
   },
-};
+});

@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
+import type { CliIo } from '../io.js';
 import { renderReport } from '../../reporting/html/index.js';
 import { readRunResult, writeHistogramExports } from '../../reporting/write.js';
 
@@ -28,8 +29,8 @@ export async function runReport(args: ReportArgs): Promise<string[]> {
   return files;
 }
 
-/** The yargs command module (register with `.command(reportCommand)`). */
-export const reportCommand: CommandModule<object, ReportArgs> = {
+/** The yargs command module, writing through `io` (register with `.command(reportCommand(io))`). */
+export const reportCommand = (io: CliIo): CommandModule<object, ReportArgs> => ({
   command: 'report <result>',
   describe: 'Rebuild report.html from a result.json (offline, self-contained)',
   builder: (yargs) =>
@@ -41,6 +42,6 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .example('$0 report result.json --out /tmp/r.html --hdr', 'write the report and HdrHistogram files to /tmp'),
   handler: async (argv) => {
     const files = await runReport({ result: argv.result, out: argv.out, hdr: argv.hdr });
-    for (const f of files) process.stdout.write(`wrote ${f}\n`);
+    for (const f of files) io.stdout(`wrote ${f}\n`);
   },
-};
+});

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
+import type { CliIo } from '../io.js';
 import { UsageError, type Problem } from '../../core/errors.js';
 import { createTestPki, type TestPki } from '../../targets/certs.js';
 import { startLocalRedis, type LocalTargetDetails } from '../../targets/local.js';
@@ -136,7 +137,7 @@ export function describeUp(entry: TargetStateEntry, stateFile: string): string {
 
 const stateOption = { type: 'string', default: defaultStateFile(), describe: 'state file listing the servers `target up` started' } as const;
 
-const upCommand: CommandModule<object, TargetUpArgs> = {
+const upCommand = (io: CliIo): CommandModule<object, TargetUpArgs> => ({
   command: 'up',
   describe: 'Start local redis-server processes on free loopback ports and print the `run` flags',
   builder: (yargs) =>
@@ -151,21 +152,21 @@ const upCommand: CommandModule<object, TargetUpArgs> = {
       .example('$0 target up --kind tls', 'one TLS server that requires client certificates')
       .example('$0 target up --kind cluster --shards 3 --replicas 1 --tls', 'a 6-node TLS cluster'),
   handler: async (argv) => {
-    const entry = await targetUp(argv);
-    process.stdout.write(describeUp(entry, argv.state));
+    const entry = await targetUp(argv, io.env);
+    io.stdout(describeUp(entry, argv.state));
   },
-};
+});
 
-const downCommand: CommandModule<object, { state: string }> = {
+const downCommand = (io: CliIo): CommandModule<object, { state: string }> => ({
   command: 'down',
   describe: 'Stop every server `target up` started (by pid, waiting for each to exit)',
   builder: (yargs) => yargs.option('state', stateOption).example('$0 target down', 'stop them all'),
   handler: async (argv) => {
     const stopped = await targetDown(argv.state);
     const servers = stopped.reduce((n, t) => n + t.nodes.length, 0);
-    process.stdout.write(stopped.length === 0 ? 'No local targets were running.\n' : `Stopped ${servers} redis-server process(es) of ${stopped.length} target(s).\n`);
+    io.stdout(stopped.length === 0 ? 'No local targets were running.\n' : `Stopped ${servers} redis-server process(es) of ${stopped.length} target(s).\n`);
   },
-};
+});
 
 /** Does the work of `target certs`: a test CA, a node certificate and a client certificate in `out`. */
 export function targetCerts(out: string): TestPki {
@@ -173,7 +174,7 @@ export function targetCerts(out: string): TestPki {
   return createTestPki(out);
 }
 
-const certsCommand: CommandModule<object, { out: string }> = {
+const certsCommand = (io: CliIo): CommandModule<object, { out: string }> => ({
   command: 'certs',
   describe: 'Write test TLS certificates (CA, node, client) for your own servers, e.g. docker-compose.cluster.yml',
   builder: (yargs) =>
@@ -182,17 +183,17 @@ const certsCommand: CommandModule<object, { out: string }> = {
       .example('$0 target certs', 'the files docker-compose.cluster.yml mounts'),
   handler: (argv) => {
     const pki = targetCerts(argv.out);
-    process.stdout.write(
+    io.stdout(
       `Wrote test certificates to ${argv.out} (node certificate valid for 127.0.0.1 and localhost, serverAuth and clientAuth).\n` +
         `Client flags: --tls-ca ${shellWord(pki.caFile)} --tls-cert ${shellWord(pki.clientCertFile)} --tls-key ${shellWord(pki.clientKeyFile)}\n`,
     );
   },
-};
+});
 
-/** The yargs command module (register with `.command(targetCommand)`). */
-export const targetCommand: CommandModule = {
+/** The yargs command module, writing through `io` (register with `.command(targetCommand(io))`). */
+export const targetCommand = (io: CliIo): CommandModule => ({
   command: 'target',
   describe: 'Start or stop local Redis targets (single, TLS, cluster) without Docker; make test certificates',
-  builder: (yargs) => yargs.command(upCommand).command(downCommand).command(certsCommand).demandCommand(1, 'Name an action: up, down or certs.'),
+  builder: (yargs) => yargs.command(upCommand(io)).command(downCommand(io)).command(certsCommand(io)).demandCommand(1, 'Name an action: up, down or certs.'),
   handler: () => undefined,
-};
+});
