@@ -1,6 +1,7 @@
 /**
  * Ctrl-C and SIGTERM on the real CLI with its own throwaway redis-server (no --target): the run stops, drains
- * briefly, writes result.json and report.html marked interrupted, exits 130 / 143, and leaves no process behind.
+ * briefly, writes result.json and report.html marked interrupted, exits 130 / 143, and leaves no process behind —
+ * for a plain run and for each multi-run command (run --repeat, run --matrix, capacity).
  * The CLI's child processes are listed by parent pid while it runs (never looked up by name) and each one must be
  * gone after it exits.
  */
@@ -51,9 +52,17 @@ function commandOf(pid: number): string {
   }
 }
 
-async function interruptRun(sig: 'SIGINT' | 'SIGTERM'): Promise<{ code: number | null; stderr: string; children: Map<number, string>; runDir: string }> {
-  const out = join(outDir, sig);
-  const child = spawn(process.execPath, [CLI, 'run', 'fan-out', '--duration', '30s', '--warmup', '500ms', '--subscribers', '4', '--rate', '2000', '--out', out], {
+const RUN_ARGS = ['fan-out', '--duration', '30s', '--warmup', '500ms', '--subscribers', '4', '--rate', '2000'];
+
+/** The progress line shows the measure phase (commands without a progress line: `measuring` says when). */
+const showsMeasure = (stderr: string): boolean => stderr.includes('[measure');
+
+/** Runs the CLI with `args`, signals it ~2 s into the first measure phase, and returns how it ended. */
+async function interruptRun(
+  sig: 'SIGINT' | 'SIGTERM', args = ['run', ...RUN_ARGS], name: string = sig, measuring: (stderr: string, sinceStartMs: number) => boolean = showsMeasure,
+): Promise<{ code: number | null; stderr: string; children: Map<number, string>; runDir: string }> {
+  const out = join(outDir, name);
+  const child = spawn(process.execPath, [CLI, ...args, '--out', out], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -69,7 +78,7 @@ async function interruptRun(sig: 'SIGINT' | 'SIGTERM'): Promise<{ code: number |
       const cmd = commandOf(pid);
       if (cmd !== '' || !children.has(pid)) children.set(pid, cmd);
     }
-    if (measuringSince === 0 && stderr.includes('[measure')) measuringSince = Date.now();
+    if (measuringSince === 0 && measuring(stderr, Date.now() - (deadline - 15_000))) measuringSince = Date.now();
     if (measuringSince > 0 && Date.now() - measuringSince > 2000) break;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -83,8 +92,16 @@ async function interruptRun(sig: 'SIGINT' | 'SIGTERM'): Promise<{ code: number |
   }
   assert.ok(Date.now() - signalledAt < 10_000, 'stopped promptly');
   const runs = readdirSync(out);
-  assert.equal(runs.length, 1, 'one run folder');
+  assert.equal(runs.length, 1, 'one run (or series) folder');
   return { code, stderr, children, runDir: join(out, runs[0]) };
+}
+
+/** The throwaway redis-server was among the CLI's children, and no child outlived it. */
+function assertNoneLeft(children: Map<number, string>): void {
+  // redis-server rewrites its title to "/usr/bin/redis-server 127.0.0.1:PORT".
+  const servers = [...children].filter(([, cmd]) => cmd.split(' ')[0].endsWith('redis-server'));
+  assert.equal(servers.length, 1, `the CLI started its own redis-server (children: ${JSON.stringify([...children])})`);
+  for (const [pid, cmd] of children) assert.equal(isAlive(pid), false, `child ${pid} (${cmd}) is still running`);
 }
 
 for (const [sig, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
@@ -98,10 +115,41 @@ for (const [sig, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     assert.equal(result.summary.delivered + result.summary.lost, result.summary.expectedDeliveries);
     assert.ok(result.warnings.some((w) => /interrupted/.test(w)));
     assert.ok(existsSync(join(runDir, 'report.html')), 'report.html written');
-
-    // redis-server rewrites its title to "/usr/bin/redis-server 127.0.0.1:PORT".
-    const servers = [...children].filter(([, cmd]) => cmd.split(' ')[0].endsWith('redis-server'));
-    assert.equal(servers.length, 1, `the CLI started its own redis-server (children: ${JSON.stringify([...children])})`);
-    for (const [pid, cmd] of children) assert.equal(isAlive(pid), false, `child ${pid} (${cmd}) is still running`);
+    assertNoneLeft(children);
   });
 }
+
+// Every multi-run command goes through the series runner: one interrupt ends the run in progress, no further run
+// starts, what ran is written, and the one local server of the series is stopped.
+test('SIGINT during run --repeat 3: exit 130 after the first run, which is written and marked interrupted', { timeout: 40_000 }, async () => {
+  const { code, stderr, children, runDir } = await interruptRun('SIGINT', ['run', ...RUN_ARGS, '--repeat', '3'], 'repeat');
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /run 1 of 3/);
+  assert.doesNotMatch(stderr, /run 2 of 3/, 'no further run started');
+  assert.equal((JSON.parse(readFileSync(join(runDir, 'result.json'), 'utf8')) as RunResult).interrupted, true);
+  assertNoneLeft(children);
+});
+
+test('SIGINT during run --matrix: exit 130 in the first variant, the second never starts', { timeout: 40_000 }, async () => {
+  const { code, stderr, children, runDir } = await interruptRun('SIGINT', ['run', ...RUN_ARGS, '--matrix', 'publish-mode=await,auto'], 'matrix');
+  assert.equal(code, 130, stderr);
+  assert.match(runDir, /-matrix$/);
+  assert.match(stderr, /variant 1\/2/);
+  assert.doesNotMatch(stderr, /variant 2\/2/);
+  const variants = readdirSync(runDir);
+  assert.equal(variants.length, 1, `one variant folder: ${variants.join(', ')}`);
+  assert.equal((JSON.parse(readFileSync(join(runDir, variants[0], 'result.json'), 'utf8')) as RunResult).interrupted, true);
+  assertNoneLeft(children);
+});
+
+test('SIGTERM during capacity: exit 143, capacity.json written with the search marked interrupted', { timeout: 40_000 }, async () => {
+  const args = ['capacity', 'fan-out', '--slo', 'e2e.p99 < 10s', '--duration', '30s', '--warmup', '500ms', '--subscribers', '4', '--start-rate', '1000'];
+  // capacity has no progress line: its first step measures from about 1.5 s after the start (server, warmup).
+  const { code, stderr, children, runDir } = await interruptRun('SIGTERM', args, 'capacity', (_err, sinceMs) => sinceMs > 1500);
+  assert.equal(code, 143, stderr);
+  assert.match(runDir, /-capacity$/);
+  const report = JSON.parse(readFileSync(join(runDir, 'capacity.json'), 'utf8')) as { rows: Array<{ result: { limitedBy: string; steps: unknown[] } }> };
+  assert.equal(report.rows[0].result.limitedBy, 'interrupted');
+  assert.equal(report.rows[0].result.steps.length, 1, 'no step after the interrupted one');
+  assertNoneLeft(children);
+});
