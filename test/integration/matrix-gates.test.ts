@@ -3,39 +3,25 @@
  * variant and threshold), and any failing variant exits 99 — whether the threshold came from a flag or from the
  * scenario file. A baseline cannot judge a matrix, so it is refused (exit 2) instead of ignored.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { startLocalRedis } from '../../src/targets/local.js';
-import type { LocalTarget } from '../../src/targets/types.js';
 import { captureIo } from '../helpers/cli-io.js';
+import { useServer } from '../helpers/runs.js';
 
-let server: LocalTarget;
-let url: string;
-let outDir: string;
-
-before(async () => {
-  server = await startLocalRedis({ kind: 'single' });
-  url = `redis://${server.spec.nodes[0].host}:${server.spec.nodes[0].port}`;
-  outDir = mkdtempSync(join(tmpdir(), 'pb-matrix-gates-'));
-});
-
-after(async () => {
-  await server?.stop();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
-});
+const bench = useServer('pb-matrix-gates');
+const target = (): string => `redis://${bench.server.spec.nodes[0].host}:${bench.server.spec.nodes[0].port}`;
 
 const SHORT = ['--duration', '1s', '--warmup', '200ms', '--rate', '1000', '--subscribers', '2'];
 
 test('a matrix with a failing threshold exits 99 and writes one JUnit testcase per variant and threshold', { timeout: 60_000 }, async () => {
-  const junit = join(outDir, 'junit.xml');
+  const junit = join(bench.outDir, 'junit.xml');
   const cap = captureIo();
   const code = await main([
-    'run', 'fan-out', '--target', url, '--matrix', 'publish-mode=await,auto', ...SHORT,
-    '--threshold', 'e2e.p99 < 1us', '--threshold', 'lost == 0', '--junit', junit, '--out', outDir,
+    'run', 'fan-out', '--target', target(), '--matrix', 'publish-mode=await,auto', ...SHORT,
+    '--threshold', 'e2e.p99 < 1us', '--threshold', 'lost == 0', '--junit', junit, '--out', bench.outDir,
   ], cap.io);
   assert.equal(code, 99, cap.stderr());
   assert.match(cap.stderr(), /thresholds failed in 2 of 2 variants/);
@@ -46,10 +32,10 @@ test('a matrix with a failing threshold exits 99 and writes one JUnit testcase p
 });
 
 test('a matrix over a scenario file with thresholds: exits 99', { timeout: 60_000 }, async () => {
-  const file = join(outDir, 'gated.yaml');
+  const file = join(bench.outDir, 'gated.yaml');
   writeFileSync(file, ['name: gated', 'channels: { count: 2 }', 'publishers: { count: 1, rate: 500 }', 'subscribers: [{ count: 2 }]', "thresholds: ['e2e.p99 < 1us']", ''].join('\n'));
   const cap = captureIo();
-  const code = await main(['run', file, '--target', url, '--matrix', 'publish-mode=await,auto', '--duration', '1s', '--warmup', '200ms', '--out', outDir, '--json'], cap.io);
+  const code = await main(['run', file, '--target', target(), '--matrix', 'publish-mode=await,auto', '--duration', '1s', '--warmup', '200ms', '--out', bench.outDir, '--json'], cap.io);
   assert.equal(code, 99, cap.stderr());
   const out = JSON.parse(cap.stdout()) as { variants: Array<{ result: { thresholds?: { passed: boolean } } }> };
   assert.deepEqual(out.variants.map((v) => v.result.thresholds?.passed), [false, false]);
@@ -57,18 +43,18 @@ test('a matrix over a scenario file with thresholds: exits 99', { timeout: 60_00
 
 test('a matrix that holds its thresholds exits 0', { timeout: 60_000 }, async () => {
   const cap = captureIo();
-  const code = await main(['run', 'fan-out', '--target', url, '--matrix', 'publish-mode=await,auto', ...SHORT, '--threshold', 'lost == 0', '--out', outDir], cap.io);
+  const code = await main(['run', 'fan-out', '--target', target(), '--matrix', 'publish-mode=await,auto', ...SHORT, '--threshold', 'lost == 0', '--out', bench.outDir], cap.io);
   assert.equal(code, 0, cap.stderr());
 });
 
 test('--baseline or --repeat with a matrix is refused with exit 2, before anything runs', async () => {
   const cap = captureIo();
-  const code = await main(['run', 'pipeline-vs-unpipelined', '--target', url, '--repeat', '2', '--out', join(outDir, 'refused')], cap.io);
+  const code = await main(['run', 'pipeline-vs-unpipelined', '--target', target(), '--repeat', '2', '--out', join(bench.outDir, 'refused')], cap.io);
   assert.equal(code, 2, cap.stderr());
   assert.match(cap.stderr(), /--repeat: does not apply to a matrix/);
   const cap2 = captureIo();
-  const fixture = join(outDir, 'base.json');
+  const fixture = join(bench.outDir, 'base.json');
   writeFileSync(fixture, readFileSync(new URL('../../../test/fixtures/await.json', import.meta.url)));
-  assert.equal(await main(['run', 'fan-out', '--matrix', 'batch=10,20', '--target', url, '--baseline', fixture, '--out', join(outDir, 'refused')], cap2.io), 2, cap2.stderr());
+  assert.equal(await main(['run', 'fan-out', '--matrix', 'batch=10,20', '--target', target(), '--baseline', fixture, '--out', join(bench.outDir, 'refused')], cap2.io), 2, cap2.stderr());
   assert.match(cap2.stderr(), /--baseline: cannot judge a matrix/);
 });
