@@ -117,6 +117,9 @@ export async function connectNode(
   }, opts.connectTimeoutMs);
   try {
     await redis.connect();
+    // ioredis sends the SELECT itself but only emits a refusal as an 'error' event and stays on db 0: ask again, so
+    // a database the server does not have fails the connect like the native path does.
+    if (spec.db !== undefined && spec.db !== 0) await redis.select(spec.db);
     established = true;
     return {
       redis,

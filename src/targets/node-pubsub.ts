@@ -75,6 +75,20 @@ export class IoredisPublisher implements PublishConnection {
   }
 
   private sendBatch(tokens: number[], channels: number[], transaction: boolean): void {
+    if (transaction && this.opts.sharded) {
+      // A transaction cannot span hash slots in a cluster (CROSSSLOT): one MULTI per slot, in first-seen order.
+      const bySlot = new Map<number, number[]>();
+      for (let i = 0; i < tokens.length; i++) {
+        const slot = keySlot(this.opts.channels[channels[i]]);
+        const group = bySlot.get(slot);
+        if (group) group.push(i);
+        else bySlot.set(slot, [i]);
+      }
+      if (bySlot.size > 1) {
+        for (const group of bySlot.values()) this.sendBatch(group.map((i) => tokens[i]), group.map((i) => channels[i]), true);
+        return;
+      }
+    }
     const batch = transaction ? this.redis.multi() : this.redis.pipeline();
     for (let i = 0; i < tokens.length; i++) this.queue(batch, channels[i], tokens[i]);
     batch.exec().then(

@@ -11,6 +11,7 @@ import { createConnectionFactory } from '../../src/targets/connection.js';
 import { encodeEnvelope, ENVELOPE_HEADER_BYTES, FLAG_MEASURED } from '../../src/load/envelope.js';
 import { nowUs } from '../../src/core/clock.js';
 import { assertAccounting, runScenario, useServer } from '../helpers/runs.js';
+import { publishAll, publisherOptions } from '../helpers/redis.js';
 
 const bench = useServer('pb-foreign');
 
@@ -51,24 +52,37 @@ function foreignPayloads(i: number): Buffer[] {
 }
 
 test('foreign and corrupt messages on our channels are counted as malformed, and loss stays exact', { timeout: 30_000 }, async () => {
-  const channels = ['foreign.0', 'foreign.1'].map((c) => Buffer.from(c));
+  const channels = ['foreign.0', 'foreign.1'];
   const factory = createConnectionFactory(bench.server.spec);
   const events = { onDisconnect: () => undefined, onReconnect: () => undefined };
-  const intruder: PublishConnection = await factory.openPublisher({ sharded: false, autoPipelining: false, clientName: 'intruder', connectTimeoutMs: 5000 }, events);
-  let intrusion: Promise<{ sent: number; receivers: number }> | null = null;
-  const intrude = async (): Promise<{ sent: number; receivers: number }> => {
+  // Every message of one publisher has one size: one intruder connection per payload length.
+  const intruders = new Map<number, PublishConnection>();
+  const closeAll = () => Promise.all([...intruders.values()].map((p) => p.close()));
+  let intrusion: Promise<{ sent: number; receivers: number; failures: string[] }> | null = null;
+  const intrude = async (): Promise<{ sent: number; receivers: number; failures: string[] }> => {
     let sent = 0;
     let receivers = 0;
+    const failures: string[] = [];
     for (let i = 0; i < 40; i++) {
       for (const payload of foreignPayloads(i)) {
-        receivers += await intruder.publish(channels[i % 2], payload);
+        const intruder = intruders.get(payload.length) as PublishConnection;
+        const [reply] = await publishAll(intruder, [{ channel: i % 2, payload }]).catch((err: Error) => {
+          failures.push(err.message);
+          return [0];
+        });
+        if (reply < 0) failures.push(intruder.lastError);
+        else receivers += reply;
         sent++;
       }
       await new Promise((r) => setTimeout(r, 10));
     }
-    return { sent, receivers };
+    return { sent, receivers, failures };
   };
   try {
+    for (const length of new Set(foreignPayloads(0).map((p) => p.length))) {
+      const opts = publisherOptions(`intruder-${length}`, channels, length, 'await', { connectTimeoutMs: 5000 });
+      intruders.set(length, await factory.openPublisher(opts, events));
+    }
     const { result: r } = await runScenario(bench.server.spec, bench.outDir, {
       channels: { count: 2, naming: 'foreign.{i}' },
       publishers: { count: 2, rate: 1000 },
@@ -80,7 +94,8 @@ test('foreign and corrupt messages on our channels are counted as malformed, and
       },
     });
     assert.notEqual(intrusion, null, 'the intruder published during the measure phase');
-    const { sent, receivers } = await intrusion!;
+    const { sent, receivers, failures } = await intrusion!;
+    assert.deepEqual(failures, [], 'every foreign publish was answered');
     assert.equal(sent, 280);
     assert.equal(receivers, sent * 3, 'every foreign message reached the 2 channel subscribers and the pattern subscriber');
     assert.equal(r.summary.malformed, receivers, 'each foreign delivery is counted as malformed, once');
@@ -92,6 +107,6 @@ test('foreign and corrupt messages on our channels are counted as malformed, and
     assert.equal(r.summary.duplicates + r.summary.reordered + r.summary.gaps, 0, 'foreign sequences never disturb ours');
     assert.equal(r.summary.publishReplyReceivers, r.summary.expectedDeliveries);
   } finally {
-    await intruder.close();
+    await closeAll();
   }
 });

@@ -78,9 +78,11 @@ test('a short paced run delivers every message in order, with consistent counts'
   assert.equal(onDisk.schemaVersion, r.schemaVersion);
 });
 
-for (const [mode, extra] of [['await', {}], ['pipeline', { batch: 50 }], ['auto', { maxInFlight: 200 }]] as const) {
-  test(`publish mode ${mode} at --rate max delivers everything`, async () => {
+const modes = [['await', {}], ['pipeline', { batch: 50 }], ['multi', { batch: 50 }], ['auto', { maxInFlight: 200 }]] as const;
+for (const client of ['native', 'ioredis'] as const) for (const [mode, extra] of modes) {
+  test(`publish mode ${mode} at --rate max delivers everything (${client} client)`, async () => {
     const { result: r } = await runScenario({
+      client,
       channels: { count: 2 },
       publishers: { count: 1, rate: 'max', mode, ...extra },
       subscribers: [{ count: 1, channelsEach: 'all' }],
@@ -89,6 +91,9 @@ for (const [mode, extra] of [['await', {}], ['pipeline', { batch: 50 }], ['auto'
     assertConsistent(r);
     assert.ok(r.summary.published > 500, `${mode}: published ${r.summary.published}`);
     assert.equal(r.summary.lost, 0);
+    assert.equal(r.summary.publishErrors, 0);
+    assert.equal(r.summary.publishReplyReceivers, r.summary.expectedDeliveries, 'every reply (EXEC arrays too) counted its receiver');
+    assert.equal(r.scenario.client, client);
     assert.equal(r.summary.duplicates + r.summary.reordered + r.summary.gaps, 0);
     assert.equal(r.summary.targetRate, null);
   });

@@ -14,7 +14,7 @@ import { describeUp, targetDown, type TargetState } from '../../src/cli/commands
 import { createConnectionFactory } from '../../src/targets/connection.js';
 import { isAlive } from '../../src/targets/process.js';
 import { parseTargetSpec } from '../../src/targets/url.js';
-import { Recorder } from '../helpers/redis.js';
+import { Recorder, publishAll, publisherOptions } from '../helpers/redis.js';
 
 const execFileAsync = promisify(execFile);
 const targetModule = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/commands/target.js')).href;
@@ -46,9 +46,12 @@ test('target up in a child process leaves a TLS server running that the printed 
       tlsCert: flagValue(flags, '--tls-cert'),
       tlsKey: flagValue(flags, '--tls-key'),
     });
-    const pub = await createConnectionFactory(spec).openPublisher({ sharded: false, clientName: 'pb-cli', connectTimeoutMs: 3000, autoPipelining: false }, new Recorder());
-    assert.equal(await pub.publish(Buffer.from('cli'), Buffer.from('x')), 0);
-    await pub.close();
+    const pub = await createConnectionFactory(spec).openPublisher(publisherOptions('pb-cli', ['cli'], 1, 'await'), new Recorder());
+    try {
+      assert.deepEqual(await publishAll(pub, [{ channel: 0, payload: Buffer.from('x') }]), [0]);
+    } finally {
+      await pub.close();
+    }
 
     const stopped = await targetDown(stateFile);
     assert.equal(stopped.length, 1);

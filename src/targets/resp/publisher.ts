@@ -17,6 +17,8 @@ import { RespSocket, type RespSocketOwner } from './socket.js';
 /** Largest ring a publisher allocates; a bigger window waits for room instead (huge messages × deep windows). */
 const MAX_RING_BYTES = 64 * 1024 * 1024;
 const noReply = (): void => undefined;
+/** Stands for any simple-string reply (+OK, +QUEUED) in the transaction state machine, without decoding it. */
+const SIMPLE_REPLY = '+';
 
 /** Publishes on one node over a RespSocket. */
 export class NativePublisher implements PublishConnection, RespSocketOwner {
@@ -47,8 +49,12 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
   private readonly txSizes: Uint32Array;
   private txHead = 0;
   private txCount = 0;
-  /** multi: replies still expected before EXEC's (-1: MULTI's own), and the first queue-time error. */
-  private txLeft = -1;
+  /**
+   * multi: true once MULTI's reply came (then +QUEUED or queue-time errors follow until EXEC's reply), and the first
+   * queue-time error. Replies are told apart by type, not counted: a transaction cut by a ring wrap is partly sent
+   * (and answered) before its size is known.
+   */
+  private txQueued = false;
   private txError = '';
 
   constructor(opts: PublisherOptions, private readonly events: ConnectionEvents) {
@@ -178,7 +184,7 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
   private resetTx(): void {
     this.txOpen = 0;
     this.txCount = 0;
-    this.txLeft = -1;
+    this.txQueued = false;
     this.txError = '';
     this.pendingCount = 0;
   }
@@ -204,7 +210,7 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
   }
 
   onSimple(buf: Buffer, start: number, end: number): void {
-    if (this.multi) this.onTxReply(null);
+    if (this.multi) this.onTxReply(SIMPLE_REPLY);
     else this.unexpected(`+${buf.toString('latin1', start, Math.min(end, start + 40))}`);
   }
 
@@ -231,29 +237,35 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
     this.socket.drop(`protocol error: unexpected reply to PUBLISH: ${what}`);
   }
 
-  /** multi: MULTI's +OK, a +QUEUED (or queue-time error) per command, then EXEC's array. */
+  /** multi: MULTI's +OK, a +QUEUED (or queue-time error) per command, then EXEC's array (or EXECABORT, or nil). */
   private onTxReply(value: RespValue): void {
-    if (this.txCount === 0) return;
-    if (this.txLeft === -1) {
-      if (value instanceof RespError) this.txError = value.message;
-      this.txLeft = this.txSizes[this.txHead];
+    if (!this.txQueued) {
+      if (value !== SIMPLE_REPLY) {
+        this.unexpected(`MULTI answered ${JSON.stringify(value).slice(0, 60)}`);
+        return;
+      }
+      this.txQueued = true;
       return;
     }
-    if (this.txLeft > 0) {
-      if (value instanceof RespError && this.txError === '') this.txError = value.message;
-      this.txLeft--;
+    const execReply = Array.isArray(value) || value === null || (value instanceof RespError && value.message.startsWith('EXECABORT'));
+    if (!execReply) {
+      if (value instanceof RespError) {
+        if (this.txError === '') this.txError = value.message;
+      } else if (value !== SIMPLE_REPLY) {
+        this.unexpected(`a queued command answered ${JSON.stringify(value).slice(0, 60)}`);
+      }
+      return;
+    }
+    if (this.txCount === 0) {
+      this.unexpected('EXEC reply without a transaction');
       return;
     }
     const size = this.txSizes[this.txHead];
     this.txHead = this.txHead + 1 === this.txSizes.length ? 0 : this.txHead + 1;
     this.txCount--;
-    this.txLeft = -1;
+    this.txQueued = false;
     const txError = this.txError;
     this.txError = '';
-    if (!Array.isArray(value) && !(value instanceof RespError) && value !== null) {
-      this.unexpected(`EXEC answered ${JSON.stringify(value).slice(0, 60)}`);
-      return;
-    }
     for (let i = 0; i < size && this.qCount > 0; i++) {
       const item = Array.isArray(value) ? value[i] : value;
       if (typeof item === 'number') {
