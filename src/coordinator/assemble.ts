@@ -3,6 +3,7 @@
  * them to the RunResult. Nothing here reads a clock, the environment or the network, so a result can be rebuilt (and
  * unit-tested) from recorded messages alone.
  */
+import { ExitCode } from '../core/errors.js';
 import { zeroCounters, type OutageEvent } from '../core/messages.js';
 import { RESULT_SCHEMA_VERSION, type RunResult, type Threshold } from '../core/result.js';
 import type { FiredChaos } from './chaos.js';
@@ -59,7 +60,7 @@ export interface AssembleInput {
 
 /** How a worker failure reads in result.json (`errors` and `warnings`). */
 export function describeFailure(f: WorkerFailure): string {
-  if (f.exitCode !== 1) return `worker ${f.workerId}: ${f.message}`;
+  if (f.exitCode !== ExitCode.internal) return `worker ${f.workerId}: ${f.message}`;
   const how = f.crashed ? 'crashed' : 'failed';
   return `internal error in worker ${f.workerId} (it ${how}): ${f.message}${f.stack ? ' (stack in errors.log)' : ''}`;
 }
