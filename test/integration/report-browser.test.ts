@@ -134,7 +134,8 @@ test('a real short run writes a report (and a comparison) that open the same way
     const report = readFileSync(path.join(path.dirname(runs[0]), 'report.html'), 'utf8');
     assertHealthy(await visit(report, 'report-real-run'),
       // Server charts need telemetry samples inside the (short) timeline: present on a local server, but not required.
-      ['spectrum', 'latency-over-time', 'publish-rate', 'delivered-rate', 'event-loop-utilisation', 'event-loop-delay'],
+      // Memory (RSS and heap per interval) is recorded by every run since the timeline carries it.
+      ['spectrum', 'latency-over-time', 'publish-rate', 'delivered-rate', 'event-loop-utilisation', 'event-loop-delay', 'memory'],
       ['violations', 'server-cpu', 'server-omem']);
     const { htmlPath } = await runCompare({ results: runs, out: path.join(work, 'real-compare.html'), color: false });
     assertHealthy(await visit(readFileSync(htmlPath, 'utf8'), 'compare-real-runs'),

@@ -72,6 +72,16 @@ test('an event-loop delay comparable to the e2e latency is harness-dominated lat
   assert.equal(below.harnessBottleneck, false);
 });
 
+test('one stalled interval in five is noise; a delay in a quarter of the run or more is the harness', () => {
+  const e2e = latency(700, 2300);
+  const withE2e = summary({ latencyUs: { endToEnd: e2e, endToEndUncorrected: e2e, publish: lat } });
+  const once = judge({ summary: withE2e, timeline: [1630, 300, 250, 280, 310].map((d) => interval(0.1, 'measure', d)) });
+  assert.equal(once.harnessBottleneck, false, 'a single GC pause or a neighbour process is not the harness');
+  const steady = judge({ summary: withE2e, timeline: [1630, 1500, 250, 1700, 310].map((d) => interval(0.1, 'measure', d)) });
+  assert.equal(steady.harnessBottleneck, true);
+  assert.match(steady.reasons.join('\n'), /in 3 of 5 measured intervals .*delay p99 reached 1\.63 ms \(median; worst 1\.7 ms\)/);
+});
+
 test('at --rate max a large event-loop delay explains the latency figures but is no throughput bottleneck', () => {
   // A closed loop keeps the thread busy by design (batches of 1000 queue behind each other) while ELU stays at 62%.
   const e2e = latency(700, 5300);
