@@ -8,7 +8,7 @@
  */
 import { addCounters, zeroCounters, type Counters, type ViolationExample, type WorkerMessage } from '../core/messages.js';
 import type { Phase, RunSummary, TimelineEntry } from '../core/result.js';
-import { createHistogram, encodeHistogram, mergeEncodedInto, summarizeHistogram, type Histogram } from './histogram.js';
+import { createHistogram, mergeEncoded, mergeEncodedInto, summarizeHistogram, type Histogram } from './histogram.js';
 import { BucketMemory, type ProcessMemorySample } from './memory.js';
 
 /** A worker's periodic snapshot message. */
@@ -61,8 +61,11 @@ interface Bucket {
   toUs: number;
   counters: Counters;
   perWorker: Map<number, WorkerSpan>;
-  /** End-to-end (corrected) histogram of the bucket; created on the first non-empty one. */
-  e2e: Histogram | null;
+  /**
+   * End-to-end (corrected) histograms of the bucket's snapshots, still encoded: a decoded WASM histogram is some
+   * 200 KB, and keeping one per interval grew a 10-minute run's RSS by 100 MB. Decoded only to build its entry.
+   */
+  e2eEncoded: string[];
   maxEventLoopDelayP99Us: number;
   memory: BucketMemory;
   /** Entry computed by the last timeline() call; cleared when a snapshot lands in the bucket. */
@@ -114,10 +117,7 @@ export class RunAggregator {
     b.fromUs = Math.min(b.fromUs, s.fromUs);
     b.toUs = Math.max(b.toUs, s.toUs);
     addCounters(b.counters, s.counters);
-    if (s.histograms.endToEnd !== '') {
-      b.e2e ??= createHistogram();
-      mergeEncodedInto(b.e2e, s.histograms.endToEnd);
-    }
+    if (s.histograms.endToEnd !== '') b.e2eEncoded.push(s.histograms.endToEnd);
     b.maxEventLoopDelayP99Us = Math.max(b.maxEventLoopDelayP99Us, s.health.eventLoopDelayP99Us);
     b.memory.add(s.workerId, s.health.heapUsedBytes, main);
     let span = b.perWorker.get(s.workerId);
@@ -222,10 +222,6 @@ export class RunAggregator {
     this.whole.endToEnd.destroy();
     this.whole.endToEndUncorrected.destroy();
     this.whole.publish.destroy();
-    for (const b of this.buckets.values()) {
-      b.e2e?.destroy();
-      b.e2e = null;
-    }
   }
 
   private assertAlive(): void {
@@ -237,7 +233,7 @@ export class RunAggregator {
     let b = this.buckets.get(index);
     if (b === undefined) {
       b = {
-        index, fromUs, toUs: fromUs, counters: zeroCounters(), perWorker: new Map(), e2e: null,
+        index, fromUs, toUs: fromUs, counters: zeroCounters(), perWorker: new Map(), e2eEncoded: [],
         maxEventLoopDelayP99Us: 0, memory: new BucketMemory(), cached: null,
       };
       this.buckets.set(index, b);
@@ -276,7 +272,7 @@ export class RunAggregator {
       publishedPerS += span.published / seconds;
       receivedPerS += span.received / seconds;
     }
-    const e2e = b.e2e !== null && b.e2e.totalCount > 0 ? summarizeHistogram(b.e2e) : null;
+    const { summary: e2e, encoded } = mergeEncoded(b.e2eEncoded);
     const c = b.counters;
     const target = this.opts.targetRate;
     const offered = this.offeredRate(b.fromUs, b.toUs);
@@ -301,7 +297,7 @@ export class RunAggregator {
       maxEventLoopUtilization: busiestWorker(b),
       maxEventLoopDelayP99Us: b.maxEventLoopDelayP99Us,
       ...b.memory.fields(),
-      e2eHistogram: b.e2e === null ? '' : encodeHistogram(b.e2e),
+      e2eHistogram: encoded,
     };
   }
 }

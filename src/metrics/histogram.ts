@@ -129,3 +129,20 @@ export function summarizeHistogram(h: Histogram): LatencySummaryUs {
     count,
   };
 }
+
+/**
+ * The summary and the encoding of several encoded histograms added together ('' and null when there is nothing):
+ * a single encoding is handed back as it is; several are merged in a temporary histogram that is freed at once,
+ * so no decoded (WASM) histogram outlives the call.
+ */
+export function mergeEncoded(encoded: string[]): { summary: LatencySummaryUs | null; encoded: string } {
+  if (encoded.length === 0) return { summary: null, encoded: '' };
+  const h = createHistogram();
+  try {
+    for (const e of encoded) mergeEncodedInto(h, e);
+    if (h.totalCount === 0) return { summary: null, encoded: '' };
+    return { summary: summarizeHistogram(h), encoded: encoded.length === 1 ? encoded[0] : encodeHistogram(h) };
+  } finally {
+    h.destroy();
+  }
+}

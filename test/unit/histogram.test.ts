@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as hdr from 'hdr-histogram-js';
 import {
   HISTOGRAM_SETTINGS, createHistogram, decodeHistogram, encodeHistogram, histogramEngineInfo, initHistogramEngine,
-  mergeEncodedInto, recordUs, summarizeHistogram,
+  mergeEncoded, mergeEncodedInto, recordUs, summarizeHistogram,
 } from '../../src/metrics/histogram.js';
 import { encodedOf, histogramOf, latencySample } from '../helpers/histograms.js';
 
@@ -146,4 +146,25 @@ describe('histogram', { timeout: 30_000 }, () => {
     assert.equal(js.totalCount, 3);
     assert.equal(summarizeHistogram(js).max, 30);
   });
+});
+
+test('mergeEncoded adds encodings into one summary and frees its temporary histogram', async () => {
+  await initHistogramEngine();
+  const a = createHistogram();
+  const b = createHistogram();
+  for (let v = 1; v <= 100; v++) recordUs(a, v);
+  for (let v = 101; v <= 200; v++) recordUs(b, v);
+  const ea = encodeHistogram(a);
+  const eb = encodeHistogram(b);
+  a.destroy();
+  b.destroy();
+  const one = mergeEncoded([ea]);
+  assert.equal(one.encoded, ea, 'a single encoding is handed back as it is');
+  assert.equal(one.summary?.count, 100);
+  const both = mergeEncoded([ea, eb, '']);
+  assert.equal(both.summary?.count, 200);
+  assert.equal(both.summary?.max, 200);
+  assert.ok(Math.abs((both.summary?.p50 ?? 0) - 100) <= 1);
+  assert.deepEqual(mergeEncoded([]), { summary: null, encoded: '' });
+  assert.deepEqual(mergeEncoded(['']), { summary: null, encoded: '' });
 });
