@@ -6,6 +6,7 @@ import type { HarnessHealth, LatencySummaryUs, RunSummary, TimelineEntry } from 
 import type { PublishMode } from '../core/scenario.js';
 import type { TargetDescription } from '../core/target.js';
 import { formatCompact, formatLatencyUs } from '../reporting/format.js';
+import { describeErrorTexts } from '../metrics/error-texts.js';
 
 /** A worker thread this busy (event-loop utilisation) cannot keep up with more work. */
 export const SATURATED_ELU = 0.9;
@@ -156,7 +157,7 @@ export function buildWarnings(w: WarningInput): string[] {
   if (s.malformed > 0) {
     out.push(`${s.malformed} deliveries were not messages of this run (another publisher on these channels, or corrupt payloads).`);
   }
-  if (s.publishErrors > 0) out.push(`${s.publishErrors} publish commands failed.`);
+  if (s.publishErrors > 0) out.push(`${s.publishErrors} publish commands failed${s.publishErrorTexts ? `: ${describeErrorTexts(s.publishErrorTexts)}` : ''}.`);
   if (s.disconnects > 0) out.push(`${s.disconnects} connection losses (${s.reconnects} reconnected).`);
   if (w.overDelivered > 0) out.push(`${w.overDelivered} more unique deliveries than the plan expects: the loss count cannot be trusted.`);
   if (w.repliesComparable && s.publishReplyReceivers !== null && s.publishReplyReceivers !== s.expectedDeliveries) {

@@ -1,7 +1,26 @@
-/** Checks on the target before the schedule starts: are the planned subscriptions really in place? */
-import { TargetError } from '../core/errors.js';
-import type { ControlConnection } from '../targets/types.js';
+/**
+ * Checks on the target before the schedule starts: is it the kind of target the flags say, and are the planned
+ * subscriptions really in place? (Permissions: preflight-acl.ts.)
+ */
+import { TargetError, UsageError } from '../core/errors.js';
+import type { TargetSpec } from '../core/target.js';
+import type { ControlConnection, TargetInfo } from '../targets/types.js';
+import { hostPort } from '../targets/url.js';
 import type { FleetPlan } from './plan.js';
+
+/**
+ * A Redis Cluster node given without --cluster is refused (exit 2) rather than run as one server: a publish reply
+ * would count that node's subscribers only, NUMSUB would miss the other nodes, and sharded channels of other slots
+ * fail with CROSSSLOT or MOVED. Adding --cluster costs nothing (the node serves as the seed).
+ */
+export function checkTargetKind(spec: TargetSpec, info: TargetInfo): void {
+  if (info.mode !== 'cluster' || spec.kind === 'cluster') return;
+  throw new UsageError([{
+    field: '--cluster',
+    message: `${hostPort(spec.nodes[0])} is a Redis Cluster node (cluster_enabled:1), but --cluster was not given`,
+    hint: 'add --cluster: the node is then the seed and every master is found from it (run as one server, publish replies and NUMSUB would count one node, and --sharded would fail with CROSSSLOT)',
+  }], 'The target is a cluster');
+}
 
 /** Channels asked about per PUBSUB NUMSUB call. */
 const NUMSUB_CHUNK = 1000;

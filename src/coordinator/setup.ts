@@ -14,7 +14,8 @@ import type { LocalTargetDetails } from '../targets/local.js';
 import { repliesComparable, type ControlConnection, type TargetInfo } from '../targets/types.js';
 import { planFleet, type FleetPlan } from './plan.js';
 import { WorkerPool } from './pool.js';
-import { checkSubscriptions } from './preflight.js';
+import { checkSubscriptions, checkTargetKind } from './preflight.js';
+import { checkPermissions } from './preflight-acl.js';
 import type { RunRecording, WorkerFailure } from './recording.js';
 import { waitFor } from './wait.js';
 
@@ -32,6 +33,8 @@ export interface RunSetup {
   tasks: WorkerTask[];
   intervalMs: number;
   connectTimeoutMs: number;
+  /** Notes of the permission check (what the fleets' users may not do, but the run can do without). */
+  notes: string[];
 }
 
 /** Opens the control connection, reads the target and plans the fleet. The caller closes `control`. */
@@ -43,6 +46,7 @@ export async function setupRun(req: RunRequest, local: LocalTargetDetails | null
   const control = await factory.openControl(connectTimeoutMs);
   try {
     const info = await control.info();
+    checkTargetKind(spec, info);
     const target = { ...describeTarget(spec, local !== null), redisVersion: info.redisVersion };
     const plan = planFleet(req.scenario, req.workers);
     const runTag = randomBytes(4).readUInt32LE(0);
@@ -52,7 +56,8 @@ export async function setupRun(req: RunRequest, local: LocalTargetDetails | null
       intervalMs, connectTimeoutMs,
     }));
     const comparable = repliesComparable(factory.capabilities, req.scenario.channels.sharded);
-    return { spec, local, control, info, target, repliesComparable: comparable, plan, tasks, intervalMs, connectTimeoutMs };
+    const notes = await checkPermissions(control, spec, plan, req.scenario, info.redisVersion, connectTimeoutMs);
+    return { spec, local, control, info, target, repliesComparable: comparable, plan, tasks, intervalMs, connectTimeoutMs, notes };
   } catch (err) {
     await control.close();
     throw err;
@@ -77,7 +82,7 @@ export async function startFleet(setup: RunSetup, recording: RunRecording, signa
       throw new TargetError(`The workers confirmed ${recording.confirmedSubscriptions} subscriptions, the plan made ${setup.plan.subscriptions}.`);
     }
     const notes = await checkSubscriptions(setup.control, setup.plan, setup.tasks[0]?.scenario.channels.sharded ?? false);
-    return { pool, notes };
+    return { pool, notes: [...setup.notes, ...notes] };
   } catch (err) {
     pool.broadcast({ type: 'finish', v: V });
     await Promise.race([Promise.all(pool.done), new Promise((r) => setTimeout(r, 10_000).unref())]);

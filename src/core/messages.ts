@@ -6,7 +6,7 @@ import type { Scenario } from './scenario.js';
 import type { TargetSpec } from './target.js';
 
 /** Version of the worker message protocol; bump on any shape change. The coordinator refuses other versions. */
-export const WORKER_PROTOCOL_VERSION = 2;
+export const WORKER_PROTOCOL_VERSION = 3;
 
 /** One publisher this worker runs. */
 export interface PublisherAssignment {
@@ -137,6 +137,12 @@ export interface OutageEvent {
   lostMessages: number;
 }
 
+/** Failures that share one error text (`NOPERM …`, `connection lost: …`), and how many there were. */
+export interface ErrorTextCount {
+  text: string;
+  count: number;
+}
+
 /** Harness health of one worker thread over an interval. */
 export interface WorkerHealth {
   /** Event-loop utilisation 0..1 (busy share of the thread). */
@@ -182,6 +188,11 @@ export type WorkerMessage =
       violations: ViolationExample[];
       /** Measured messages published and unique measured deliveries per channel index; final snapshot only. */
       perChannel?: { published: number[]; delivered: number[] };
+      /**
+       * The interval's failed publishes by error text (first few distinct texts; Σ counts = counters.publishErrors).
+       * Absent when none failed.
+       */
+      publishErrorTexts?: ErrorTextCount[];
       /** Connection outages, sent complete with the final snapshot only (their loss is attributed until the end). */
       outages: OutageEvent[];
       /** True once every publisher of this worker has sent its last message (counters then hold all of them). */

@@ -2,7 +2,7 @@
  * result.json: the source of truth of a run. Everything a report shows can be rebuilt from it.
  * Names may grow, never change meaning; bump RESULT_SCHEMA_VERSION on an incompatible change.
  */
-import type { Counters, OutageEvent, ViolationExample } from './messages.js';
+import type { Counters, ErrorTextCount, OutageEvent, ViolationExample } from './messages.js';
 import type { ChaosReport, TelemetrySample } from './reliability.js';
 import type { Scenario } from './scenario.js';
 import type { TargetDescription } from './target.js';
@@ -85,6 +85,11 @@ export interface RunSummary {
   gapMessages: number;
   malformed: number;
   publishErrors: number;
+  /**
+   * The failed publishes by the error text Redis (or the connection) gave: the first 10 distinct texts, most frequent
+   * first, later ones counted under '(other error texts)'. Absent when none failed, and in results written before.
+   */
+  publishErrorTexts?: ErrorTextCount[];
   lateSends: number;
   /**
    * Measured messages the schedule called for that were never sent: the publisher was still behind when the

@@ -14,6 +14,14 @@ export interface TlsSpec {
   insecure?: boolean;
 }
 
+/** Credentials one fleet uses instead of the target's own (`--publisher-user`, `--subscriber-user`). */
+export interface FleetCredentials {
+  /** ACL user name. */
+  username: string;
+  /** Password: never serialised into results, logs or errors. Absent for a `nopass` user. */
+  password?: string;
+}
+
 /** A target: one node (plain or TLS) or a cluster given by seed nodes. */
 export interface TargetSpec {
   kind: 'single' | 'cluster';
@@ -27,6 +35,10 @@ export interface TargetSpec {
   password?: string;
   /** TLS settings when the URL scheme is rediss:// or TLS flags were given. */
   tls?: TlsSpec;
+  /** The publishers' own user, when not the one above (the control connection keeps `username`). */
+  publisherAuth?: FleetCredentials;
+  /** The subscribers' own user, when not the one above. */
+  subscriberAuth?: FleetCredentials;
 }
 
 /** A target described without secrets, as written to result.json. */
@@ -41,4 +53,8 @@ export interface TargetDescription {
   local: boolean;
   /** Version reported by INFO server. */
   redisVersion?: string;
+  /** ACL user of the publishers, when they used their own (`--publisher-user`); never a password. */
+  publisherUser?: string;
+  /** ACL user of the subscribers, when they used their own (`--subscriber-user`). */
+  subscriberUser?: string;
 }

@@ -10,6 +10,7 @@ import { addCounters, zeroCounters, type Counters, type ViolationExample, type W
 import type { Phase, RunSummary, TimelineEntry } from '../core/result.js';
 import { createHistogram, mergeEncoded, mergeEncodedInto, summarizeHistogram, type Histogram } from './histogram.js';
 import { BucketMemory, type ProcessMemorySample } from './memory.js';
+import { ErrorTextTally } from './error-texts.js';
 
 /** A worker's periodic snapshot message. */
 export type SnapshotMessage = Extract<WorkerMessage, { type: 'snapshot' }>;
@@ -80,6 +81,7 @@ export class RunAggregator {
   private readonly perWorker = new Map<number, Counters>();
   private readonly buckets = new Map<number, Bucket>();
   private readonly violationExamples: ViolationExample[] = [];
+  private readonly publishErrorTexts = new ErrorTextTally();
   private readonly whole: { endToEnd: Histogram; endToEndUncorrected: Histogram; publish: Histogram };
   private destroyed = false;
 
@@ -103,6 +105,7 @@ export class RunAggregator {
   addSnapshot(s: SnapshotMessage, main?: ProcessMemorySample): void {
     this.assertAlive();
     addCounters(this.total, s.counters);
+    this.publishErrorTexts.addAll(s.publishErrorTexts);
     let w = this.perWorker.get(s.workerId);
     if (w === undefined) this.perWorker.set(s.workerId, (w = zeroCounters()));
     addCounters(w, s.counters);
@@ -198,6 +201,7 @@ export class RunAggregator {
       gapMessages: t.gapMessages,
       malformed: t.malformed,
       publishErrors: t.publishErrors,
+      ...(t.publishErrors > 0 && this.publishErrorTexts.list() ? { publishErrorTexts: this.publishErrorTexts.list() } : {}),
       lateSends: t.lateSends,
       unsent: t.unsentMeasured,
       topologyEvents: t.topologyEvents,

@@ -5,6 +5,7 @@
 import type { Problem } from '../core/errors.js';
 import { closest, isPlainRecord, own, type PlainRecord } from './checks.js';
 import { describeType } from './duration.js';
+import { LIMITS } from './defaults.js';
 
 /** Scenario flags as the CLI parsed them (strings as typed; undefined when not given). */
 export interface ScenarioFlags {
@@ -65,7 +66,7 @@ export function applyOverrides(raw: unknown, flags: ScenarioFlags): Overridden {
     const p = section('publishers');
     set('--publishers', flags.publishers, p, 'count', 'publishers.count', toNumber);
     set('--rate', flags.rate, p, 'rate', 'publishers.rate', toRate);
-    set('--message-size', flags.messageSize, p, 'messageBytes', 'publishers.messageBytes', toNumber);
+    set('--message-size', flags.messageSize, p, 'messageBytes', 'publishers.messageBytes', toBytes);
     set('--publish-mode', flags.publishMode, p, 'mode', 'publishers.mode', asIs);
     set('--batch', flags.batch, p, 'batch', 'publishers.batch', toNumber);
     set('--max-in-flight', flags.maxInFlight, p, 'maxInFlight', 'publishers.maxInFlight', toNumber);
@@ -161,8 +162,11 @@ function singleValue(flag: string, value: unknown, problems: Problem[]): unknown
 
 const asIs: Convert = (_flag, value) => value;
 
-/** A number, or (when `word` is given) that word: `--rate max`, `--channels-per-subscriber all`. */
-function numberOr(word?: string): Convert {
+/**
+ * A number, or (when `word` is given) that word: `--rate max`, `--channels-per-subscriber all`. `example` is the value
+ * the hint suggests: it must itself be valid for the flag.
+ */
+function numberOr(word?: string, example = '10'): Convert {
   return (flag, value, problems) => {
     if (typeof value === 'number') return value;
     const text = typeof value === 'string' ? value.trim() : undefined;
@@ -170,12 +174,14 @@ function numberOr(word?: string): Convert {
     if (word && text !== undefined && text.toLowerCase() === word) return word;
     const near = word && text ? closest(text, [word]) : undefined;
     const message = value === '' ? 'needs a value' : `expected a number${word ? ` or '${word}'` : ''}, got ${describeType(value)}`;
-    problems.push({ field: flag, message, hint: near ? `did you mean '${near}'?` : `e.g. ${flag} 10${word ? ` or ${flag} ${word}` : ''}` });
+    problems.push({ field: flag, message, hint: near ? `did you mean '${near}'?` : `e.g. ${flag} ${example}${word ? ` or ${flag} ${word}` : ''}` });
     return undefined;
   };
 }
 
 const toNumber = numberOr();
+// A size in bytes, 32-byte envelope header included: the example must not be below it.
+const toBytes = numberOr(undefined, `1024 (bytes: ${LIMITS.messageBytesMin} to ${LIMITS.messageBytesMax}, the ${LIMITS.messageBytesMin}-byte envelope header included)`);
 const toRate = numberOr('max');
 const toEach = numberOr('all');
 

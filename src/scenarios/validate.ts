@@ -178,10 +178,13 @@ function readPublishers(c: Checker, value: unknown, channelCount: number | undef
       c.add(f, `expected a number of msgs/s or 'max', got ${describeType(v)}`, "did you mean 'max'?");
       return undefined;
     }
-    const n = c.num(v, f, 0, LIMITS.rate, "the total msgs/s over all publishers, or 'max'");
-    if (n !== 0) return n;
-    c.add(f, 'must be above 0', 'for a run without publishing set publishers.count to 0');
-    return undefined;
+    // Zero and below get their own words: "between 0 and …" would name 0 as allowed, and it is not.
+    const hint = "the total msgs/s over all publishers, e.g. 1000, or 'max'";
+    if (typeof v === 'number' && Number.isFinite(v) && v <= 0) {
+      c.add(f, `${v} msgs/s: the rate must be above 0 (at most ${LIMITS.rate})`, `${hint}; for a run that publishes nothing set publishers.count (--publishers) to 0`);
+      return undefined;
+    }
+    return c.num(v, f, 0, LIMITS.rate, hint);
   });
   const messageBytes = get('messageBytes', d.messageBytes, (v, f) =>
     c.int(v, f, LIMITS.messageBytesMin, LIMITS.messageBytesMax, `the ${LIMITS.messageBytesMin}-byte envelope header is part of every message`),

@@ -21,6 +21,7 @@ function perNode(events: ConnectionEvents, name: string): ConnectionEvents {
   return {
     onDisconnect: (cause) => events.onDisconnect(`${name}: ${cause}`),
     onReconnect: () => events.onReconnect(),
+    onRecoveryError: (cause) => events.onRecoveryError?.(`${name}: ${cause}`),
   };
 }
 

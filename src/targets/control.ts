@@ -9,6 +9,9 @@ import { readTopology } from './topology.js';
 import { keySlot } from './slot.js';
 import { hostPort } from './url.js';
 
+/** Commands asked about per ACL DRYRUN pipeline. */
+const DRYRUN_CHUNK = 1000;
+
 /** Parses `INFO` / `CLUSTER INFO` text into field → value. */
 export function parseInfo(text: string): Map<string, string> {
   const fields = new Map<string, string>();
@@ -90,6 +93,23 @@ export class NodesControl implements ControlConnection {
   async numpat(): Promise<number> {
     const replies = await Promise.all(this.handles.map((h) => h.redis.call('PUBSUB', 'NUMPAT')));
     return replies.reduce<number>((sum, r) => sum + Number(r), 0);
+  }
+
+  async aclDryRun(user: string, commands: string[][]): Promise<Array<string | null> | null> {
+    const out: Array<string | null> = [];
+    for (let from = 0; from < commands.length; from += DRYRUN_CHUNK) {
+      const batch = this.first.pipeline();
+      for (const c of commands.slice(from, from + DRYRUN_CHUNK)) batch.call('ACL', 'DRYRUN', user, ...c);
+      const replies = await batch.exec().catch(() => null);
+      if (!replies) return null;
+      for (const [err, reply] of replies) {
+        // An error is about asking (Redis 6 has no DRYRUN, the control user may not run ACL, no such user), never
+        // about the command: the caller falls back to a probe.
+        if (err) return null;
+        out.push(String(reply) === 'OK' ? null : String(reply));
+      }
+    }
+    return out;
   }
 
   async close(): Promise<void> {

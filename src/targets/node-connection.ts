@@ -32,6 +32,8 @@ export interface NodeHooks {
   onReconnect(): void;
   /** Runs after every reconnect; onReconnect fires only once it resolves. */
   restore?: () => Promise<unknown>;
+  /** A reconnect or the restore after it failed (the server's text, no secrets); another attempt follows. */
+  onRecoveryError?: (cause: string) => void;
 }
 
 /** Backoff after an established connection dropped: 50 ms doubling, capped at 1 s, so recovery is quick. */
@@ -81,6 +83,8 @@ export async function connectNode(
   });
   redis.on('error', (err: Error & { code?: string }) => {
     lastError = err;
+    // While down, an error reply (WRONGPASS, NOPERM) is why the recovery fails; socket errors are the outage itself.
+    if (down && !closing && err.code === undefined && /^[A-Z]+ /.test(err.message)) hooks.onRecoveryError?.(redactSecrets(`reconnecting failed: ${err.message}`, spec));
   });
   redis.on('close', () => {
     epoch++;
@@ -100,10 +104,13 @@ export async function connectNode(
         down = false;
         hooks.onReconnect();
       },
-      () => {
+      (err: unknown) => {
         // The connection is up but the state could not be restored (e.g. a resubscribe was refused):
         // drop it so the reconnect cycle tries again, rather than report a recovery that did not happen.
-        if (myEpoch === epoch && !closing) redis.disconnect(true);
+        if (myEpoch === epoch && !closing) {
+          hooks.onRecoveryError?.(redactSecrets(`resubscribing failed: ${err instanceof Error ? err.message : String(err)}`, spec));
+          redis.disconnect(true);
+        }
       },
     );
   });

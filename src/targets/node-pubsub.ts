@@ -125,6 +125,7 @@ export async function openIoredisPublisher(
   const handle = await connectNode(ctx, node, { ...opts, autoPipelining: opts.mode === 'auto' }, {
     onDisconnect: (cause) => events.onDisconnect(cause),
     onReconnect: () => events.onReconnect(),
+    onRecoveryError: (cause) => events.onRecoveryError?.(cause),
   });
   return new IoredisPublisher(handle, opts);
 }
@@ -162,6 +163,7 @@ export class IoredisSubscriber implements NodeSubscribeConnection {
     this.handle = await connectNode(ctx, node, opts, {
       onDisconnect: (cause) => handlers.onDisconnect(cause),
       onReconnect: () => handlers.onReconnect(),
+      onRecoveryError: (cause) => handlers.onRecoveryError?.(cause),
       restore: () => this.restore(),
     });
     // The Buffer events only: the string events would decode every message to UTF-8.

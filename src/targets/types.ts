@@ -46,6 +46,12 @@ export interface ConnectionEvents {
   /** The connection is back (for subscribers: after every subscription was restored). */
   onReconnect(): void;
   /**
+   * An attempt to recover failed and another follows: the reconnect was refused (WRONGPASS, a TLS error, …) or the
+   * server refused to restore the subscriptions (NOPERM after the user's rights changed). `cause` is the server's
+   * text (no secrets), so an outage that never ends says why.
+   */
+  onRecoveryError?(cause: string): void;
+  /**
    * Cluster only: a redirection or topology change was seen and handled — `moved` (a MOVED reply, or the
    * server dropping sharded subscriptions of a slot that moved), `ask` (an ASK reply; the command failed),
    * `refresh` (the slot map was re-read).
@@ -129,6 +135,11 @@ export interface ControlConnection {
   numsub(channels: string[], sharded: boolean): Promise<number[]>;
   /** Pattern subscriptions, summed over every node (PUBSUB NUMPAT). */
   numpat(): Promise<number>;
+  /**
+   * `ACL DRYRUN user command args…` for each command (Redis 7+): null per command the user may run, else the
+   * server's reason. Resolves to null when it cannot be asked here (older server, the control user may not run ACL).
+   */
+  aclDryRun(user: string, commands: string[][]): Promise<Array<string | null> | null>;
   close(): Promise<void>;
 }
 

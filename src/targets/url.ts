@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { UsageError, type Problem } from '../core/errors.js';
-import type { TargetDescription, TargetSpec, TlsSpec } from '../core/target.js';
+import type { FleetCredentials, TargetDescription, TargetSpec, TlsSpec } from '../core/target.js';
 
 /** The target flags as the CLI received them. */
 export interface TargetInput {
@@ -22,6 +22,12 @@ export interface TargetInput {
   user?: string;
   /** The password (from `--password-env VAR`, already read by the CLI). */
   password?: string;
+  /** `--publisher-user` and the password of `--publisher-password-env` (read by the CLI). */
+  publisherUser?: string;
+  publisherPassword?: string;
+  /** `--subscriber-user` and the password of `--subscriber-password-env`. */
+  subscriberUser?: string;
+  subscriberPassword?: string;
 }
 
 /** One parsed URL. */
@@ -166,7 +172,33 @@ export function parseTargetSpec(input: TargetInput): TargetSpec {
   if (username !== undefined) spec.username = username;
   if (password !== undefined) spec.password = password;
   if (tls) spec.tls = tls;
+  const publisherAuth = fleetCredentials(input.publisherUser, input.publisherPassword);
+  const subscriberAuth = fleetCredentials(input.subscriberUser, input.subscriberPassword);
+  if (publisherAuth) spec.publisherAuth = publisherAuth;
+  if (subscriberAuth) spec.subscriberAuth = subscriberAuth;
   return spec;
+}
+
+function fleetCredentials(username: string | undefined, password: string | undefined): FleetCredentials | undefined {
+  if (username === undefined) return undefined;
+  return password !== undefined ? { username, password } : { username };
+}
+
+/**
+ * The spec one fleet connects with: the target with the fleet's own credentials in place of the target's (when it
+ * has them), and no other fleet's secrets in it.
+ */
+export function fleetSpec(spec: TargetSpec, role: 'publisher' | 'subscriber'): TargetSpec {
+  const { publisherAuth, subscriberAuth, ...rest } = spec;
+  const own = role === 'publisher' ? publisherAuth : subscriberAuth;
+  if (!own) return rest;
+  const { password: _password, ...withoutPassword } = rest;
+  return { ...withoutPassword, username: own.username, ...(own.password !== undefined ? { password: own.password } : {}) };
+}
+
+/** The ACL user a connection made with `spec` authenticates as (`default` when none is named). */
+export function aclUserOf(spec: Pick<TargetSpec, 'username'>): string {
+  return spec.username ?? 'default';
 }
 
 /** `host:port`, with IPv6 hosts in brackets. */
@@ -186,15 +218,19 @@ export function describeTarget(spec: TargetSpec, local: boolean): TargetDescript
     tls: spec.tls !== undefined,
     tlsInsecure: spec.tls?.insecure === true,
     local,
+    ...(spec.publisherAuth ? { publisherUser: spec.publisherAuth.username } : {}),
+    ...(spec.subscriberAuth ? { subscriberUser: spec.subscriberAuth.username } : {}),
   };
 }
 
-/** Replaces every occurrence of the spec's password (raw or URL-encoded) in `text` with `***`. */
-export function redactSecrets(text: string, spec: Pick<TargetSpec, 'password'>): string {
-  const secret = spec.password;
-  if (secret === undefined || secret === '') return text;
-  let out = text.split(secret).join('***');
-  const encoded = encodeURIComponent(secret);
-  if (encoded !== secret) out = out.split(encoded).join('***');
+/** Replaces every occurrence of the spec's passwords (raw or URL-encoded; the fleets' too) in `text` with `***`. */
+export function redactSecrets(text: string, spec: Pick<TargetSpec, 'password' | 'publisherAuth' | 'subscriberAuth'>): string {
+  let out = text;
+  for (const secret of [spec.password, spec.publisherAuth?.password, spec.subscriberAuth?.password]) {
+    if (secret === undefined || secret === '') continue;
+    out = out.split(secret).join('***');
+    const encoded = encodeURIComponent(secret);
+    if (encoded !== secret) out = out.split(encoded).join('***');
+  }
   return out;
 }

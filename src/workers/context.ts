@@ -3,9 +3,10 @@
  * the run's constants, and the measure window. Fleets write into it on the hot path; the reporter drains it.
  */
 import type { Histogram } from 'hdr-histogram-js';
-import type { Counters, ViolationExample, WorkerTask } from '../core/messages.js';
+import type { Counters, ErrorTextCount, ViolationExample, WorkerTask } from '../core/messages.js';
 import { zeroCounters } from '../core/messages.js';
 import { createHistogram } from '../metrics/histogram.js';
+import { ErrorTextTally } from '../metrics/error-texts.js';
 import { OutageLog } from './outages.js';
 
 /** Most violation examples one worker keeps (the coordinator keeps the first ones overall). */
@@ -38,6 +39,8 @@ export class WorkerContext {
   /** Measured messages published and unique measured deliveries per channel index, over the whole run. */
   readonly publishedPerChannel: Float64Array;
   readonly deliveredPerChannel: Float64Array;
+  /** Failed publishes of the current interval by error text (touched by failures only). */
+  readonly publishErrorTexts = new ErrorTextTally();
   /** Connection outages of this worker (sent with the final snapshot). */
   readonly outages = new OutageLog();
   /** Set when publishers must stop early (interrupt). */
@@ -60,8 +63,11 @@ export class WorkerContext {
   }
 
   /** Hands over this interval's data and starts a fresh interval. The caller owns (and destroys) the histograms. */
-  takeInterval(): { counters: Counters; e2e: Histogram; e2eUncorrected: Histogram; publish: Histogram; examples: ViolationExample[] } {
+  takeInterval(): {
+    counters: Counters; e2e: Histogram; e2eUncorrected: Histogram; publish: Histogram; examples: ViolationExample[]; publishErrorTexts: ErrorTextCount[] | undefined;
+  } {
     const taken = {
+      publishErrorTexts: this.publishErrorTexts.take(),
       counters: this.counters,
       e2e: this.e2e,
       e2eUncorrected: this.e2eUncorrected,

@@ -239,6 +239,7 @@ export class Publisher {
     const measured = this.measuredOf[token] === 1;
     if (reply < 0) {
       c.publishErrors++;
+      ctx.publishErrorTexts.add(this.conn.lastError);
       // A failed publish did not reach its subscribers as far as anyone can tell: it is an error, not a loss,
       // so it leaves the measured counts. (Should Redis have run it before the connection died, its deliveries
       // show up as more than expected, which the run reports as a warning.)

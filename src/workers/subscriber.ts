@@ -11,6 +11,7 @@ import { SeqOutcome, SequenceTracker } from '../metrics/sequence.js';
 import { decodeEnvelope, FLAG_MEASURED, newDecodedEnvelope } from '../load/envelope.js';
 import { MAX_EXAMPLES_PER_WORKER, type WorkerContext } from './context.js';
 import { LossAttribution } from './outages.js';
+import { withRecoveryError } from '../metrics/error-texts.js';
 import type { OutageEvent } from '../core/messages.js';
 
 /** Builds the handlers for one subscriber connection and owns its sequence trackers. */
@@ -61,6 +62,10 @@ export class SubscriberSink implements SubscriberHandlers {
     let streams = 0;
     for (const t of this.trackers) streams += t.streamCount();
     this.attribution = this.outage && streams > 0 ? new LossAttribution(this.outage, streams) : null;
+  }
+
+  onRecoveryError(cause: string): void {
+    if (this.outage) this.outage.cause = withRecoveryError(this.outage.cause, cause);
   }
 
   onTopologyEvent(): void {

@@ -28,6 +28,7 @@ export function slowHandlers(handlers: SubscriberHandlers, perMessageUs: number)
     },
     onDisconnect: (cause) => handlers.onDisconnect(cause),
     onReconnect: () => handlers.onReconnect(),
+    onRecoveryError: (cause) => handlers.onRecoveryError?.(cause),
     ...(handlers.onTopologyEvent ? { onTopologyEvent: (kind: 'moved' | 'ask' | 'refresh') => handlers.onTopologyEvent!(kind) } : {}),
   };
 }

@@ -12,6 +12,8 @@ import { WORKER_PROTOCOL_VERSION as V } from '../core/messages.js';
 import { nowUs } from '../core/clock.js';
 import { BenchError, ExitCode, TargetError } from '../core/errors.js';
 import { createConnectionFactory } from '../targets/connection.js';
+import { fleetSpec } from '../targets/url.js';
+import { withRecoveryError } from '../metrics/error-texts.js';
 import type { PublishConnection, SubscribeConnection } from '../targets/types.js';
 import { encodeHistogram, initHistogramEngine } from '../metrics/histogram.js';
 import { WorkerContext } from './context.js';
@@ -44,7 +46,11 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
   try {
     if (task.v !== V) throw new Error(`task of protocol version ${task.v}, this worker speaks ${V}`);
     const sharded = task.scenario.channels.sharded;
-    const factory = createConnectionFactory(task.target, task.scenario.client);
+    // Each fleet logs in as its own user when it has one (--publisher-user, --subscriber-user).
+    const factory = createConnectionFactory(fleetSpec(task.target, 'subscriber'), task.scenario.client);
+    const pubFactory = task.target.publisherAuth || task.target.subscriberAuth
+      ? createConnectionFactory(fleetSpec(task.target, 'publisher'), task.scenario.client)
+      : factory;
     let confirmed = 0;
     // Connect subscribers a few at a time: one by one is slow for big fleets, all at once floods the server.
     for (let from = 0; from < task.subscribers.length; from += CONNECT_CONCURRENCY) {
@@ -76,7 +82,7 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
         payloadTemplate: payloadTemplate(p.messageBytes, task.scenario.seed, a.publisherId),
       };
       let outage: OutageEvent | null | undefined;
-      pubs.push(await factory.openPublisher(opts, {
+      pubs.push(await pubFactory.openPublisher(opts, {
         onDisconnect: (cause) => {
           if (outage !== undefined) return;
           ctx.counters.disconnects++;
@@ -84,6 +90,9 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
         },
         onTopologyEvent: () => {
           ctx.counters.topologyEvents++;
+        },
+        onRecoveryError: (cause) => {
+          if (outage) outage.cause = withRecoveryError(outage.cause, cause);
         },
         onReconnect: () => {
           if (outage === undefined) return;
@@ -141,7 +150,10 @@ async function refusalNamed(command: string, names: string[], sent: Promise<numb
   } catch (err) {
     const what = names.length === 1 ? `'${names[0]}'` : `'${names[0]}' and ${names.length - 1} more`;
     const why = err instanceof Error ? err.message : String(err);
-    throw new TargetError(`${command} ${what} was refused: ${why}`);
+    // A cluster node run as one server refuses channels of other slots (preflight refuses that case; a node can
+    // still become a cluster member between the check and the subscribe).
+    const hint = /CROSSSLOT|MOVED|ASK /.test(why) ? '. Hint: the target is a Redis Cluster node: add --cluster' : '';
+    throw new TargetError(`${command} ${what} was refused: ${why}${hint}`);
   }
 }
 
@@ -234,6 +246,7 @@ class Reporter {
         histograms: { endToEnd, endToEndUncorrected, publish },
         health,
         violations: taken.examples,
+        ...(taken.publishErrorTexts ? { publishErrorTexts: taken.publishErrorTexts } : {}),
         outages: final ? this.ctx.outages.events : [],
         ...(perChannel ? { perChannel } : {}),
         publishingDone,

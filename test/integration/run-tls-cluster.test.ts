@@ -13,6 +13,8 @@ import type { TargetSpec } from '../../src/core/target.js';
 import { resolveScenario } from '../../src/scenarios/validate.js';
 import type { LocalTargetDetails } from '../../src/targets/local.js';
 import { startServer } from '../helpers/redis.js';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../helpers/cli-io.js';
 
 let outDir: string;
 before(() => {
@@ -100,6 +102,18 @@ describe('runs on a 3-master cluster', { timeout: 90_000 }, () => {
     assertDeliveredEverything(r);
     assertShardsAddUp(r, 3);
     assert.equal(r.summary.publishReplyReceivers, r.summary.expectedDeliveries, 'each SPUBLISH reply counts the whole shard');
+  });
+
+  test('one cluster node given without --cluster is refused (exit 2) with the hint to add --cluster', async () => {
+    const node = cluster.spec.nodes[0];
+    for (const extra of [[], ['--sharded']]) {
+      const cap = captureIo();
+      const code = await main(['run', 'fan-out', '--target', `redis://${node.host}:${node.port}`, '--duration', '500ms', '--out', outDir, ...extra], cap.io);
+      assert.equal(code, 2, cap.stderr());
+      assert.match(cap.stderr(), /--cluster: .* is a Redis Cluster node \(cluster_enabled:1\), but --cluster was not given/);
+      assert.match(cap.stderr(), /hint: add --cluster/);
+      assert.match(cap.stderr(), /CROSSSLOT/, 'the hint says what --sharded would hit');
+    }
   });
 });
 

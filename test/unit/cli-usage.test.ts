@@ -60,6 +60,34 @@ describe('CLI usage errors (exit 2, no stack trace)', { timeout: 30_000 }, () =>
     for (const flag of ['--rate', '--workers', '--duration', '--seed', '--out']) assert.match(r.err, new RegExp(`- ${flag}:`));
   });
 
+  test('--message-size 1GB suggests a size at or above the 32-byte minimum', async () => {
+    const r = await cli(['run', '--message-size', '1GB']);
+    assert.equal(r.code, 2);
+    const hint = /--message-size:[^\n]*\n\s+hint: (.*)/.exec(r.err)?.[1] ?? '';
+    const suggested = Number(/e\.g\. --message-size (\d+)/.exec(hint)?.[1]);
+    assert.ok(suggested >= 32, `the hint suggests ${suggested}: ${hint}`);
+  });
+
+  test('--rate 0 and --rate -5 never say "between 0 and …" (0 is not allowed)', async () => {
+    for (const rate of ['0', '-5']) {
+      const r = await cli(['run', '--rate', rate]);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /--rate: .*must be above 0/);
+      assert.doesNotMatch(r.err, /between 0 and/);
+      assert.match(r.err, /--publishers\) to 0|'max'/);
+    }
+  });
+
+  test('--publisher-password-env without --publisher-user, and fleet users without --target', async () => {
+    const r = await cli(['run', '--target', 'redis://127.0.0.1:1', '--publisher-password-env', 'PB_PW', '--subscriber-password-env', 'PB_UNSET'], { PB_PW: 'pw-Fleet-1' });
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--publisher-password-env: needs --publisher-user/);
+    assert.match(r.err, /--subscriber-password-env: environment variable PB_UNSET is not set/);
+    assert.doesNotMatch(r.err, /pw-Fleet-1/);
+    const local = await cli(['run', '--subscriber-user', 'sub']);
+    assert.match(local.err, /--subscriber-user: only applies with --target/);
+  });
+
   test('a password never appears in an error', async () => {
     const r = await cli(['run', '--target', 'redis://u:s3cretPW@host:99999', '--password-env', 'PB_PW', '--workers', 'x'], { PB_PW: 'envSecret1' });
     assert.equal(r.code, 2);

@@ -98,7 +98,7 @@ async function searchCommand(args: CapacityArgs, io: CliIo, interrupt: Interrupt
     for (const v of variants) {
       try {
         const b = await buildRunRequest({ ...stepArgs, ...v.flags }, io.env);
-        passwords.push(b.password);
+        passwords.push(...b.secrets);
         built.push({ label: v.label || b.request.scenario.name, request: b.request });
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;

@@ -76,6 +76,10 @@ export const RUN_OPTIONS: Record<string, Options> = {
   'tls-insecure': { group: TARGET, type: 'boolean', describe: 'Skip TLS certificate verification (warned about in every output)', defaultDescription: 'false' },
   user: { group: TARGET, type: 'string', describe: 'ACL user name', defaultDescription: 'from the URL, else default' },
   'password-env': { group: TARGET, type: 'string', describe: 'Name of the environment variable holding the password (keeps it out of shell history), e.g. --password-env REDIS_PASSWORD', defaultDescription: 'from the URL, else none' },
+  'publisher-user': { group: TARGET, type: 'string', describe: 'ACL user of the publisher connections, when they need other rights than --user (checked before measuring)', defaultDescription: 'the --user' },
+  'publisher-password-env': { group: TARGET, type: 'string', describe: "Name of the environment variable holding --publisher-user's password", defaultDescription: 'none (a nopass user)' },
+  'subscriber-user': { group: TARGET, type: 'string', describe: 'ACL user of the subscriber connections (checked before measuring)', defaultDescription: 'the --user' },
+  'subscriber-password-env': { group: TARGET, type: 'string', describe: "Name of the environment variable holding --subscriber-user's password", defaultDescription: 'none (a nopass user)' },
 
   matrix: {
     group: RUN, type: 'string', array: true,
@@ -107,6 +111,10 @@ export interface RunArgs extends ScenarioFlags, GateArgs {
   tlsInsecure?: unknown;
   user?: unknown;
   passwordEnv?: unknown;
+  publisherUser?: unknown;
+  publisherPasswordEnv?: unknown;
+  subscriberUser?: unknown;
+  subscriberPasswordEnv?: unknown;
   workers?: unknown;
   out?: unknown;
   json?: unknown;

@@ -27,10 +27,12 @@ import { matrixSpecs, runMatrixCommand } from './run-matrix.js';
 /** Most worker threads accepted: beyond this, threads only compete for the same cores. */
 const MAX_WORKERS = 256;
 
-/** A validated request plus the password, kept only to blank it out of any error text. */
+/** A validated request plus the passwords, kept only to blank them out of any error text. */
 export interface BuiltRequest {
   request: RunRequest;
   password?: string;
+  /** Every password the request holds (the target's and the fleets' own). */
+  secrets: string[];
   /** Thresholds, baselines, repeats and CI files. */
   gates: GatePlan;
 }
@@ -72,6 +74,7 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv): Pr
   if (outDir === undefined) problems.push({ field: '--out', message: 'needs a folder name', hint: 'e.g. --out reports' });
 
   const password = readPassword(args.passwordEnv, env, problems);
+  const fleets = readFleetUsers(args, env, problems);
   let target: TargetSpec | null = null;
   if (targets.length > 0) {
     target = collect(() =>
@@ -85,10 +88,11 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv): Pr
         tlsInsecure: args.tlsInsecure === true,
         user: optionalString(args.user),
         password,
+        ...fleets,
       }),
     ) ?? null;
   } else {
-    const stray = ['cluster', 'tlsCa', 'tlsCert', 'tlsKey', 'tlsServername', 'tlsInsecure', 'user', 'passwordEnv']
+    const stray = ['cluster', 'tlsCa', 'tlsCert', 'tlsKey', 'tlsServername', 'tlsInsecure', 'user', 'passwordEnv', ...FLEET_FLAGS]
       .filter((k) => args[k as keyof RunArgs] !== undefined && args[k as keyof RunArgs] !== false);
     for (const k of stray) {
       problems.push({ field: `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, message: 'only applies with --target', hint: 'add --target redis://host:port, or drop this flag' });
@@ -103,7 +107,8 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv): Pr
   if (problems.length > 0 || !scenario || workers === undefined || intervalMs === undefined || connectTimeoutMs === undefined || !outDir) {
     throw new UsageError(problems, `Invalid scenario or flags (${source})`);
   }
-  return { request: { scenario, target, workers, outDir, intervalMs, connectTimeoutMs, ...(chaos && chaos.length > 0 ? { chaos } : {}) }, password, gates };
+  const secrets = [password, fleets.publisherPassword, fleets.subscriberPassword].filter((p): p is string => p !== undefined);
+  return { request: { scenario, target, workers, outDir, intervalMs, connectTimeoutMs, ...(chaos && chaos.length > 0 ? { chaos } : {}) }, password, secrets, gates };
 }
 
 /** Runs the command; returns the exit code. */
@@ -111,10 +116,10 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   const progress = progressWriter(io);
   const stopping = 'stopping publishers, short drain, writing results';
   return withSignals(io, { stopping, beforeWrite: progress.end }, async (interrupt) => {
-    let password: string | undefined;
+    let secrets: string[] = [];
     try {
       const built = await buildRunRequest(args, io.env);
-      password = built.password;
+      secrets = built.secrets;
       const shared = { signal: interrupt.signal, onProgress: progress.write };
       const specs = matrixSpecs(args);
       const code = specs !== undefined
@@ -124,7 +129,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
       return interrupt.exitCode(code);
     } catch (err) {
       progress.end();
-      const f = formatError(err, { env: io.env, secrets: [password] });
+      const f = formatError(err, { env: io.env, secrets });
       io.stderr(f.text);
       // Interrupted before a result existed: the user's signal, not the error, decides the exit code.
       return interrupt.code ?? f.exitCode;
@@ -205,18 +210,37 @@ function readDuration(value: unknown, flag: string, minMs: number, maxMs: number
   return undefined;
 }
 
-function readPassword(varName: unknown, env: NodeJS.ProcessEnv, problems: Problem[]): string | undefined {
+function readPassword(varName: unknown, env: NodeJS.ProcessEnv, problems: Problem[], flag = '--password-env'): string | undefined {
   if (varName === undefined) return undefined;
   if (typeof varName !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(varName)) {
-    problems.push({ field: '--password-env', message: 'needs the NAME of an environment variable', hint: 'e.g. --password-env REDIS_PASSWORD (the password itself never goes on the command line)' });
+    problems.push({ field: flag, message: 'needs the NAME of an environment variable', hint: `e.g. ${flag} REDIS_PASSWORD (the password itself never goes on the command line)` });
     return undefined;
   }
   const password = env[varName];
   if (password === undefined || password === '') {
-    problems.push({ field: '--password-env', message: `environment variable ${varName} is not set`, hint: `export ${varName}=... before running, or drop --password-env` });
+    problems.push({ field: flag, message: `environment variable ${varName} is not set`, hint: `export ${varName}=... before running, or drop ${flag}` });
     return undefined;
   }
   return password;
+}
+
+/** The fleet credential flags (camel-cased as yargs gives them). */
+const FLEET_FLAGS = ['publisherUser', 'publisherPasswordEnv', 'subscriberUser', 'subscriberPasswordEnv'];
+
+/** `--publisher-user` / `--subscriber-user` and their passwords; a password without its user is a problem. */
+function readFleetUsers(args: RunArgs, env: NodeJS.ProcessEnv, problems: Problem[]) {
+  const read = (role: 'publisher' | 'subscriber', user: unknown, passwordEnv: unknown) => {
+    const name = optionalString(user);
+    if (name !== undefined && name.trim() === '') problems.push({ field: `--${role}-user`, message: 'needs an ACL user name', hint: `e.g. --${role}-user bench-${role}` });
+    const password = readPassword(passwordEnv, env, problems, `--${role}-password-env`);
+    if (passwordEnv !== undefined && name === undefined) {
+      problems.push({ field: `--${role}-password-env`, message: `needs --${role}-user`, hint: `name the ACL user the ${role}s log in as, e.g. --${role}-user bench-${role}` });
+    }
+    return { name: name?.trim() === '' ? undefined : name, password };
+  };
+  const pub = read('publisher', args.publisherUser, args.publisherPasswordEnv);
+  const sub = read('subscriber', args.subscriberUser, args.subscriberPasswordEnv);
+  return { publisherUser: pub.name, publisherPassword: pub.password, subscriberUser: sub.name, subscriberPassword: sub.password };
 }
 
 function stringList(value: unknown): string[] {

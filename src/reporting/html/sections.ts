@@ -114,6 +114,7 @@ export async function deliverySection(result: RunResult, tl: ChartTimeline): Pro
 ${counts}
 <p class="sub">Cross-check: ${crossCheck}.</p>
 ${extraCounts(s)}
+${s.publishErrorTexts && s.publishErrorTexts.length > 0 ? html`<h3>Failed publishes by reply</h3>${table(['count', t('error text')], s.publishErrorTexts.map((e) => [formatCount(e.count), t(e.text)]))}` : ''}
 ${spec ? await figure('violations', spec) : html`<p class="quiet">No losses, ordering violations, errors or late sends at any time.</p>`}
 ${examples.length > 0 ? html`<h3>First violations</h3>${table(
     ['kind', 'subscriber', 'channel', t('pattern'), 'publisher', 'expected seq', 'got seq', t('seen at')],

@@ -290,6 +290,10 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
     this.events.onReconnect();
   }
 
+  onRecoveryFailed(cause: string): void {
+    this.events.onRecoveryError?.(cause);
+  }
+
   close(): Promise<void> {
     return this.socket ? this.socket.close() : Promise.resolve();
   }

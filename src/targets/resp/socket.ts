@@ -10,7 +10,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { connectError, diagnoseConnectError } from '../connect-errors.js';
+import { connectError, diagnoseConnectError, explainConnectError } from '../connect-errors.js';
 import { reconnectDelayMs, type NodeContext } from '../node-connection.js';
 import { redactSecrets } from '../url.js';
 import { encodeCommand } from './encode.js';
@@ -32,6 +32,8 @@ export interface RespSocketOwner extends RespHandler {
   onUp(): void;
   /** Redo state after a reconnect (resubscribe); onUp follows once it resolves. */
   restore?(): Promise<void>;
+  /** A reconnect attempt or the restore after it failed (the server's text, no secrets); another attempt follows. */
+  onRecoveryFailed?(cause: string): void;
 }
 
 let readBuffer: Buffer | undefined;
@@ -258,16 +260,25 @@ export class RespSocket {
     if (this.closing) return;
     try {
       await this.connectOnce(this.opts.connectTimeoutMs);
-    } catch {
-      if (!this.closing) this.scheduleReconnect();
+    } catch (err) {
+      if (this.closing) return;
+      // Refused outright (WRONGPASS after a password change) is worth naming; "nothing listens yet" is the outage.
+      const failure = err as Failure;
+      if (failure.code === undefined && failure.message !== '') {
+        this.owner.onRecoveryFailed?.(redactSecrets(`reconnecting failed: ${explainConnectError(failure, this.ctx.spec, this.opts.connectTimeoutMs)}`, this.ctx.spec));
+      }
+      this.scheduleReconnect();
       return;
     }
     const myEpoch = this.epoch;
     try {
       await this.owner.restore?.();
-    } catch {
+    } catch (err) {
       // Up but not restored (a resubscribe was refused): drop it and try again rather than report a recovery.
-      if (myEpoch === this.epoch && !this.closing) this.drop('restoring the subscriptions failed');
+      if (myEpoch === this.epoch && !this.closing) {
+        this.owner.onRecoveryFailed?.(redactSecrets(`resubscribing failed: ${(err as Error).message}`, this.ctx.spec));
+        this.drop('restoring the subscriptions failed');
+      }
       return;
     }
     if (myEpoch !== this.epoch || this.closing || !this.up) return;

@@ -178,6 +178,10 @@ export class NativeSubscriber implements NodeSubscribeConnection, RespSocketOwne
     this.handlers.onReconnect();
   }
 
+  onRecoveryFailed(cause: string): void {
+    this.handlers.onRecoveryError?.(cause);
+  }
+
   /** Subscribes again to everything after a reconnect. */
   async restore(): Promise<void> {
     const patterns = [...this.patterns];
