@@ -1,0 +1,91 @@
+/**
+ * The npm package as a user gets it: `npm pack` the built tree, install the tarball into an empty project, check
+ * what it ships, and run the installed `pubsub-bench run` against a redis-server started here.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, type ExecFileException } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LocalTargetDetails } from '../../src/targets/local.js';
+import { startServer } from '../helpers/redis.js';
+
+/** The package folder: this file is compiled to <root>/<outDir>/test/integration/. */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** Installing from the npm cache takes seconds; a cold cache on a slow CI runner far longer. */
+const INSTALL_TIMEOUT_MS = 240_000;
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program to its end; never throws on a non-zero exit (the caller shows the output). */
+function run(file: string, args: string[], opts: { cwd: string; timeoutMs: number }): Promise<Ran> {
+  return new Promise((done) => {
+    execFile(file, args, { cwd: opts.cwd, timeout: opts.timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } }, (err: ExecFileException | null, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      done({ code, stdout: String(stdout), stderr: `${String(stderr)}${err && err.killed ? `\n(killed after ${opts.timeoutMs} ms)` : ''}` });
+    });
+  });
+}
+
+function shown(r: Ran): string {
+  return `exit ${r.code}\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`;
+}
+
+let work: string;
+let server: LocalTargetDetails | undefined;
+let files: string[] = [];
+let tarball = '';
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'pb-pack-'));
+  // The tests run from the built tree; `prepare` would rebuild (and first delete) it under them, so pack without
+  // scripts and require that the build is there.
+  assert.ok(existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js')), `no build in ${ROOT}/dist: run \`npm run build\` first`);
+  const npm = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT, timeoutMs: 120_000 });
+  assert.equal(npm.code, 0, `npm pack failed:\n${shown(npm)}`);
+  const packed = JSON.parse(npm.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  files = packed[0].files.map((f) => f.path);
+  tarball = join(work, packed[0].filename);
+  server = await startServer({ kind: 'single' });
+});
+
+after(async () => {
+  await server?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('the tarball ships the CLI, docs, compose file, LICENSE and CHANGELOG — no tests, benchmarks or source maps', () => {
+  for (const f of ['bin/pubsub-bench.js', 'dist/src/cli/main.js', 'dist/src/workers/worker.js', 'LICENSE', 'CHANGELOG.md', 'README.md', 'docker-compose.cluster.yml', 'docs/architecture.md', 'docs/result-schema.md', 'package.json']) {
+    assert.ok(files.includes(f), `${f} is in the tarball`);
+  }
+  assert.deepEqual(files.filter((f) => /^dist\/(test|bench)\//.test(f)), [], 'no compiled tests or benchmarks');
+  // The maps point at src/*.ts, which is not shipped: they would only send debuggers to missing files.
+  assert.deepEqual(files.filter((f) => f.endsWith('.map')), [], 'no source maps');
+  assert.deepEqual(files.filter((f) => /^(src|test|bench)\//.test(f)), [], 'no TypeScript sources');
+});
+
+test('the installed tarball runs against a local redis-server: exit 0 and a result.json', { timeout: INSTALL_TIMEOUT_MS + 120_000 }, async () => {
+  const project = join(work, 'project');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'pack-test', version: '1.0.0', private: true }));
+  const install = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: project, timeoutMs: INSTALL_TIMEOUT_MS });
+  assert.equal(install.code, 0, `npm install of the tarball failed:\n${shown(install)}`);
+
+  const bin = join(project, 'node_modules', '.bin', 'pubsub-bench');
+  assert.ok(existsSync(bin), `${bin} was installed`);
+  const version = await run(bin, ['--version'], { cwd: project, timeoutMs: 30_000 });
+  assert.equal(version.code, 0, shown(version));
+
+  const node = server!.spec.nodes[0];
+  const out = join(work, 'out');
+  const bench = await run(bin, ['run', '--duration', '1s', '--warmup', '300ms', '--out', out, '--target', `redis://${node.host}:${node.port}`], { cwd: project, timeoutMs: 120_000 });
+  assert.equal(bench.code, 0, `the installed pubsub-bench run failed:\n${shown(bench)}`);
+  const runs = readdirSync(out).filter((d) => existsSync(join(out, d, 'result.json')));
+  assert.equal(runs.length, 1, `one run folder with a result.json in ${out}: ${readdirSync(out).join(', ')}`);
+});
