@@ -14,7 +14,10 @@ export const SATURATED_ELU = 0.9;
 export const SATURATED_SHARE = 0.25;
 /** Achieved rate below this share of the target rate means the offered load was not delivered. */
 export const RATE_SHORTFALL = 0.95;
-/** More late sends than this share of the measured sends means the schedule slipped. */
+/**
+ * More late sends than this share of the measured sends means the schedule slipped. It is also the share of messages
+ * above the p99: past it, late messages are among those the e2e p99 reports (see `lateSendDominance`).
+ */
 export const LATE_SHARE = 0.01;
 /**
  * A worker event-loop delay p99 at least this share of the end-to-end p99 means the harness's own stalls are of the
@@ -51,6 +54,7 @@ export function judgeHealth({ summary, timeline, processCpuCores, rateIsMax, pub
   const saturatedBottleneck = measure.length > 0 && saturated / measure.length >= SATURATED_SHARE;
   const delayed = delayedIntervals(measure, summary.latencyUs.endToEnd);
   const latencyDominated = measure.length > 0 && delayed.count / measure.length >= SATURATED_SHARE;
+  const late = lateSendDominance(summary);
   const reasons: string[] = [];
   if (saturatedBottleneck) {
     reasons.push(
@@ -77,7 +81,8 @@ export function judgeHealth({ summary, timeline, processCpuCores, rateIsMax, pub
         '(try more --workers, or fewer connections per worker thread)',
     );
   }
-  if (summary.targetRate !== null && summary.publishRate < summary.targetRate * RATE_SHORTFALL) {
+  // No publishers offer no load: a "shortfall" then says nothing about Redis or the harness (the verdict is NO DATA).
+  if (publishers > 0 && summary.targetRate !== null && summary.publishRate < summary.targetRate * RATE_SHORTFALL) {
     const share = ((summary.publishRate / summary.targetRate) * 100).toFixed(1);
     const who = saturatedBottleneck ? 'the harness was saturated' : 'Redis replies were the limit (harness threads had headroom)';
     reasons.push(`achieved ${share}% of the target publish rate: ${who}`);
@@ -89,19 +94,42 @@ export function judgeHealth({ summary, timeline, processCpuCores, rateIsMax, pub
   if ((summary.unsent ?? 0) > 0) {
     reasons.push(`${summary.unsent} scheduled messages were never sent: publishers were still behind when the measure phase ended`);
   }
-  // Late sends count every measured send, failed ones too, while `published` drops the failed ones: the share is of
-  // both, or a run with many failed publishes shows more late sends than sends (over 100%).
-  const sends = summary.published + summary.publishErrors;
-  if (sends > 0 && summary.lateSends / sends > LATE_SHARE) {
+  if (late.dominated) {
+    const e2e = summary.latencyUs.endToEnd;
     reasons.push(
-      `${summary.lateSends} of ${sends} measured sends (${((summary.lateSends / sends) * 100).toFixed(1)}%) left over 5 ms after their intended time; ` +
-        'latency is still measured from the intended time, so the wait is included',
+      `latency was dominated by sending late: ${late.text}, and the corrected e2e p99 of ${formatLatencyUs(e2e.p99)} is mostly ` +
+        `that wait (from the actual send it was p99 ${formatLatencyUs(summary.latencyUs.endToEndUncorrected.p99)}); messages waited in the ` +
+        'publisher (its event loop, its in-flight window, or an await round trip) before Redis saw them, so these latencies ' +
+        'describe the load generator\'s backlog more than Redis (try more --publishers or --workers, or --publish-mode auto)',
     );
+  } else if (late.text !== null) {
+    reasons.push(`${late.text}; latency is still measured from the intended time, so the wait is included`);
   }
   return {
     maxEventLoopUtilization: maxElu, maxEventLoopDelayP99Us: maxDelay, processCpuCores,
-    harnessBottleneck: saturatedBottleneck || (latencyDominated && !rateIsMax), reasons,
+    harnessBottleneck: saturatedBottleneck || ((latencyDominated || late.dominated) && !rateIsMax), reasons,
   };
+}
+
+/**
+ * Late sends against the latency reported. `text` says how many sends left late when more than LATE_SHARE did
+ * (null otherwise). `dominated` when those late messages reach into the p99 (over LATE_SHARE of sends) and the
+ * wait before sending is at least DELAY_VS_E2E_SHARE of the corrected e2e p99: corrected latency counts from the
+ * intended send time, uncorrected from the actual one, so per message their difference is exactly how late it
+ * left, and p99 corrected − p99 uncorrected is that wait at the percentile reported. A Redis that answers slowly
+ * makes both percentiles grow alike; a backlog before the send only grows the corrected one.
+ */
+export function lateSendDominance(summary: RunSummary): { text: string | null; dominated: boolean } {
+  // Late sends count every measured send, failed ones too, while `published` drops the failed ones: the share is of
+  // both, or a run with many failed publishes shows more late sends than sends (over 100%).
+  const sends = summary.published + summary.publishErrors;
+  if (!(sends > 0 && summary.lateSends / sends > LATE_SHARE)) return { text: null, dominated: false };
+  const text = `${summary.lateSends} of ${sends} measured sends (${((summary.lateSends / sends) * 100).toFixed(1)}%) left over 5 ms after their intended time`;
+  const e2e = summary.latencyUs.endToEnd;
+  const uncorrected = summary.latencyUs.endToEndUncorrected;
+  if (e2e.count === 0 || uncorrected.count === 0) return { text, dominated: false };
+  const waitUs = e2e.p99 - uncorrected.p99;
+  return { text, dominated: waitUs >= DELAY_FLOOR_US && waitUs >= e2e.p99 * DELAY_VS_E2E_SHARE };
 }
 
 /**

@@ -147,3 +147,38 @@ test('the await explanation does not fire for other modes, without a shortfall, 
   const noReplies = summary({ targetRate: 10_000, publishRate: 5000, latencyUs: { endToEnd: lat, endToEndUncorrected: lat, publish: latency(0, 0, 0) } });
   assert.doesNotMatch(judge({ summary: noReplies, publishMode: 'await', publishers: 2 }).reasons.join('\n'), /1\/RTT/);
 });
+
+test('late sends that make up most of the e2e p99 are harness-dominated latency, never "no"', () => {
+  // The issue's run: 21% of sends late beside an e2e p99 of 142 ms, of which only 3.1 ms remained from the actual send.
+  const corrected = latency(2_000, 142_000);
+  const uncorrected = latency(900, 3_100);
+  const late = summary({ published: 10_000, lateSends: 2_100, latencyUs: { endToEnd: corrected, endToEndUncorrected: uncorrected, publish: lat } });
+  const h = judge({ summary: late, timeline: [interval(0.4, 'measure', 400), interval(0.4, 'measure', 400)] });
+  assert.equal(h.harnessBottleneck, true, 'neither ELU (40%) nor loop delay (400 µs) would have said so');
+  const line = h.reasons.find((r) => /sending late/.test(r));
+  assert.ok(line, h.reasons.join('\n'));
+  assert.match(line, /^latency was dominated by sending late: 2100 of 10000 measured sends \(21\.0%\) left over 5 ms after their intended time, and the corrected e2e p99 of 142 ms is mostly that wait \(from the actual send it was p99 3\.1 ms\)/);
+  assert.equal(h.reasons.filter((r) => /left over 5 ms/.test(r)).length, 1, 'late sends said once');
+  // At --rate max there is no schedule to be late against: no verdict from it.
+  assert.equal(judge({ summary: late, rateIsMax: true }).harnessBottleneck, false);
+});
+
+test('late sends are not the bottleneck when Redis, not the wait before sending, makes the p99', () => {
+  // Slow deliveries grow both percentiles alike: 21% late, but 120 of the 142 ms came after the send.
+  const slowRedis = summary({ published: 10_000, lateSends: 2_100, latencyUs: { endToEnd: latency(2_000, 142_000), endToEndUncorrected: latency(1_800, 120_000), publish: lat } });
+  const h = judge({ summary: slowRedis });
+  assert.equal(h.harnessBottleneck, false);
+  assert.match(h.reasons.join('\n'), /^2100 of 10000 measured sends \(21\.0%\) left over 5 ms after their intended time; latency is still measured/m);
+  // Exactly half of the p99 spent before sending is comparable; a little less is not; 1% late is within tolerance.
+  const atHalf = summary({ published: 1000, lateSends: 50, latencyUs: { endToEnd: latency(1000, 20_000), endToEndUncorrected: latency(900, 10_000), publish: lat } });
+  assert.equal(judge({ summary: atHalf }).harnessBottleneck, true);
+  const below = summary({ published: 1000, lateSends: 50, latencyUs: { endToEnd: latency(1000, 20_000), endToEndUncorrected: latency(900, 10_100), publish: lat } });
+  assert.equal(judge({ summary: below }).harnessBottleneck, false);
+  const few = summary({ published: 1000, lateSends: 10, latencyUs: { endToEnd: latency(1000, 20_000), endToEndUncorrected: latency(900, 1_000), publish: lat } });
+  assert.equal(judge({ summary: few }).harnessBottleneck, false, 'at most 1% late cannot make the p99');
+});
+
+test('a fleet without publishers reports no rate shortfall: nothing was offered', () => {
+  const h = judge({ publishers: 0, summary: summary({ published: 0, publishRate: 0, expectedDeliveries: 0, delivered: 0 }) });
+  assert.deepEqual(h.reasons, []);
+});
