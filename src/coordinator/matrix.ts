@@ -33,8 +33,8 @@ export async function runMatrix(entries: MatrixEntry[], base: Omit<RunRequest, '
   if (runs.length >= 2) {
     const results = runs.map((r) => r.result);
     const labels = runs.map((r) => r.label);
-    table = formatComparison(compareResults(results, labels));
-    await writeFile(join(dir, 'compare.html'), await renderCompareReport(results, labels), 'utf8');
+    table = formatComparison(compareResults(results, labels, { scenariosVary: true }));
+    await writeFile(join(dir, 'compare.html'), await renderCompareReport(results, labels, { scenariosVary: true }), 'utf8');
     await writeFile(join(dir, 'compare.txt'), `${table}\n`, 'utf8');
   }
   return { dir, runs, table, interrupted };

@@ -16,6 +16,7 @@ import { planFleet, type FleetPlan } from './plan.js';
 import { WorkerPool } from './pool.js';
 import { checkSubscriptions, checkTargetKind } from './preflight.js';
 import { checkPermissions } from './preflight-acl.js';
+import { preflightLoad } from './preflight-load.js';
 import type { RunRecording, WorkerFailure } from './recording.js';
 import { waitFor } from './wait.js';
 
@@ -57,6 +58,7 @@ export async function setupRun(req: RunRequest, local: LocalTargetDetails | null
     }));
     const comparable = repliesComparable(factory.capabilities, req.scenario.channels.sharded);
     const notes = await checkPermissions(control, spec, plan, req.scenario, info.redisVersion, connectTimeoutMs);
+    notes.push(...await preflightLoad(req, spec, info, plan, local !== null, connectTimeoutMs));
     return { spec, local, control, info, target, repliesComparable: comparable, plan, tasks, intervalMs, connectTimeoutMs, notes };
   } catch (err) {
     await control.close();

@@ -13,6 +13,11 @@ export const ExitCode = {
   target: 3,
   /** A required tool (redis-server) is missing. */
   missingTool: 4,
+  /**
+   * The run measured nothing: nothing was published (no publishers, every publish failed, nothing sent in time) or
+   * nothing was expected (no subscriber receives the channels published to). Never "OK".
+   */
+  noData: 5,
   /** A baseline comparison found a regression (significant and beyond the tolerance; see docs/ci/README.md). */
   regression: 98,
   /** One or more thresholds failed. */
@@ -29,6 +34,7 @@ export const EXIT_CODE_MEANINGS: ReadonlyArray<{ codes: readonly number[]; short
   { codes: [ExitCode.usage], short: 'bad input', long: 'invalid scenario, flags or input file (every problem is listed with its field and a hint)' },
   { codes: [ExitCode.target], short: 'target error', long: 'target unreachable, authentication or TLS failure, or a subscription refused or not confirmed (the command and channel are named)' },
   { codes: [ExitCode.missingTool], short: 'missing tool', long: 'a required tool (`redis-server`) is missing' },
+  { codes: [ExitCode.noData], short: 'no data', long: 'the run measured nothing: nothing was published (no publishers, every publish failed, no message sent in time) or nothing was expected (no subscriber receives the channels published to); the "NO DATA" verdict says which' },
   { codes: [ExitCode.regression], short: 'baseline regression', long: 'a baseline comparison found a regression (`--baseline`)' },
   { codes: [ExitCode.thresholds], short: 'thresholds failed', long: 'one or more thresholds failed (in any variant of a matrix)' },
   { codes: [ExitCode.sigint, ExitCode.sigterm], short: 'interrupted', long: 'interrupted by Ctrl-C (SIGINT) / SIGTERM; what was measured is still written' },

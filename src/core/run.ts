@@ -31,4 +31,6 @@ export interface RunRequest {
   abortGraceMs?: number;
   /** Called about once a second with a one-line progress text. */
   onProgress?: (line: string) => void;
+  /** Called before measuring with each warning about the planned load (output-buffer limit, memory); also in result.json. */
+  onWarning?: (text: string) => void;
 }

@@ -120,8 +120,8 @@ function checkMetric(
   return { ...base, currentMean, baselineMean, change, pValue, verdict, inconclusive, passed: verdict !== 'regression', note };
 }
 
-/** Scenario fields that make two runs comparable (the seed may differ between repeats). */
-function scenarioKey(s: Scenario | undefined): string {
+/** Scenario fields that make two runs comparable (the seed may differ between repeats); `compare` uses it too. */
+export function scenarioKey(s: Scenario | undefined): string {
   return s === undefined ? '' : JSON.stringify({ ...s, seed: 0, description: '' });
 }
 

@@ -4,7 +4,8 @@
  * HTML in html/compare.ts.
  */
 import { UsageError, type RunResult } from '../core/index.js';
-import { describeScenario } from './describe.js';
+import { scenarioKey } from '../metrics/baseline.js';
+import { describeScenario, describeTarget } from './describe.js';
 import { NONE, formatCount, formatLatencyUs, formatPercent, formatRate, formatShare } from './format.js';
 import { heading, makeStyler, plainText, renderTable, type Styler } from './table.js';
 
@@ -45,6 +46,8 @@ export interface Comparison {
   /** One line describing each run's scenario. */
   descriptions: string[];
   metrics: MetricComparison[];
+  /** What makes the runs less comparable: different scenarios, targets or harness versions (see comparabilityWarnings). */
+  warnings: string[];
 }
 
 type Extract = (r: RunResult) => number | null;
@@ -90,8 +93,14 @@ function changeOf(direction: Direction, first: number | null, value: number | nu
   return (value < first) === (direction === 'lower') ? 'better' : 'worse';
 }
 
+/** Options of a comparison. */
+export interface ComparisonOptions {
+  /** The scenarios differ on purpose (the variants of a matrix): no warning about that. */
+  scenariosVary?: boolean;
+}
+
 /** Compares runs metric by metric against the first. Needs at least two runs and one label per run. */
-export function compareResults(results: RunResult[], labels: string[]): Comparison {
+export function compareResults(results: RunResult[], labels: string[], opts: ComparisonOptions = {}): Comparison {
   if (results.length < 2) {
     throw new UsageError([{ field: 'results', message: `got ${results.length} result file(s), a comparison needs at least 2`,
       hint: 'pubsub-bench compare A/result.json B/result.json' }], 'Cannot compare');
@@ -113,7 +122,40 @@ export function compareResults(results: RunResult[], labels: string[]): Comparis
       changes: values.map((v) => changeOf(m.direction, first, v)),
     };
   });
-  return { labels, descriptions: results.map((r) => describeScenario(r.scenario)), metrics };
+  return { labels, descriptions: results.map((r) => describeScenario(r.scenario)), metrics, warnings: comparabilityWarnings(results, labels, opts) };
+}
+
+/**
+ * Plain sentences on what differs between the runs besides the thing being compared: the scenario (load, fleet,
+ * timing; the seed aside), the target (kind, address, TLS, Redis version; a throwaway local server by kind and
+ * version only, since its port is new every run) and the harness version. Each names the runs that differ from the
+ * first. Comparing unlike runs can be the point (await vs pipeline); the warning keeps it from passing unnoticed.
+ */
+export function comparabilityWarnings(results: RunResult[], labels: string[], opts: ComparisonOptions = {}): string[] {
+  const targetKey = (r: RunResult): string => {
+    const t = r.target;
+    const version = t.redisVersion ?? r.versions.redis;
+    return JSON.stringify(t.local ? { kind: t.kind, local: true, tls: t.tls, version } : { kind: t.kind, urls: t.urls, tls: t.tls, version });
+  };
+  const differing = (key: (r: RunResult) => string): number[] =>
+    results.flatMap((r, i) => (i > 0 && key(r) !== key(results[0]) ? [i] : []));
+  const names = (runs: number[]): string => runs.map((i) => labels[i]).join(', ');
+  const target = (i: number): string => `${labels[i]}: ${describeTarget(results[i].target, results[i].versions.redis)}`;
+  const first = labels[0];
+  const out: string[] = [];
+  const scenarios = opts.scenariosVary ? [] : differing((r) => scenarioKey(r.scenario));
+  if (scenarios.length > 0) {
+    out.push(`The runs do not share one scenario: ${names(scenarios)} differ(s) from ${first} in load, fleet or timing, so differences may come from that, not from Redis or the code.`);
+  }
+  const targets = differing(targetKey);
+  if (targets.length > 0) {
+    out.push(`The runs did not load the same target (${[0, ...targets].map(target).join('; ')}): differences may come from the server, not the code.`);
+  }
+  const harness = differing((r) => r.versions.harness);
+  if (harness.length > 0) {
+    out.push(`The runs were made by different pubsub-bench versions (${[0, ...harness].map((i) => `${labels[i]}: ${results[i].versions.harness}`).join('; ')}): a change of the harness can move the numbers.`);
+  }
+  return out;
 }
 
 /** Run labels from result file paths: `reports/run-a/result.json` → `run-a`, `x/pipe.json` → `pipe`. */
@@ -165,5 +207,6 @@ export function formatComparison(c: Comparison, opts: { color: boolean } = { col
     rows.push(row);
   }
   const runs = c.labels.map((l, i) => `  ${plainText(l)}: ${plainText(c.descriptions[i])}`);
-  return [heading('Runs', st), ...runs, '', heading(`Comparison (against ${plainText(c.labels[0])})`, st), renderTable(rows)].join('\n');
+  const warnings = c.warnings.map((w) => st.yellow(`  ! ${plainText(w)}`));
+  return [heading('Runs', st), ...runs, ...warnings, '', heading(`Comparison (against ${plainText(c.labels[0])})`, st), renderTable(rows)].join('\n');
 }

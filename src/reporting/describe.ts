@@ -61,7 +61,7 @@ export function describeScenario(scenario: Scenario): string {
 }
 
 /** Overall outcome of a run, most serious first. */
-export type VerdictKind = 'interrupted' | 'errors' | 'thresholds-failed' | 'regression' | 'harness-bottleneck' | 'loss' | 'violations' | 'ok';
+export type VerdictKind = 'interrupted' | 'errors' | 'no-data' | 'thresholds-failed' | 'regression' | 'harness-bottleneck' | 'loss' | 'violations' | 'ok';
 
 /** A verdict with a headline and the reasons behind it. */
 export interface Verdict {
@@ -73,9 +73,40 @@ export interface Verdict {
 }
 
 /**
- * Judges a run: a failed threshold or a baseline regression is what CI gates on; loss and ordering violations are
- * always bad news; a harness bottleneck or an interruption means the numbers do not describe Redis; a crashed worker
- * (result.errors) means part of the fleet's data is missing. The kind is the most serious finding; `details` lists
+ * Why a run measured nothing, or null when it measured something: no publishers, no subscribers, every publish
+ * failed, nothing sent in the measure phase, or no subscription receiving what was published. Such a run has no
+ * loss, no violations and no latency to judge, so without this it would read as "OK" (exit 0): it is "NO DATA"
+ * (exit 5) instead. Derived from the summary alone, so older result.json files are judged alike.
+ */
+export function noDataReason(result: RunResult): string | null {
+  const s = result.summary;
+  const publishers = result.scenario.publishers.count;
+  const subscribers = subscriberCount(result.scenario);
+  if (publishers === 0 && subscribers === 0) return 'the fleet has no publishers and no subscribers (--publishers 0, --subscribers 0): nothing was published or expected';
+  if (publishers === 0) return 'the fleet has no publishers (--publishers 0): nothing was published';
+  if (s.published === 0 && s.publishErrors > 0) {
+    const first = s.publishErrorTexts?.[0];
+    return `every publish failed: ${s.publishErrors} measured publish command(s) returned an error and none succeeded` +
+      (first ? ` (most often: ${first.text})` : '');
+  }
+  if (subscribers === 0) return 'the fleet has no subscribers (--subscribers 0): no delivery was expected';
+  if (s.published === 0) {
+    const unsent = s.unsent ?? 0;
+    return unsent > 0
+      ? `nothing was published during the measure phase: ${unsent} scheduled message(s) were never sent (a message too large to send in time, or publishers stalled)`
+      : 'nothing was published during the measure phase (the rate and duration called for no message, or publishers never sent)';
+  }
+  if (s.expectedDeliveries === 0) {
+    return `${s.published} message(s) were published but no subscription receives them: no delivery was expected (check --channels-per-subscriber and --patterns)`;
+  }
+  return null;
+}
+
+/**
+ * Judges a run: a run that measured nothing is never OK (see noDataReason; its title names the reason); a failed
+ * threshold or a baseline regression is what CI gates on; loss and ordering violations are always bad news; a
+ * harness bottleneck or an interruption means the numbers do not describe Redis; a crashed worker (result.errors)
+ * means part of the fleet's data is missing. The kind is the most serious finding; `details` lists
  * every one except the errors themselves, which outputs show on their own lines (in red).
  */
 export function judge(result: RunResult): Verdict {
@@ -95,9 +126,11 @@ export function judge(result: RunResult): Verdict {
   if (violations > 0) details.push(`Ordering violations: ${s.duplicates} duplicates, ${s.reordered} reordered, ${s.gaps} gaps.`);
   if (s.malformed > 0) details.push(`${s.malformed} malformed deliveries (not an envelope of this run).`);
   if (s.publishErrors > 0) details.push(`${s.publishErrors} publish commands failed.`);
+  const noData = noDataReason(result);
   let kind: VerdictKind = 'ok';
   if (result.interrupted) kind = 'interrupted';
   else if ((result.errors?.length ?? 0) > 0) kind = 'errors';
+  else if (noData !== null) kind = 'no-data';
   else if (result.thresholds && !result.thresholds.passed) kind = 'thresholds-failed';
   else if (result.baseline?.regressed) kind = 'regression';
   else if (result.health.harnessBottleneck) kind = 'harness-bottleneck';
@@ -106,6 +139,7 @@ export function judge(result: RunResult): Verdict {
   const titles: Record<VerdictKind, string> = {
     ok: result.thresholds ? `OK: every expected message delivered, in order; all ${result.thresholds.outcomes.length} thresholds held`
       : 'OK: every expected message delivered, in order',
+    'no-data': `NO DATA: ${noData}`,
     'thresholds-failed': 'Thresholds failed',
     regression: 'Regression against the baseline',
     loss: 'Messages lost',

@@ -122,7 +122,11 @@ function healthLines(result: RunResult, st: Styler): string[] {
   // Results written before memory was recorded have no figures: no line rather than a row of dashes.
   const mem = memoryFigures(result.timeline);
   const memory = mem ? [`  memory      ${describeMemory(mem, result.measureMs)}`] : [];
-  if (!h.harnessBottleneck) return [`  bottleneck  ${st.green('no')} (${figures})`, ...memory];
+  // Notes that did not make the harness the bottleneck (a few late sends, a shortfall Redis caused) stay beside the
+  // "no", so it never reads as "all clear" next to them.
+  if (!h.harnessBottleneck) {
+    return [`  bottleneck  ${st.green('no')} (${figures})`, ...h.reasons.map((r) => st.yellow(`    - ${plainText(r)}`)), ...memory];
+  }
   return [
     `  bottleneck  ${st.red(st.bold('YES'))} — the harness, not Redis, limited this run (${figures})`,
     ...h.reasons.map((r) => st.red(`    - ${plainText(r)}`)),
@@ -146,6 +150,8 @@ function gateLines(result: RunResult, st: Styler): string[] {
       const text = plainText(`  ${c.metric}: ${describeBaselineCheck(c)} — ${c.verdict}${c.inconclusive ? ' (inconclusive)' : ''}`);
       lines.push(c.verdict === 'regression' ? st.red(text) : c.verdict === 'improvement' ? st.green(text) : text);
     }
+    // What weakens the comparison (unlike scenarios, a single run) belongs beside it, not only in result.json.
+    lines.push(...result.baseline.warnings.map((w) => st.yellow(`  ! ${plainText(w)}`)));
   }
   const outages = result.outages ?? [];
   if (outages.length > 0) {

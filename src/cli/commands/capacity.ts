@@ -145,7 +145,7 @@ export function makeCapacityCommand(io: CliIo, onExit: (code: number) => void): 
         .options(CAPACITY_OPTIONS)
         .example("$0 capacity fan-out --slo 'e2e.p99 < 10ms' --slo 'lost == 0'", 'The knee of the default fan-out against a local redis-server')
         .example("$0 capacity fan-out --target redis://10.0.0.5:6379 --slo 'e2e.p99 < 5ms' --sweep subscribers=10,100,1000", 'How many subscribers can this deployment serve, at what rate?')
-        .epilogue(`Each step is a full run with its own warmup. ${exitCodesLine({ [ExitCode.ok]: 'knee found', [ExitCode.regression]: null, [ExitCode.thresholds]: 'no rate held the SLO' })}`),
+        .epilogue(`Each step is a full run with its own warmup. ${exitCodesLine({ [ExitCode.ok]: 'knee found', [ExitCode.noData]: null, [ExitCode.regression]: null, [ExitCode.thresholds]: 'no rate held the SLO' })}`),
     handler: async (argv) => onExit(await runCapacityCommand(argv, io)),
   };
 }

@@ -14,6 +14,7 @@ import { checkThresholds, type Threshold } from '../../metrics/thresholds.js';
 import { compareWithBaseline, parseMaxRegression, type RegressionTolerance } from '../../metrics/baseline.js';
 import { appendStepSummary, renderJunitSections, renderStepSummary } from '../../reporting/ci/index.js';
 import { readRunResult, writeRunOutputs } from '../../reporting/write.js';
+import { noDataReason } from '../../reporting/describe.js';
 import { checkDurationMs } from '../../scenarios/duration.js';
 
 const GATES = 'CI gates:';
@@ -121,7 +122,7 @@ export async function judgeRuns(groups: readonly RunGroup[], plan: GatePlan, env
   // A group is judged by its last run: thresholds are judged in every run alike, and a baseline covers them all.
   const sections = ran.map((g) => {
     const last = g.runs[g.runs.length - 1].result;
-    return { label: g.label, result: last, outcomes: last.thresholds?.outcomes ?? [], baseline: last.baseline };
+    return { label: g.label, result: last, outcomes: last.thresholds?.outcomes ?? [], baseline: last.baseline, noData: noDataReason(last) ?? undefined };
   });
   if (plan.junitPath) await writeFile(plan.junitPath, renderJunitSections(sections), 'utf8');
   const summary = sections.map((s) => renderStepSummary(s.result, s.outcomes, s.baseline)).join('\n');
@@ -131,11 +132,13 @@ export async function judgeRuns(groups: readonly RunGroup[], plan: GatePlan, env
 
 /**
  * Interrupted (or no run made: interrupted before the first) → 130 (the caller maps signals), a worker failed → 1,
+ * a run that measured nothing → 5 (ahead of thresholds: a threshold on no data fails only because there is none),
  * any threshold failed → 99, a baseline regression → 98, else 0.
  */
 export function gatedExitCode(results: RunResult[]): number {
   if (results.length === 0 || results.some((r) => r.interrupted)) return ExitCode.sigint;
   if (results.some((r) => (r.errors?.length ?? 0) > 0)) return ExitCode.internal;
+  if (results.some((r) => noDataReason(r) !== null)) return ExitCode.noData;
   if (results.some((r) => r.thresholds && !r.thresholds.passed)) return ExitCode.thresholds;
   if (results.some((r) => r.baseline?.regressed)) return ExitCode.regression;
   return ExitCode.ok;

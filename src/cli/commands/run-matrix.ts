@@ -41,7 +41,7 @@ export async function runMatrixCommand(
   specs: string[],
   built: BuiltRequest,
   build: (args: RunArgs) => Promise<BuiltRequest>,
-  shared: Pick<RunRequest, 'signal' | 'onProgress'>,
+  shared: Pick<RunRequest, 'signal' | 'onProgress' | 'onWarning'>,
 ): Promise<number> {
   refuseMatrixGates(built.gates);
   const axes = parseMatrix(specs);

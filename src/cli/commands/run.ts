@@ -9,6 +9,7 @@ import type { RunRequest } from '../../core/run.js';
 import type { TargetSpec } from '../../core/target.js';
 import { connectionCount, defaultWorkerCount } from '../../coordinator/plan.js';
 import { formatSummary } from '../../reporting/terminal.js';
+import { verdictLines } from '../../reporting/ci/verdict-lines.js';
 import { parseTargetSpec } from '../../targets/url.js';
 import { checkDurationMs } from '../../scenarios/duration.js';
 import { loadScenarioInput } from '../../scenarios/load.js';
@@ -120,7 +121,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
     try {
       const built = await buildRunRequest(args, io.env);
       secrets = built.secrets;
-      const shared = { signal: interrupt.signal, onProgress: progress.write };
+      const shared = { signal: interrupt.signal, onProgress: progress.write, onWarning: progress.warn };
       const specs = matrixSpecs(args);
       const code = specs !== undefined
         ? await runMatrixCommand(args, io, specs, built, (a) => buildRunRequest(a, io.env), shared)
@@ -139,7 +140,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
 
 /** A plain run, `--repeat` times through the series runner, judged by the gates; returns the exit code. */
 async function runRepeats(
-  args: RunArgs, io: CliIo, built: BuiltRequest, shared: Pick<RunRequest, 'signal' | 'onProgress'>, endProgress: () => void,
+  args: RunArgs, io: CliIo, built: BuiltRequest, shared: Pick<RunRequest, 'signal' | 'onProgress' | 'onWarning'>, endProgress: () => void,
 ): Promise<number> {
   const { gates } = built;
   const base = { ...built.request, ...shared, thresholds: gates.thresholds, abortGraceMs: gates.abortGraceMs };
@@ -153,8 +154,11 @@ async function runRepeats(
   if (runs.length === 0) return ExitCode.sigint;
   const exitCode = await judgeRuns([{ runs }], gates, io.env);
   const { result, runDir } = runs[runs.length - 1];
-  if (args.json === true) io.stdout(`${JSON.stringify(runs.length === 1 ? result : runs.map((r) => r.result))}\n`);
-  else io.stdout(`${formatSummary(result, { color: io.stdoutIsTTY && !io.env.NO_COLOR })}\n\n${await describeOutputs(runDir)}\n`);
+  if (args.json === true) {
+    io.stdout(`${JSON.stringify(runs.length === 1 ? result : runs.map((r) => r.result))}\n`);
+    // stdout is the JSON alone; the verdict, failed checks and report path go where a CI log shows them.
+    io.stderr(`${verdictLines(result, join(runDir, 'report.html')).join('\n')}\n`);
+  } else io.stdout(`${formatSummary(result, { color: io.stdoutIsTTY && !io.env.NO_COLOR })}\n\n${await describeOutputs(runDir)}\n`);
   if (gates.junitPath) io.stderr(`pubsub-bench: JUnit XML written to ${gates.junitPath}\n`);
   reportWorkerErrors(io, runs);
   return exitCode;
@@ -166,10 +170,16 @@ async function describeOutputs(runDir: string): Promise<string> {
   return [`Written to ${runDir}/`, ...listed].join('\n');
 }
 
-/** Progress on stderr: one line rewritten in place on a TTY, plain lines otherwise. */
-function progressWriter(io: CliIo): { write: (line: string) => void; end: () => void } {
+/** Progress on stderr: one line rewritten in place on a TTY, plain lines otherwise; warnings on lines of their own. */
+function progressWriter(io: CliIo): { write: (line: string) => void; end: () => void; warn: (text: string) => void } {
   let open = false;
   return {
+    // Said before measuring, so a doomed run can be stopped at once; the progress line must not overwrite it.
+    warn: (text: string) => {
+      if (open) io.stderr('\n');
+      open = false;
+      io.stderr(`pubsub-bench: warning: ${text}\n`);
+    },
     write: (line: string) => {
       if (io.stderrIsTTY) {
         io.stderr(`\r\x1b[2K${line}`);

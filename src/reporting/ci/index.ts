@@ -2,3 +2,4 @@
 export { renderJunit, renderJunitSections, xmlEscape, type JunitSection } from './junit.js';
 export { renderStepSummary, appendStepSummary, markdownText } from './step-summary.js';
 export { formatMetricValue, formatOutcomeLine, describeMeasured, describeBaselineCheck, formatChange } from './values.js';
+export { verdictLines } from './verdict-lines.js';

@@ -53,6 +53,8 @@ export interface JunitSection {
   label?: string;
   outcomes: readonly ThresholdOutcome[];
   baseline?: BaselineComparison;
+  /** Why the run measured nothing (noDataReason), when it did: a failed testcase of its own, never a green suite. */
+  noData?: string;
 }
 
 /** Renders the JUnit XML document for threshold outcomes and, when given, a baseline comparison. */
@@ -66,9 +68,12 @@ export function renderJunit(outcomes: readonly ThresholdOutcome[], baseline?: Ba
  */
 export function renderJunitSections(sections: readonly JunitSection[]): string {
   const suites: Array<{ name: string; kind: string; cases: Case[]; out?: string }> = [];
-  for (const { label, outcomes, baseline } of sections) {
+  for (const { label, outcomes, baseline, noData } of sections) {
     const named = (name: string): string => (label ? `[${label}] ${name}` : name);
     const suiteName = (kind: string): string => (label ? `${kind} [${label}]` : kind);
+    if (noData !== undefined) {
+      suites.push({ name: suiteName('run'), kind: 'run', cases: [{ name: named('measured data'), failure: `NO DATA: ${noData}` }] });
+    }
     suites.push({
       name: suiteName('thresholds'),
       kind: 'thresholds',

@@ -5,7 +5,7 @@
  */
 import { appendFile } from 'node:fs/promises';
 import type { BaselineComparison, RunResult, ThresholdOutcome } from '../../core/index.js';
-import { describeScenario, describeTarget } from '../describe.js';
+import { describeScenario, describeTarget, noDataReason } from '../describe.js';
 import { formatCount, formatLatencyUs, formatPercent, formatRate } from '../format.js';
 import { describeMeasured, formatChange, formatMetricValue } from './values.js';
 
@@ -28,9 +28,12 @@ export function renderStepSummary(result: RunResult, outcomes: readonly Threshol
   const s = result.summary;
   const failed = outcomes.filter((o) => !o.passed).length;
   const regressions = baseline?.checks.filter((c) => c.verdict === 'regression').length ?? 0;
-  const verdict = failed > 0 || regressions > 0
-    ? `❌ ${[failed > 0 ? `${failed} of ${outcomes.length} thresholds failed` : '', regressions > 0 ? `${regressions} regression(s)` : ''].filter(Boolean).join(', ')}`
-    : result.interrupted ? '⚠️ interrupted' : '✅ passed';
+  const noData = noDataReason(result);
+  const failures = [
+    noData !== null ? `NO DATA: ${noData}` : '',
+    failed > 0 ? `${failed} of ${outcomes.length} thresholds failed` : '', regressions > 0 ? `${regressions} regression(s)` : '',
+  ].filter(Boolean);
+  const verdict = failures.length > 0 ? `❌ ${markdownText(failures.join(', '))}` : result.interrupted ? '⚠️ interrupted' : '✅ passed';
   const e2e = s.latencyUs.endToEnd;
   const lines = [
     `## pubsub-bench: ${markdownText(result.scenario.name)} — ${verdict}`,

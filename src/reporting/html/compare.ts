@@ -3,7 +3,7 @@
  * better/worse against the first run. Self-contained like the run report (SVG rendered at write time).
  */
 import type { RunResult } from '../../core/index.js';
-import { compareResults, formatChange, formatMetric, uniqueLabels, type MetricComparison } from '../compare.js';
+import { compareResults, formatChange, formatMetric, uniqueLabels, type ComparisonOptions, type MetricComparison } from '../compare.js';
 import { describeScenario, describeTarget, judge } from '../describe.js';
 import { formatDurationMs } from '../format.js';
 import { FULL_WIDTH, groupedBarChart, spectrumChart, type BarRow } from './charts.js';
@@ -75,13 +75,14 @@ async function spectra(results: RunResult[], labels: string[], key: 'endToEnd' |
  * Renders compare.html for two or more runs. `labels` name the runs (shortened and made unique for display);
  * the first run is the baseline every change is measured against.
  */
-export async function renderCompareReport(results: RunResult[], labels: string[]): Promise<string> {
+export async function renderCompareReport(results: RunResult[], labels: string[], opts: ComparisonOptions = {}): Promise<string> {
   const shown = uniqueLabels(labels);
-  const c = compareResults(results, shown);
+  const c = compareResults(results, shown, opts);
   const body = html`<h1>pubsub-bench comparison</h1>
 <p class="sub">${shown.length} runs, compared against <strong>${shown[0]}</strong>. Lower latency, loss and errors are better;
 higher rates are better; differences under 1% count as the same.</p>
 ${runsTable(results, shown)}
+${c.warnings.map((w) => html`<div class="warning">${w}</div>`)}
 <h2>Latency percentile spectra</h2>
 ${await spectra(results, shown, 'endToEnd', 'End-to-end (corrected)')}
 ${await spectra(results, shown, 'publish', 'Publish (reply)')}

@@ -143,7 +143,9 @@ export async function healthSection(result: RunResult, tl: ChartTimeline): Promi
     ? html`<div class="bottleneck"><strong>The harness itself was the bottleneck.</strong> These numbers describe the load generator as much as Redis:
 latency includes time the harness spent queueing, and the rate is what the harness managed, not what Redis can take.
 Use more worker threads, fewer connections per thread, a lower rate, or a faster machine.<ul>${h.reasons.map((r) => html`<li>${r}</li>`)}</ul></div>`
-    : html`<p>The harness kept up: it was not the bottleneck.</p>`;
+    : h.reasons.length > 0
+      ? html`<p>The harness was not the bottleneck, but note:</p><ul>${h.reasons.map((r) => html`<li>${r}</li>`)}</ul>`
+      : html`<p>The harness kept up: it was not the bottleneck.</p>`;
   return html`<h2>Harness health</h2>
 ${warning}
 ${metaTable([

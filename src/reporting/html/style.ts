@@ -12,7 +12,7 @@ h3 { font-size: 14px; margin: 14px 0 4px; color: #333; }
 .verdict strong { font-size: 16px; }
 .verdict ul { margin: 4px 0 0; padding-left: 20px; }
 .verdict-ok { background: var(--ok); }
-.verdict-errors, .verdict-loss, .verdict-violations, .verdict-harness-bottleneck, .verdict-thresholds-failed, .verdict-regression { background: var(--bad); }
+.verdict-errors, .verdict-no-data, .verdict-loss, .verdict-violations, .verdict-harness-bottleneck, .verdict-thresholds-failed, .verdict-regression { background: var(--bad); }
 .verdict-interrupted { background: var(--warn); }
 .verdict li.error, .warning.error { background: #fff; color: var(--bad); font-weight: 600; }
 .verdict li.error { list-style: none; margin-left: -20px; padding: 1px 6px; border-radius: 3px; }
