@@ -3,7 +3,6 @@
  * (fresh workers and connections, its own warmup) against the same target. A throwaway local redis-server is
  * started once for the whole search. Writes capacity.json (the source), capacity.txt and capacity.html.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRequest } from '../core/run.js';
 import type { CapacityReport, CapacityStep } from '../core/result.js';
@@ -11,7 +10,8 @@ import { RESULT_SCHEMA_VERSION } from '../core/result.js';
 import type { Scenario } from '../core/scenario.js';
 import type { TargetDescription } from '../core/target.js';
 import type { Threshold } from '../metrics/thresholds.js';
-import { formatCapacity, renderCapacityHtml } from '../reporting/capacity.js';
+import { formatCapacity } from '../reporting/capacity.js';
+import { writeCapacityOutputs, type WriteFailure } from '../reporting/write.js';
 import { CAPACITY_DEFAULTS, searchCapacity, type CapacityOptions, type StepResult } from './capacity.js';
 import { withSeries, type SeriesContext } from './series.js';
 
@@ -32,11 +32,15 @@ export interface CapacityRunOutcome {
   report: CapacityReport;
   /** Folder with capacity.json, capacity.txt, capacity.html and one folder per variant of step runs. */
   dir: string;
+  /** Where capacity.json is: in `dir`, or its copy in the OS temp folder when `dir` could not take it. */
+  reportPath: string;
   /** The plain-text table (as in capacity.txt). */
   text: string;
   interrupted: boolean;
   /** Worker failures of any step's run (the command exits 1 when there are any). */
   errors: string[];
+  /** Files of the steps or the report that could not be written (the command exits 1 and names them). */
+  writeFailures: WriteFailure[];
 }
 
 /** What the steps of every search found so far. */
@@ -44,6 +48,7 @@ interface StepsFound {
   rows: CapacityReport['rows'];
   target: TargetDescription | null;
   errors: string[];
+  writeFailures: WriteFailure[];
 }
 
 /** One step: a whole run at one constant rate. */
@@ -55,6 +60,7 @@ async function measureStep(
   const run = await series.run({ label: `${rate}/s`, scenario: { ...constant, publishers: { ...scenario.publishers, rate } } }, outDir);
   found.target ??= run.result.target;
   found.errors.push(...(run.result.errors ?? []).map((e) => `${run.runDir}: ${e}`));
+  found.writeFailures.push(...run.writeFailures);
   return { summary: run.result.summary, health: run.result.health, runDir: run.runDir, interrupted: run.result.interrupted, errors: run.result.errors };
 }
 
@@ -67,8 +73,8 @@ function slug(label: string, i: number): string {
 /** Runs every variant's search in turn through the series runner; stops early on an interrupt (what ran is still written). */
 export async function runCapacity(opts: CapacityRunOptions): Promise<CapacityRunOutcome> {
   const startedAt = new Date();
-  const { dir, rows, target, interrupted, errors } = await withSeries({ kind: 'capacity', base: opts.base }, async (series) => {
-    const found: StepsFound = { rows: [], target: null, errors: [] };
+  const { dir, rows, target, interrupted, errors, writeFailures } = await withSeries({ kind: 'capacity', base: opts.base }, async (series) => {
+    const found: StepsFound = { rows: [], target: null, errors: [], writeFailures: [] };
     for (const [i, variant] of opts.variants.entries()) {
       if (series.interrupted) break;
       const result = await searchCapacity({
@@ -95,9 +101,6 @@ export async function runCapacity(opts: CapacityRunOptions): Promise<CapacityRun
     rows,
   };
   const text = formatCapacity(report);
-  // capacity.json first: the charts and tables can be rebuilt from it.
-  await writeFile(join(dir, 'capacity.json'), `${JSON.stringify(report, null, 2)}\n`, 'utf8');
-  await writeFile(join(dir, 'capacity.txt'), `${text}\n`, 'utf8');
-  await writeFile(join(dir, 'capacity.html'), await renderCapacityHtml(report), 'utf8');
-  return { report, dir, text, interrupted, errors };
+  const written = await writeCapacityOutputs(report, dir);
+  return { report, dir, reportPath: written.reportPath, text, interrupted, errors, writeFailures: [...writeFailures, ...written.failures] };
 }

@@ -2,11 +2,11 @@
  * A matrix: its variants run one after another through the series runner (one target, a throwaway local server
  * started once), each with fresh worker threads and connections, then one comparison is written.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRequest } from '../core/run.js';
 import { compareResults, formatComparison } from '../reporting/compare.js';
 import { renderCompareReport } from '../reporting/html/index.js';
+import { attemptWriteText, failuresOf, type WriteFailure } from '../reporting/safe-write.js';
 import { runEntries, withSeries, type SeriesEntry, type SeriesRun } from './series.js';
 
 /** One variant to run. */
@@ -21,6 +21,8 @@ export interface MatrixOutcome {
   table: string;
   /** True when an interrupt stopped the matrix (the variants run so far are still compared). */
   interrupted: boolean;
+  /** compare.html / compare.txt when they could not be written (each variant's own failures are on its run). */
+  writeFailures: WriteFailure[];
 }
 
 /** Runs every entry in turn with the shared settings of `base`. */
@@ -30,12 +32,15 @@ export async function runMatrix(entries: MatrixEntry[], base: Omit<RunRequest, '
     return { dir: series.dir, runs: done, interrupted: series.interrupted };
   });
   let table = '';
+  const writeFailures: WriteFailure[] = [];
   if (runs.length >= 2) {
     const results = runs.map((r) => r.result);
     const labels = runs.map((r) => r.label);
     table = formatComparison(compareResults(results, labels, { scenariosVary: true }));
-    await writeFile(join(dir, 'compare.html'), await renderCompareReport(results, labels, { scenariosVary: true }), 'utf8');
-    await writeFile(join(dir, 'compare.txt'), `${table}\n`, 'utf8');
+    writeFailures.push(...failuresOf([
+      await attemptWriteText(join(dir, 'compare.html'), 'compare.html', () => renderCompareReport(results, labels, { scenariosVary: true })),
+      await attemptWriteText(join(dir, 'compare.txt'), 'compare.txt', () => `${table}\n`),
+    ]));
   }
-  return { dir, runs, table, interrupted };
+  return { dir, runs, table, interrupted, writeFailures };
 }

@@ -5,7 +5,6 @@
  * write what was measured.
  */
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RunRequest } from '../core/run.js';
@@ -14,7 +13,8 @@ import { harnessVersion } from '../core/version.js';
 import { describeTestHooks } from '../core/test-hooks.js';
 import { startLocalRedis, type LocalTargetDetails } from '../targets/local.js';
 import { initHistogramEngine } from '../metrics/histogram.js';
-import { writeRunOutputs } from '../reporting/write.js';
+import { writeRunOutputs, type WriteFailure } from '../reporting/write.js';
+import { attemptWriteText } from '../reporting/safe-write.js';
 import { assembleResult } from './assemble.js';
 import { executeRun } from './execute.js';
 import { sampleProcessMemory } from './memory.js';
@@ -24,10 +24,14 @@ import { setupRun, startFleet } from './setup.js';
 /** The file beside result.json holding the stacks of harness bugs in workers. */
 export const ERROR_LOG = 'errors.log';
 
-/** What a run returns: its result and the folder it was written to. */
+/** What a run returns: its result, the folder it was written to, and any file that could not be written. */
 export interface RunOutcome {
   result: RunResult;
   runDir: string;
+  /** Where result.json is: in runDir, or its copy in the OS temp folder when runDir could not take it. */
+  resultPath: string;
+  /** Files that could not be written after the run (the command exits 1 and names them). */
+  writeFailures: WriteFailure[];
 }
 
 /** What a series of runs shares with each of them (series.ts). */
@@ -58,10 +62,9 @@ export async function runBenchmark(req: RunRequest, shared?: SharedTarget): Prom
         versions: { harness: harnessVersion(), node: process.versions.node, redis: setup.info.redisVersion, ...(await gitCommit()) },
         thresholds: req.thresholds ?? [], hookWarnings: describeTestHooks(process.env), ...execution,
       });
-      const written = await writeRunOutputs(result, `${req.outDir}/${runId}`);
-      const runDir = written.resultPath.replace(/\/result\.json$/, '');
-      await writeErrorLog(runDir, recording.failures);
-      return { result, runDir };
+      const written = await writeRunOutputs(result, join(req.outDir, runId));
+      const errorLog = await writeErrorLog(written.runDir, recording.failures);
+      return { result, runDir: written.runDir, resultPath: written.resultPath, writeFailures: [...written.failures, ...(errorLog ? [errorLog] : [])] };
     } finally {
       await setup.control.close();
     }
@@ -71,11 +74,11 @@ export async function runBenchmark(req: RunRequest, shared?: SharedTarget): Prom
 }
 
 /** Writes errors.log beside result.json when a worker failed with a stack (a harness bug): what a bug report needs. */
-async function writeErrorLog(runDir: string, failures: readonly WorkerFailure[]): Promise<void> {
+async function writeErrorLog(runDir: string, failures: readonly WorkerFailure[]): Promise<WriteFailure | null> {
   const withStack = failures.filter((f) => f.stack);
-  if (withStack.length === 0) return;
+  if (withStack.length === 0) return null;
   const text = withStack.map((f) => `internal error in worker ${f.workerId}${f.crashed ? ' (the thread crashed)' : ''}:\n${f.stack}\n`).join('\n');
-  await writeFile(join(runDir, ERROR_LOG), text, 'utf8');
+  return attemptWriteText(join(runDir, ERROR_LOG), ERROR_LOG, () => text);
 }
 
 /** The commit of the git repository in the working folder, if any (for the report's metadata). */

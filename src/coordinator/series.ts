@@ -5,10 +5,10 @@
  * run comes back interrupted, no further run starts and what ran is returned. Gates judge the runs it returns
  * (src/cli/commands/run-gates.ts).
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRequest } from '../core/run.js';
 import type { Scenario } from '../core/scenario.js';
+import { ensureDir } from '../reporting/output-probe.js';
 import { startLocalRedis } from '../targets/local.js';
 import { runBenchmark, type RunOutcome, type SharedTarget } from './run.js';
 
@@ -43,7 +43,8 @@ export interface SeriesOptions {
 /** Runs `body` inside a series: folder made, local target started once, stopped whatever happens. */
 export async function withSeries<T>(opts: SeriesOptions, body: (series: SeriesContext) => Promise<T>): Promise<T> {
   const dir = opts.kind === null ? opts.base.outDir : join(opts.base.outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${opts.kind}`);
-  await mkdir(dir, { recursive: true });
+  // Walked folder by folder: a recursive mkdir can spin forever under /proc (the CLI probed the path before this).
+  await ensureDir(dir);
   const local = opts.base.target === null ? await startLocalRedis({ kind: 'single' }) : null;
   const shared: SharedTarget | undefined = local ? { local } : undefined;
   let stopped = false;

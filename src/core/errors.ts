@@ -30,7 +30,7 @@ export const ExitCode = {
 /** What each exit code means: `--help` and the README table are generated from this list (a unit test keeps README in step). */
 export const EXIT_CODE_MEANINGS: ReadonlyArray<{ codes: readonly number[]; short: string; long: string }> = [
   { codes: [ExitCode.ok], short: 'ok', long: 'the run completed (loss or violations are reported, not failures, unless a threshold says so)' },
-  { codes: [ExitCode.internal], short: 'internal error or a failed worker', long: 'internal error of the harness, or a worker thread failed during the run (named on stderr, its stack in errors.log beside result.json; the rest of the data is still written)' },
+  { codes: [ExitCode.internal], short: 'internal error or a failed worker', long: 'internal error of the harness, or a worker thread failed during the run (named on stderr, its stack in errors.log beside result.json; the rest of the data is still written), or a file could not be written after the run (named on stderr; result.json is then saved in the OS temp folder, its path printed)' },
   { codes: [ExitCode.usage], short: 'bad input', long: 'invalid scenario, flags or input file (every problem is listed with its field and a hint)' },
   { codes: [ExitCode.target], short: 'target error', long: 'target unreachable, authentication or TLS failure, or a subscription refused or not confirmed (the command and channel are named)' },
   { codes: [ExitCode.missingTool], short: 'missing tool', long: 'a required tool (`redis-server`) is missing' },

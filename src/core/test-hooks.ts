@@ -8,6 +8,8 @@
  * PUBSUB_BENCH_TEST_CRASH_WORKER=<workerId>@<ms>   worker <workerId> throws an uncaught error <ms> after the start.
  * PUBSUB_BENCH_TEST_SLOW_SUBSCRIBER=<subscriberId>:<µs>  subscriber <subscriberId> busy-waits <µs> per delivery
  *   (its whole worker thread stalls, so give it a worker of its own).
+ * PUBSUB_BENCH_TEST_FAIL_WRITE=<file name>[,<file name>…]  every write after a run of a file with that name (e.g.
+ *   result.json, junit.xml) fails with EACCES, as a folder made read-only would (root ignores permissions).
  */
 
 /** The value that arms the hooks. */
@@ -17,12 +19,15 @@ export const TEST_HOOKS_ARMED = 'distort-this-run';
 export interface TestHooks {
   crashWorker?: { workerId: number; afterMs: number };
   slowSubscriber?: { subscriberId: number; perMessageUs: number };
+  /** File names (no folder) whose writes fail. */
+  failWrites?: string[];
 }
 
 type Env = Record<string, string | undefined>;
 
 const CRASH_RE = /^(\d{1,4})@(\d{1,7})$/;
 const SLOW_RE = /^(\d{1,7}):(\d{1,6})$/;
+const FAIL_WRITE_RE = /^[\w.-]{1,100}(,[\w.-]{1,100}){0,20}$/;
 
 /** The hooks `env` arms; empty unless PUBSUB_BENCH_TEST_HOOKS arms them. Malformed values are ignored. */
 export function parseTestHooks(env: Env): TestHooks {
@@ -32,6 +37,8 @@ export function parseTestHooks(env: Env): TestHooks {
   if (crash) hooks.crashWorker = { workerId: Number(crash[1]), afterMs: Number(crash[2]) };
   const slow = SLOW_RE.exec(env.PUBSUB_BENCH_TEST_SLOW_SUBSCRIBER ?? '');
   if (slow) hooks.slowSubscriber = { subscriberId: Number(slow[1]), perMessageUs: Number(slow[2]) };
+  const failWrite = env.PUBSUB_BENCH_TEST_FAIL_WRITE ?? '';
+  if (FAIL_WRITE_RE.test(failWrite)) hooks.failWrites = failWrite.split(',');
   return hooks;
 }
 
@@ -43,6 +50,7 @@ export function describeTestHooks(env: Env): string[] {
   for (const [name, active] of [
     ['PUBSUB_BENCH_TEST_CRASH_WORKER', hooks.crashWorker !== undefined],
     ['PUBSUB_BENCH_TEST_SLOW_SUBSCRIBER', hooks.slowSubscriber !== undefined],
+    ['PUBSUB_BENCH_TEST_FAIL_WRITE', hooks.failWrites !== undefined],
   ] as const) {
     const value = env[name];
     if (value === undefined) continue;

@@ -1,9 +1,8 @@
 /**
- * Reading result.json back (for `report` and `compare`): checks the schema version and enough of the shape that the
- * renderers cannot crash on a wrong or corrupt file, and says what is wrong in terms a user can act on.
+ * The shape check of a result.json read back (read-input.ts): the schema version and enough of the shape that the
+ * renderers cannot crash on a wrong or corrupt file, said in terms a user can act on.
  */
-import { readFile } from 'node:fs/promises';
-import { RESULT_SCHEMA_VERSION, UsageError, type Problem, type RunResult } from '../core/index.js';
+import { RESULT_SCHEMA_VERSION, type Problem } from '../core/index.js';
 
 type Json = Record<string, unknown>;
 
@@ -69,34 +68,4 @@ export function checkRunResult(data: unknown, where: string): Problem[] {
   }
   for (const key of ['workers', 'warnings'] as const) if (!Array.isArray(data[key])) need(key, 'must be an array');
   return problems;
-}
-
-/**
- * Reads and checks a result.json. Throws UsageError (exit 2) naming the file and every problem when it is missing,
- * not JSON, from another schema version or the wrong shape.
- */
-export async function readRunResult(path: string): Promise<RunResult> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError([{
-      field: path,
-      message: code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`,
-      hint: 'pass the result.json a run wrote, e.g. reports/<run>/result.json',
-    }], 'Cannot read the result file');
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError([{
-      field: path, message: `is not valid JSON (${(err as Error).message})`,
-      hint: 'the file may be truncated; re-run, or pass another result.json',
-    }], 'Cannot read the result file');
-  }
-  const problems = checkRunResult(data, path);
-  if (problems.length > 0) throw new UsageError(problems, 'Not a pubsub-bench result.json');
-  return data as RunResult;
 }

@@ -4,6 +4,7 @@
  * onReply) and waiting with a bound.
  */
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { startLocalRedis, type LocalRedisOptions, type LocalTargetDetails } from '../../src/targets/local.js';
 import { findTool } from '../../src/targets/tools.js';
@@ -11,6 +12,15 @@ import type { ClientKind, PublishMode } from '../../src/core/scenario.js';
 import { NO_PATTERN, type ConnectionEvents, type ConnectionFactory, type PublishConnection, type PublisherOptions, type SubscriberHandlers } from '../../src/targets/types.js';
 
 const execFileAsync = promisify(execFile);
+
+/** A loopback port with nothing listening: bound, read, closed. */
+export async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
 
 /** Starts a local target; fails loudly (never skips) when redis-server is missing. */
 export async function startServer(opts: LocalRedisOptions): Promise<LocalTargetDetails> {

@@ -5,7 +5,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -13,6 +12,7 @@ import { startLocalRedis } from '../../src/targets/local.js';
 import type { LocalTarget } from '../../src/targets/types.js';
 import type { RunResult } from '../../src/core/result.js';
 import { captureIo } from '../helpers/cli-io.js';
+import { closedPort } from '../helpers/redis.js';
 
 let server: LocalTarget;
 let url: string;
@@ -28,15 +28,6 @@ after(async () => {
   await server?.stop();
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
-
-/** A loopback port with nothing listening: bound, read, closed. */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 test('run --json prints only the result on stdout and exits 0', async () => {
   const cap = captureIo();

@@ -83,7 +83,7 @@ describe('docker-compose.cluster.yml', () => {
     for (const dep of Object.values(create.depends_on ?? {})) assert.equal(dep.condition, 'service_healthy');
   });
 
-  test('the TLS node reads the files `target certs` writes, through the copier, on a port of its own', () => {
+  test('the TLS node reads the files `target certs` writes, through the copier, on a port of its own', async () => {
     const tls = services['redis-tls'];
     const copier = services['redis-tls-certs'];
     assert.equal(arg(tls.command, '--port'), '0', 'the plain port is closed');
@@ -94,7 +94,7 @@ describe('docker-compose.cluster.yml', () => {
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-compose-'));
     try {
-      const pki = targetCerts(path.join(dir, 'certs'));
+      const pki = await targetCerts(path.join(dir, 'certs'));
       const written = new Set([pki.caFile, pki.nodeCertFile, pki.nodeKeyFile].map((f) => path.basename(f)));
       const used = ['--tls-cert-file', '--tls-key-file', '--tls-ca-cert-file'].map((flag) => arg(tls.command, flag) as string);
       for (const file of used) {

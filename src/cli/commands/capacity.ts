@@ -16,6 +16,7 @@ import { formatError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { withSignals, type Interrupt } from '../signals.js';
 import { GATE_OPTIONS } from './run-gates.js';
+import { reportWriteFailures } from './run-errors.js';
 import { RUN_OPTIONS, type RunArgs } from './run-options.js';
 import { buildRunRequest } from './run.js';
 
@@ -97,7 +98,7 @@ async function searchCommand(args: CapacityArgs, io: CliIo, interrupt: Interrupt
     const built = [];
     for (const v of variants) {
       try {
-        const b = await buildRunRequest({ ...stepArgs, ...v.flags }, io.env);
+        const b = await buildRunRequest({ ...stepArgs, ...v.flags }, io.env, { stepSummary: false });
         passwords.push(...b.secrets);
         built.push({ label: v.label || b.request.scenario.name, request: b.request });
       } catch (err) {
@@ -118,8 +119,9 @@ async function searchCommand(args: CapacityArgs, io: CliIo, interrupt: Interrupt
     if (args.json === true) io.stdout(`${JSON.stringify(outcome.report)}\n`);
     else io.stdout(`${outcome.text}\n\nWritten to ${outcome.dir}/ (capacity.json, capacity.html, one folder of runs per search)\n`);
     for (const e of outcome.errors) io.stderr(`pubsub-bench: ${e}\n`);
+    reportWriteFailures(io, outcome.writeFailures);
     if (outcome.interrupted) return interrupt.exitCode(ExitCode.sigint);
-    if (outcome.errors.length > 0) return ExitCode.internal;
+    if (outcome.errors.length > 0 || outcome.writeFailures.length > 0) return ExitCode.internal;
     return outcome.report.rows.some((r) => r.result.limitedBy === 'none-held') ? ExitCode.thresholds : ExitCode.ok;
   } catch (err) {
     const f = formatError(err, { env: io.env, secrets: passwords });

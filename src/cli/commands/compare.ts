@@ -2,17 +2,18 @@
  * `pubsub-bench compare A.json B.json [...] [--out compare.html] [--label a --label b]`: prints the metric table
  * (each run against the first) and writes compare.html.
  */
-import { writeFile } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
 import type { CliIo } from '../io.js';
 import { compareResults, formatComparison, labelsFromPaths, uniqueLabels } from '../../reporting/compare.js';
 import { renderCompareReport } from '../../reporting/html/index.js';
 import { readRunResult } from '../../reporting/write.js';
+import { probeOutputs } from '../../reporting/output-probe.js';
+import { attemptWriteText, writeFailureProblem } from '../../reporting/safe-write.js';
 import { UsageError } from '../../core/index.js';
 
 /** Arguments of the compare command. */
 export interface CompareArgs {
-  /** result.json files; the first is the baseline. */
+  /** result.json files or run folders; the first is the baseline. */
   results: string[];
   /** HTML file to write. */
   out: string;
@@ -28,14 +29,16 @@ export async function runCompare(args: CompareArgs): Promise<{ table: string; ht
     throw new UsageError([{ field: 'results', message: `got ${args.results.length} file(s), need at least 2`,
       hint: 'pubsub-bench compare reports/a/result.json reports/b/result.json' }], 'Cannot compare');
   }
-  // Read every file before failing, so one run of the command reports every bad file.
+  // Read every file (and probe --out) before failing, so one run of the command reports every problem.
   const settled = await Promise.allSettled(args.results.map((p) => readRunResult(p)));
-  const problems = settled.flatMap((s) => (s.status === 'rejected' ? (s.reason instanceof UsageError ? s.reason.problems : [{ field: 'results', message: String(s.reason) }]) : []));
+  const unreadable = settled.flatMap((s) => (s.status === 'rejected' ? (s.reason instanceof UsageError ? s.reason.problems : [{ field: 'results', message: String(s.reason) }]) : []));
+  const problems = [...(await probeOutputs([{ path: args.out, kind: 'file', flag: '--out' }])), ...unreadable];
   if (problems.length > 0) throw new UsageError(problems, 'Cannot read the result files');
   const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const labels = uniqueLabels(args.label ?? labelsFromPaths(args.results));
   const table = formatComparison(compareResults(results, labels), { color: args.color });
-  await writeFile(args.out, await renderCompareReport(results, labels), 'utf8');
+  const failure = await attemptWriteText(args.out, 'compare.html', () => renderCompareReport(results, labels));
+  if (failure) throw new UsageError([writeFailureProblem(failure, '--out')], 'Cannot write the comparison');
   return { table, htmlPath: args.out };
 }
 
@@ -45,11 +48,12 @@ export const compareCommand = (io: CliIo): CommandModule<object, CompareArgs> =>
   describe: 'Compare two or more runs: a table of every metric (better/worse vs the first) and compare.html',
   builder: (yargs) =>
     yargs
-      .positional('results', { type: 'string', array: true, demandOption: true, describe: 'result.json files; the first is the baseline' })
+      .positional('results', { type: 'string', array: true, demandOption: true, describe: 'result.json files or run folders; the first is the baseline' })
       .option('out', { type: 'string', default: 'compare.html', describe: 'HTML file to write' })
       .option('label', { type: 'string', array: true, describe: 'name of each run, in order (default: from the file paths)' })
       .option('color', { type: 'boolean', default: io.stdoutIsTTY && !io.env.NO_COLOR, describe: 'colour the table (default: on a TTY without NO_COLOR)' })
       .example('$0 compare reports/await/result.json reports/pipeline/result.json', 'pipelined vs unpipelined')
+      .example('$0 compare reports/<run a> reports/<run b>', 'run folders, as the summary prints them')
       .example('$0 compare a.json b.json --label await --label pipeline --out cmp.html', 'name the runs, pick the HTML file'),
   handler: async (argv) => {
     const { table, htmlPath } = await runCompare({ results: argv.results, out: argv.out, label: argv.label, color: argv.color });

@@ -4,7 +4,6 @@
  * into a plan up front (every problem reported with the others); the series runner makes the runs, and `judgeRuns`
  * judges them — one group for a plain run and its repeats, one group per variant of a matrix.
  */
-import { writeFile } from 'node:fs/promises';
 import type { Options } from 'yargs';
 import { ExitCode, UsageError, type Problem } from '../../core/errors.js';
 import { DEFAULT_ABORT_GRACE_MS } from '../../core/run.js';
@@ -13,7 +12,8 @@ import type { RunOutcome } from '../../coordinator/index.js';
 import { checkThresholds, type Threshold } from '../../metrics/thresholds.js';
 import { compareWithBaseline, parseMaxRegression, type RegressionTolerance } from '../../metrics/baseline.js';
 import { appendStepSummary, renderJunitSections, renderStepSummary } from '../../reporting/ci/index.js';
-import { readRunResult, writeRunOutputs } from '../../reporting/write.js';
+import { readRunResult, writeRunOutputs, type WriteFailure } from '../../reporting/write.js';
+import { attemptWrite, attemptWriteText, failuresOf } from '../../reporting/safe-write.js';
 import { noDataReason } from '../../reporting/describe.js';
 import { checkDurationMs } from '../../scenarios/duration.js';
 
@@ -104,11 +104,18 @@ export interface RunGroup {
   runs: RunOutcome[];
 }
 
+/** What judging decided, and every file of the runs and of CI that could not be written. */
+export interface GateVerdict {
+  exitCode: number;
+  writeFailures: WriteFailure[];
+}
+
 /**
  * Judges the groups: compares each with the baselines (rewriting its results with the comparison), writes JUnit
- * XML (one testcase per variant and threshold) and the step summary, and returns the exit code.
+ * XML (one testcase per variant and threshold) and the step summary, and returns the exit code — 1 when a file
+ * could not be written, unless interrupted (the measurement is kept: result.json is then in the temp folder).
  */
-export async function judgeRuns(groups: readonly RunGroup[], plan: GatePlan, env: NodeJS.ProcessEnv): Promise<number> {
+export async function judgeRuns(groups: readonly RunGroup[], plan: GatePlan, env: NodeJS.ProcessEnv): Promise<GateVerdict> {
   const ran = groups.filter((g) => g.runs.length > 0);
   for (const g of ran) {
     const complete = g.runs.filter((r) => !r.result.interrupted);
@@ -116,7 +123,9 @@ export async function judgeRuns(groups: readonly RunGroup[], plan: GatePlan, env
     const comparison = compareWithBaseline(complete.map((r) => r.result), plan.baselines, plan.tolerance);
     for (const r of complete) {
       r.result.baseline = comparison;
-      await writeRunOutputs(r.result, r.runDir);
+      const rewritten = await writeRunOutputs(r.result, r.runDir);
+      r.resultPath = rewritten.resultPath;
+      r.writeFailures = rewritten.failures;
     }
   }
   // A group is judged by its last run: thresholds are judged in every run alike, and a baseline covers them all.
@@ -124,10 +133,15 @@ export async function judgeRuns(groups: readonly RunGroup[], plan: GatePlan, env
     const last = g.runs[g.runs.length - 1].result;
     return { label: g.label, result: last, outcomes: last.thresholds?.outcomes ?? [], baseline: last.baseline, noData: noDataReason(last) ?? undefined };
   });
-  if (plan.junitPath) await writeFile(plan.junitPath, renderJunitSections(sections), 'utf8');
-  const summary = sections.map((s) => renderStepSummary(s.result, s.outcomes, s.baseline)).join('\n');
-  if (summary !== '') await appendStepSummary(summary, env);
-  return gatedExitCode(ran.flatMap((g) => g.runs.map((r) => r.result)));
+  const summary = (): string => sections.map((s) => renderStepSummary(s.result, s.outcomes, s.baseline)).join('\n');
+  const summaryFile = env.GITHUB_STEP_SUMMARY;
+  // Each CI file on its own: one that cannot be written must not keep the other, or the verdict, from the user.
+  const writeFailures = [...ran.flatMap((g) => g.runs.flatMap((r) => r.writeFailures)), ...failuresOf([
+    plan.junitPath ? await attemptWriteText(plan.junitPath, 'JUnit XML (--junit)', () => renderJunitSections(sections)) : null,
+    sections.length > 0 && summaryFile ? await attemptWrite(summaryFile, 'step summary ($GITHUB_STEP_SUMMARY)', () => appendStepSummary(summary(), env)) : null,
+  ])];
+  const exitCode = gatedExitCode(ran.flatMap((g) => g.runs.map((r) => r.result)));
+  return { exitCode: writeFailures.length > 0 && exitCode !== ExitCode.sigint ? ExitCode.internal : exitCode, writeFailures };
 }
 
 /**

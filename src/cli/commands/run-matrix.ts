@@ -13,7 +13,7 @@ import type { CliIo } from '../io.js';
 import type { RunArgs } from './run-options.js';
 import type { BuiltRequest } from './run.js';
 import { judgeRuns, type GatePlan } from './run-gates.js';
-import { reportWorkerErrors } from './run-errors.js';
+import { reportWorkerErrors, reportWriteFailures } from './run-errors.js';
 
 /** The matrix specs of this command line: --matrix, else the built-in's own, else none. */
 export function matrixSpecs(args: RunArgs): string[] | undefined {
@@ -60,7 +60,8 @@ export async function runMatrixCommand(
     io.stderr(`pubsub-bench: variant ${i + 1}/${entries.length}: ${label}\n`);
   });
   if (outcome.runs.length === 0) return ExitCode.sigint;
-  const exitCode = await judgeRuns(outcome.runs.map((r) => ({ label: r.label, runs: [r] })), gates, io.env);
+  const verdict = await judgeRuns(outcome.runs.map((r) => ({ label: r.label, runs: [r] })), gates, io.env);
+  const writeFailures = [...verdict.writeFailures, ...outcome.writeFailures];
   if (args.json === true) {
     const variants = outcome.runs.map((r) => ({ label: r.label, runDir: r.runDir, result: r.result }));
     io.stdout(`${JSON.stringify({ dir: outcome.dir, interrupted: outcome.interrupted, variants })}\n`);
@@ -69,7 +70,9 @@ export async function runMatrixCommand(
     const failing = outcome.runs.filter((r) => r.result.thresholds && !r.result.thresholds.passed).map((r) => r.label);
     if (failing.length > 0) io.stderr(`pubsub-bench: thresholds failed in ${failing.length} of ${outcome.runs.length} variants: ${failing.join('; ')}\n`);
   }
-  if (gates.junitPath) io.stderr(`pubsub-bench: JUnit XML written to ${gates.junitPath}\n`);
+  if (gates.junitPath && !writeFailures.some((f) => f.path === gates.junitPath)) io.stderr(`pubsub-bench: JUnit XML written to ${gates.junitPath}\n`);
   reportWorkerErrors(io, outcome.runs);
-  return outcome.interrupted ? ExitCode.sigint : exitCode;
+  reportWriteFailures(io, writeFailures);
+  if (outcome.interrupted) return ExitCode.sigint;
+  return writeFailures.length > 0 ? ExitCode.internal : verdict.exitCode;
 }

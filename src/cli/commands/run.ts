@@ -20,7 +20,8 @@ import type { CliIo } from '../io.js';
 import { formatError } from '../errors.js';
 import { availableCores, type RunArgs } from './run-options.js';
 import { judgeRuns, readGates, type GatePlan } from './run-gates.js';
-import { reportWorkerErrors } from './run-errors.js';
+import { reportWorkerErrors, reportWriteFailures } from './run-errors.js';
+import { probeRunOutputs } from '../../reporting/output-probe.js';
 import { withSignals } from '../signals.js';
 import { runEntries, withSeries } from '../../coordinator/series.js';
 import { matrixSpecs, runMatrixCommand } from './run-matrix.js';
@@ -39,7 +40,7 @@ export interface BuiltRequest {
 }
 
 /** Turns parsed flags into a RunRequest (without signal and progress), or throws one UsageError with every problem. */
-export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv): Promise<BuiltRequest> {
+export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv, opts: { stepSummary?: boolean } = {}): Promise<BuiltRequest> {
   const problems: Problem[] = [];
   const collect = <T>(fn: () => T): T | undefined => {
     try {
@@ -104,6 +105,7 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv): Pr
 
   // Scenario thresholds were checked with the scenario; only the flags' are new problems here.
   const gates = await readGates(args, scenario?.thresholds, problems);
+  problems.push(...(await probeRunOutputs({ outDir, junitPath: gates.junitPath, stepSummary: opts.stepSummary === false ? undefined : env.GITHUB_STEP_SUMMARY })));
 
   if (problems.length > 0 || !scenario || workers === undefined || intervalMs === undefined || connectTimeoutMs === undefined || !outDir) {
     throw new UsageError(problems, `Invalid scenario or flags (${source})`);
@@ -152,15 +154,16 @@ async function runRepeats(
   }));
   endProgress();
   if (runs.length === 0) return ExitCode.sigint;
-  const exitCode = await judgeRuns([{ runs }], gates, io.env);
+  const { exitCode, writeFailures } = await judgeRuns([{ runs }], gates, io.env);
   const { result, runDir } = runs[runs.length - 1];
   if (args.json === true) {
     io.stdout(`${JSON.stringify(runs.length === 1 ? result : runs.map((r) => r.result))}\n`);
     // stdout is the JSON alone; the verdict, failed checks and report path go where a CI log shows them.
     io.stderr(`${verdictLines(result, join(runDir, 'report.html')).join('\n')}\n`);
   } else io.stdout(`${formatSummary(result, { color: io.stdoutIsTTY && !io.env.NO_COLOR })}\n\n${await describeOutputs(runDir)}\n`);
-  if (gates.junitPath) io.stderr(`pubsub-bench: JUnit XML written to ${gates.junitPath}\n`);
+  if (gates.junitPath && !writeFailures.some((f) => f.path === gates.junitPath)) io.stderr(`pubsub-bench: JUnit XML written to ${gates.junitPath}\n`);
   reportWorkerErrors(io, runs);
+  reportWriteFailures(io, writeFailures);
   return exitCode;
 }
 

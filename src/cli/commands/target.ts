@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { CliIo } from '../io.js';
 import { UsageError, type Problem } from '../../core/errors.js';
+import { probeOutputs, type OutputSpec } from '../../reporting/output-probe.js';
 import { createTestPki, type TestPki } from '../../targets/certs.js';
 import { startLocalRedis, type LocalTargetDetails } from '../../targets/local.js';
 import { looksLikeRedisServer, stopPids } from '../../targets/process.js';
@@ -47,8 +48,16 @@ function readState(file: string): TargetState {
   }
 }
 
+/**
+ * Creates and probes a private output (folder walked by hand: a recursive mkdir spins forever under /proc); a path
+ * that cannot be written is a UsageError naming it.
+ */
+async function checkPrivateOutput(spec: Omit<OutputSpec, 'mode'>): Promise<void> {
+  const problems = await probeOutputs([{ ...spec, mode: 0o700 }]);
+  if (problems.length > 0) throw new UsageError(problems, `Cannot write ${spec.path}`);
+}
+
 function writeState(file: string, state: TargetState): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
 }
 
@@ -93,6 +102,8 @@ export async function targetUp(args: TargetUpArgs, env: NodeJS.ProcessEnv = proc
   }
   if (problems.length > 0) throw new UsageError(problems, 'Invalid target flags');
   const state = readState(args.state);
+  // Before any server starts: a state file that cannot be written would leave them running, unrecorded.
+  await checkPrivateOutput({ path: args.state, kind: 'file', flag: '--state' });
   const target = await startLocalRedis({
     kind: args.kind,
     ...(args.kind === 'cluster' ? { shards: args.shards ?? 3, replicas: args.replicas ?? 0, tlsCluster: args.tls === true } : {}),
@@ -169,8 +180,8 @@ const downCommand = (io: CliIo): CommandModule<object, { state: string }> => ({
 });
 
 /** Does the work of `target certs`: a test CA, a node certificate and a client certificate in `out`. */
-export function targetCerts(out: string): TestPki {
-  fs.mkdirSync(out, { recursive: true, mode: 0o700 });
+export async function targetCerts(out: string): Promise<TestPki> {
+  await checkPrivateOutput({ path: out, kind: 'folder', flag: '--out' });
   return createTestPki(out);
 }
 
@@ -181,8 +192,8 @@ const certsCommand = (io: CliIo): CommandModule<object, { out: string }> => ({
     yargs
       .option('out', { type: 'string', default: '.tmp/certs', describe: 'folder to write test-ca.crt, node.crt/.key and client.crt/.key into' })
       .example('$0 target certs', 'the files docker-compose.cluster.yml mounts'),
-  handler: (argv) => {
-    const pki = targetCerts(argv.out);
+  handler: async (argv) => {
+    const pki = await targetCerts(argv.out);
     io.stdout(
       `Wrote test certificates to ${argv.out} (node certificate valid for 127.0.0.1 and localhost, serverAuth and clientAuth).\n` +
         `Client flags: --tls-ca ${shellWord(pki.caFile)} --tls-cert ${shellWord(pki.clientCertFile)} --tls-key ${shellWord(pki.clientKeyFile)}\n`,
