@@ -3,7 +3,7 @@
  * machine, against throwaway local redis-servers: the harness on its native data path and on ioredis, beside
  * plain `node:net` references (references.ts) and redis-benchmark, with the ratios the aims of issue 9 name.
  *
- *   npm run bench                     groups hot, publish, pubsub, fanout, conns, targets (about 2½ minutes on 2 cores)
+ *   npm run bench                     groups hot, publish, pubsub, fanout, conns, targets, startup (about 2½ minutes on 2 cores)
  *   npm run bench -- --only publish   one group (or several: --only publish,pubsub)
  *   npm run bench -- --big            also 10,000 subscriber connections (needs a hard `ulimit -Hn` above ~10,500)
  *   npm run bench -- --soak           also the 10-minute soak at 50k deliveries/s (--soak-minutes N to shorten it)
@@ -17,6 +17,7 @@ import { connsGroup, fanoutGroup, publishGroup, pubsubGroup, targetsGroup } from
 import { hotPaths } from './hot-paths.js';
 import { bigGroup, openFileLimit, soakGroup } from './long.js';
 import { printSummary } from './table.js';
+import { startupGroup } from './startup.js';
 
 const TITLES: Record<string, string> = {
   hot: '7a. hot paths, no I/O (64 B)',
@@ -27,9 +28,10 @@ const TITLES: Record<string, string> = {
   big: '5. 10,000 subscriber connections (--big)',
   soak: '6. soak at 50k deliveries/s (--soak)',
   targets: '7b. TLS and cluster (1 pub pipeline ×100 + 1 sub, 64 B)',
+  startup: '8. CLI start-up (median ms)',
 };
-const DEFAULT_GROUPS = ['hot', 'publish', 'pubsub', 'fanout', 'conns', 'targets'];
-const ORDER = ['hot', 'publish', 'pubsub', 'fanout', 'conns', 'big', 'soak', 'targets'];
+const DEFAULT_GROUPS = ['hot', 'publish', 'pubsub', 'fanout', 'conns', 'targets', 'startup'];
+const ORDER = ['hot', 'publish', 'pubsub', 'fanout', 'conns', 'big', 'soak', 'targets', 'startup'];
 
 function parseArgs(argv: string[]): { groups: string[]; soakMinutes: number } {
   const value = (flag: string): string | undefined => {
@@ -104,6 +106,7 @@ for (const group of groups) {
       case 'targets':
         await targetsGroup(() => startLocalRedis({ kind: 'tls' }), () => startLocalRedis({ kind: 'cluster', shards: 3 }));
         break;
+      case 'startup': await startupGroup(); break;
     }
   } catch (err) {
     failed = true;

@@ -43,10 +43,14 @@ export function formatError(err: unknown, opts: FormatErrorOptions = {}): Format
   return { text: redact(text, opts.secrets ?? []), exitCode };
 }
 
-/** Formats a command-line parse failure (unknown flag, missing argument): exit 2 with a pointer to --help. */
-export function formatUsageFailure(message: string, command: string | undefined): FormattedError {
+/**
+ * Formats a command-line parse failure (unknown flag, missing argument): exit 2 with a pointer to --help, after the
+ * did-you-mean `suggestion` when there is one.
+ */
+export function formatUsageFailure(message: string, command: string | undefined, suggestion?: string): FormattedError {
   const help = command ? `pubsub-bench ${command} --help` : 'pubsub-bench --help';
-  return { text: `${PREFIX}${message}\n  hint: see \`${help}\` for every flag with its default and examples\n`, exitCode: ExitCode.usage };
+  const near = suggestion ? `  hint: ${suggestion}\n` : '';
+  return { text: `${PREFIX}${message}\n${near}  hint: see \`${help}\` for every flag with its default and examples\n`, exitCode: ExitCode.usage };
 }
 
 /** Replaces every occurrence of each secret, however short: a garbled message beats a leaked password. */

@@ -6,6 +6,7 @@ import type { Problem } from '../core/errors.js';
 import { closest, isPlainRecord, own, type PlainRecord } from './checks.js';
 import { describeType } from './duration.js';
 import { LIMITS } from './defaults.js';
+import { parseBytes, parseRate } from './human-numbers.js';
 
 /** Scenario flags as the CLI parsed them (strings as typed; undefined when not given). */
 export interface ScenarioFlags {
@@ -166,11 +167,13 @@ const asIs: Convert = (_flag, value) => value;
  * A number, or (when `word` is given) that word: `--rate max`, `--channels-per-subscriber all`. `example` is the value
  * the hint suggests: it must itself be valid for the flag.
  */
-function numberOr(word?: string, example = '10'): Convert {
+function numberOr(word?: string, example = '10', human?: (text: string) => number | undefined): Convert {
   return (flag, value, problems) => {
     if (typeof value === 'number') return value;
     const text = typeof value === 'string' ? value.trim() : undefined;
     if (text !== undefined && NUMBER_RE.test(text)) return Number(text);
+    const parsed = text !== undefined && human ? human(text) : undefined; // 5k, 1.5M, 1KiB
+    if (parsed !== undefined) return parsed;
     if (word && text !== undefined && text.toLowerCase() === word) return word;
     const near = word && text ? closest(text, [word]) : undefined;
     const message = value === '' ? 'needs a value' : `expected a number${word ? ` or '${word}'` : ''}, got ${describeType(value)}`;
@@ -181,8 +184,8 @@ function numberOr(word?: string, example = '10'): Convert {
 
 const toNumber = numberOr();
 // A size in bytes, 32-byte envelope header included: the example must not be below it.
-const toBytes = numberOr(undefined, `1024 (bytes: ${LIMITS.messageBytesMin} to ${LIMITS.messageBytesMax}, the ${LIMITS.messageBytesMin}-byte envelope header included)`);
-const toRate = numberOr('max');
+const toBytes = numberOr(undefined, `1024 (bytes: ${LIMITS.messageBytesMin} to ${LIMITS.messageBytesMax}, the ${LIMITS.messageBytesMin}-byte envelope header included)`, parseBytes);
+const toRate = numberOr('max', '10', parseRate);
 const toEach = numberOr('all');
 
 function toPatterns(value: unknown, problems: Problem[]): string[] | undefined {

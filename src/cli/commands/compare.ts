@@ -3,7 +3,7 @@
  * (each run against the first) and writes compare.html.
  */
 import type { CommandModule } from 'yargs';
-import type { CliIo } from '../io.js';
+import { colorEnabled, type CliIo } from '../io.js';
 import { compareResults, formatComparison, labelsFromPaths, uniqueLabels } from '../../reporting/compare.js';
 import { renderCompareReport } from '../../reporting/html/index.js';
 import { readRunResult } from '../../reporting/write.js';
@@ -51,7 +51,7 @@ export const compareCommand = (io: CliIo): CommandModule<object, CompareArgs> =>
       .positional('results', { type: 'string', array: true, demandOption: true, describe: 'result.json files or run folders; the first is the baseline' })
       .option('out', { type: 'string', default: 'compare.html', describe: 'HTML file to write' })
       .option('label', { type: 'string', array: true, describe: 'name of each run, in order (default: from the file paths)' })
-      .option('color', { type: 'boolean', default: io.stdoutIsTTY && !io.env.NO_COLOR, describe: 'colour the table (default: on a TTY without NO_COLOR)' })
+      .option('color', { type: 'boolean', default: colorEnabled(io), describe: 'colour the table (default: on a terminal, unless NO_COLOR or TERM=dumb; FORCE_COLOR forces it)' })
       .example('$0 compare reports/await/result.json reports/pipeline/result.json', 'pipelined vs unpipelined')
       .example('$0 compare reports/<run a> reports/<run b>', 'run folders, as the summary prints them')
       .example('$0 compare a.json b.json --label await --label pipeline --out cmp.html', 'name the runs, pick the HTML file'),

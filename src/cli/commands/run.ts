@@ -16,7 +16,7 @@ import { loadScenarioInput } from '../../scenarios/load.js';
 import { parseChaos } from '../../scenarios/chaos.js';
 import { applyOverrides } from '../../scenarios/overrides.js';
 import { resolveScenario } from '../../scenarios/validate.js';
-import type { CliIo } from '../io.js';
+import { canRewriteLine, colorEnabled, type CliIo } from '../io.js';
 import { formatError } from '../errors.js';
 import { availableCores, type RunArgs } from './run-options.js';
 import { judgeRuns, readGates, type GatePlan } from './run-gates.js';
@@ -148,7 +148,7 @@ async function runRepeats(
   const base = { ...built.request, ...shared, thresholds: gates.thresholds, abortGraceMs: gates.abortGraceMs };
   const entries = Array.from({ length: gates.repeat }, (_, i) => ({ label: `run ${i + 1} of ${gates.repeat}`, scenario: built.request.scenario }));
   const runs = await withSeries({ kind: null, base }, (series) => runEntries(series, entries, (i, e) => {
-    if (gates.repeat === 1) return;
+    if (gates.repeat === 1 || io.quiet) return;
     endProgress();
     io.stderr(`pubsub-bench: ${e.label}\n`);
   }));
@@ -160,7 +160,8 @@ async function runRepeats(
     io.stdout(`${JSON.stringify(runs.length === 1 ? result : runs.map((r) => r.result))}\n`);
     // stdout is the JSON alone; the verdict, failed checks and report path go where a CI log shows them.
     io.stderr(`${verdictLines(result, join(runDir, 'report.html')).join('\n')}\n`);
-  } else io.stdout(`${formatSummary(result, { color: io.stdoutIsTTY && !io.env.NO_COLOR })}\n\n${await describeOutputs(runDir)}\n`);
+  } else if (io.quiet) io.stdout(`${verdictLines(result, join(runDir, 'report.html')).join('\n')}\n`);
+  else io.stdout(`${formatSummary(result, { color: colorEnabled(io) })}\n\n${await describeOutputs(runDir)}\n`);
   if (gates.junitPath && !writeFailures.some((f) => f.path === gates.junitPath)) io.stderr(`pubsub-bench: JUnit XML written to ${gates.junitPath}\n`);
   reportWorkerErrors(io, runs);
   reportWriteFailures(io, writeFailures);
@@ -184,7 +185,8 @@ function progressWriter(io: CliIo): { write: (line: string) => void; end: () => 
       io.stderr(`pubsub-bench: warning: ${text}\n`);
     },
     write: (line: string) => {
-      if (io.stderrIsTTY) {
+      if (io.quiet) return;
+      if (canRewriteLine(io)) {
         io.stderr(`\r\x1b[2K${line}`);
         open = true;
       } else {
