@@ -115,7 +115,8 @@ const message = (channel: string, payload: string, push = false): string => `${p
 // Bounded waits.
 
 /** Generous for loopback; the describes run their tests concurrently, so a hang costs this once per file. */
-const WAIT_MS = 2500;
+/** Long enough for a loaded CI machine; a hang still fails the test instead of stalling it. */
+const WAIT_MS = 20_000;
 
 function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
   let resolve!: (v: T) => void;

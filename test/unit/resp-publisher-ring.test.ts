@@ -216,7 +216,8 @@ interface RingCase {
 }
 
 /** A bound on every wait (loopback answers in well under a millisecond): a hang fails instead of blocking the run. */
-const WAIT_MS = 2500;
+/** Long enough for a loaded CI machine; a hang still fails the test instead of stalling it. */
+const WAIT_MS = 20_000;
 
 interface Outcome {
   server: FakeServer;
