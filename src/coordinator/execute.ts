@@ -20,6 +20,7 @@ import { RunGates, type ThresholdAbort } from './gates.js';
 import { offeredLoadOf } from './plan.js';
 import type { WorkerPool } from './pool.js';
 import { formatProgress } from './progress.js';
+import { LiveIntervals } from './live-intervals.js';
 import type { RunRecording } from './recording.js';
 import type { RunSetup } from './setup.js';
 import { stopServerWatch, type ServerWatch } from './telemetry.js';
@@ -49,15 +50,18 @@ export interface Execution {
   chaos?: FiredChaos[];
 }
 
-/** Runs the schedule on a fleet whose subscriptions are confirmed; closes the pool, chaos and telemetry. */
-export async function executeRun(req: RunRequest, setup: RunSetup, pool: WorkerPool, recording: RunRecording): Promise<Execution> {
+/**
+ * Runs the schedule on a fleet whose subscriptions are confirmed; closes the pool, chaos and telemetry.
+ * @param runId names the run to the request's live sinks
+ */
+export async function executeRun(req: RunRequest, setup: RunSetup, pool: WorkerPool, recording: RunRecording, runId = ''): Promise<Execution> {
   const cpuStart = process.cpuUsage();
   const wallStartUs = nowUs();
   let chaos: ChaosRunner | null = null;
   let telemetry: TelemetrySampler | null = null;
   try {
     if (req.chaos && req.chaos.length > 0) chaos = await ChaosRunner.open(req.chaos, setup.spec, setup.info.masters, setup.local, setup.connectTimeoutMs);
-    const run = new ScheduledRun(req, setup, pool, recording);
+    const run = new ScheduledRun(req, setup, pool, recording, runId);
     telemetry = startTelemetry(setup.spec, { nodes: setup.info.masters, originUs: run.schedule.startUs, intervalMs: setup.intervalMs, connectTimeoutMs: setup.connectTimeoutMs });
     run.start();
     chaos?.arm(run.schedule.measureStartUs);
@@ -90,8 +94,10 @@ class ScheduledRun {
   readonly gates: RunGates;
   /** The live aggregate: progress line, early abort, drain. assemble.ts builds the result's own from the recording. */
   private readonly live: RunAggregator;
+  /** Completed intervals to the request's live sinks (--metrics-out, --prometheus-port), when it has any. */
+  private readonly intervals: LiveIntervals | null;
 
-  constructor(private readonly req: RunRequest, private readonly setup: RunSetup, private readonly pool: WorkerPool, private readonly recording: RunRecording) {
+  constructor(private readonly req: RunRequest, private readonly setup: RunSetup, private readonly pool: WorkerPool, private readonly recording: RunRecording, runId: string) {
     const startUs = nowUs() + START_LEAD_US;
     const measureStartUs = startUs + req.scenario.warmupMs * 1000;
     this.schedule = { startUs, measureStartUs, measureEndUs: measureStartUs + req.scenario.durationMs * 1000 };
@@ -101,7 +107,16 @@ class ScheduledRun {
       targetRate: rate === 'max' ? null : rate, offeredLoad: offeredLoadOf(req.scenario, startUs),
     });
     this.gates = new RunGates(req.thresholds ?? [], req.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS);
-    recording.onSnapshot = (s) => this.live.addSnapshot(s.message, s.memory);
+    this.intervals = req.liveSinks && req.liveSinks.length > 0 ? new LiveIntervals({
+      runId, scenario: req.scenario.name, variant: req.label ?? '', workers: recording.workers,
+      isGone: (id) => recording.failures.some((f) => f.workerId === id),
+      scheduleStartUs: startUs, intervalMs: setup.intervalMs, timeline: () => this.live.timeline(), sinks: req.liveSinks,
+      onSinkError: (err) => req.onWarning?.(`live metrics: a sink failed and was dropped for this run (${err instanceof Error ? err.message : String(err)}); result.json still gets every number`),
+    }) : null;
+    recording.onSnapshot = (s) => {
+      this.live.addSnapshot(s.message, s.memory);
+      this.intervals?.add(s.message);
+    };
   }
 
   start(): void {
@@ -149,6 +164,8 @@ class ScheduledRun {
       await Promise.race([Promise.all(this.pool.done), new Promise((r) => setTimeout(r, FINISH_WAIT_MS).unref())]);
     } finally {
       this.recording.onSnapshot = undefined;
+      // Every snapshot that will come is in (or no longer waited for): the last intervals are complete.
+      this.intervals?.flush();
       this.live.destroy();
       this.to('done');
     }

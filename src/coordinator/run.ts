@@ -54,7 +54,7 @@ export async function runBenchmark(req: RunRequest, shared?: SharedTarget): Prom
     try {
       const recording = new RunRecording(setup.tasks.length, sampleProcessMemory);
       const { pool, notes } = await startFleet(setup, recording, req.signal);
-      const execution = await executeRun(req, setup, pool, recording);
+      const execution = await executeRun(req, setup, pool, recording, runId);
       const result = assembleResult({
         runId, startedAt, endedAt: new Date(), scenario: req.scenario, plan: setup.plan,
         snapshots: recording.snapshots, failures: recording.failures, intervalMs: setup.intervalMs,

@@ -54,7 +54,7 @@ export async function withSeries<T>(opts: SeriesOptions, body: (series: SeriesCo
       return stopped || opts.base.signal?.aborted === true;
     },
     async run(entry, outDir = dir) {
-      const outcome = await runBenchmark({ ...opts.base, scenario: entry.scenario, outDir }, shared);
+      const outcome = await runBenchmark({ ...opts.base, scenario: entry.scenario, outDir, label: entry.label }, shared);
       if (outcome.result.interrupted) stopped = true;
       return { ...outcome, label: entry.label };
     },

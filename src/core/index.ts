@@ -6,4 +6,5 @@ export * from './result.js';
 export * from './reliability.js';
 export * from './errors.js';
 export * from './run.js';
+export * from './live.js';
 export * from './clock.js';

@@ -3,6 +3,7 @@ import type { Scenario } from './scenario.js';
 import type { TargetSpec } from './target.js';
 import type { Threshold } from './result.js';
 import type { ChaosEvent } from './reliability.js';
+import type { LiveSink } from './live.js';
 
 /** Default grace before abortOnFail thresholds are judged (ms): latency settles in the first seconds after warmup. */
 export const DEFAULT_ABORT_GRACE_MS = 5000;
@@ -33,4 +34,8 @@ export interface RunRequest {
   onProgress?: (line: string) => void;
   /** Called before measuring with each warning about the planned load (output-buffer limit, memory); also in result.json. */
   onWarning?: (text: string) => void;
+  /** Receive each completed interval as the run goes (`--metrics-out`, `--prometheus-port`); the caller opens and closes them. */
+  liveSinks?: LiveSink[];
+  /** Names the run within a series (a matrix variant, "run 2 of 5"): live metrics carry it as `variant`. */
+  label?: string;
 }

@@ -7,6 +7,7 @@ import { exitCodesLine } from '../../core/errors.js';
 import { BUILTINS, DEFAULT_SCENARIO } from '../../scenarios/builtins/index.js';
 import type { CliIo } from '../io.js';
 import { RUN_OPTIONS, type RunArgs } from './run-options.js';
+import { LIVE_OPTIONS } from './run-live.js';
 
 const RUN_EXAMPLES: Array<[string, string]> = [
   ['$0 run', `Run the default scenario (${DEFAULT_SCENARIO}) against a throwaway local redis-server`],
@@ -43,7 +44,7 @@ export function runCommandModule(io: CliIo, setExitCode: (code: number) => void)
           describe: `A built-in (${BUILTINS.map((b) => b.name).join(', ')}) or a .json/.yaml scenario file`,
           defaultDescription: DEFAULT_SCENARIO,
         })
-        .options(withShortFlags(RUN_OPTIONS))
+        .options(withShortFlags({ ...RUN_OPTIONS, ...LIVE_OPTIONS }))
         .example(RUN_EXAMPLES)
         .epilogue(`Durations: 500ms, 10s, 1.5m, 2h or milliseconds. Rates: 5000, 5k, 1.5M. Sizes: 64, 64B, 1KiB, 4mb. ${exitCodesLine()}`) as never,
     handler: async (args) => {

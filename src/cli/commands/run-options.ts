@@ -12,6 +12,7 @@ import { formatDurationMs } from '../../scenarios/duration.js';
 import type { ScenarioFlags } from '../../scenarios/overrides.js';
 import { resolveScenario } from '../../scenarios/validate.js';
 import { GATE_OPTIONS, type GateArgs } from './run-gates.js';
+import type { LiveArgs } from './run-live.js';
 
 /** Cores this process may use; the default worker count follows them (see `defaultWorkerCount`). */
 export function availableCores(): number {
@@ -100,7 +101,7 @@ export const RUN_OPTIONS: Record<string, Options> = {
 };
 
 /** The parsed flags of `run` (kebab-case flags arrive camel-cased too; these are the ones the command reads). */
-export interface RunArgs extends ScenarioFlags, GateArgs {
+export interface RunArgs extends ScenarioFlags, GateArgs, LiveArgs {
   scenario?: string;
   target?: unknown;
   cluster?: unknown;

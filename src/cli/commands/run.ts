@@ -25,6 +25,7 @@ import { probeRunOutputs } from '../../reporting/output-probe.js';
 import { withSignals } from '../signals.js';
 import { runEntries, withSeries } from '../../coordinator/series.js';
 import { matrixSpecs, runMatrixCommand } from './run-matrix.js';
+import { openLive, readLiveFlags, type LivePlan } from './run-live.js';
 
 /** Most worker threads accepted: beyond this, threads only compete for the same cores. */
 const MAX_WORKERS = 256;
@@ -37,6 +38,8 @@ export interface BuiltRequest {
   secrets: string[];
   /** Thresholds, baselines, repeats and CI files. */
   gates: GatePlan;
+  /** Where intervals stream during the run (--metrics-out). */
+  live: LivePlan;
 }
 
 /** Turns parsed flags into a RunRequest (without signal and progress), or throws one UsageError with every problem. */
@@ -106,12 +109,13 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv, opt
   // Scenario thresholds were checked with the scenario; only the flags' are new problems here.
   const gates = await readGates(args, scenario?.thresholds, problems);
   problems.push(...(await probeRunOutputs({ outDir, junitPath: gates.junitPath, stepSummary: opts.stepSummary === false ? undefined : env.GITHUB_STEP_SUMMARY })));
+  const live = await readLiveFlags(args, problems);
 
   if (problems.length > 0 || !scenario || workers === undefined || intervalMs === undefined || connectTimeoutMs === undefined || !outDir) {
     throw new UsageError(problems, `Invalid scenario or flags (${source})`);
   }
   const secrets = [password, fleets.publisherPassword, fleets.subscriberPassword].filter((p): p is string => p !== undefined);
-  return { request: { scenario, target, workers, outDir, intervalMs, connectTimeoutMs, ...(chaos && chaos.length > 0 ? { chaos } : {}) }, password, secrets, gates };
+  return { request: { scenario, target, workers, outDir, intervalMs, connectTimeoutMs, ...(chaos && chaos.length > 0 ? { chaos } : {}) }, password, secrets, gates, live };
 }
 
 /** Runs the command; returns the exit code. */
@@ -121,13 +125,18 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   return withSignals(io, { stopping, beforeWrite: progress.end }, async (interrupt) => {
     let secrets: string[] = [];
     try {
-      const built = await buildRunRequest(args, io.env);
-      secrets = built.secrets;
+      const parsed = await buildRunRequest(args, io.env);
+      secrets = parsed.secrets;
+      // Opened once for the whole series (a matrix or --repeat streams into one file), closed after it.
+      const live = await openLive(parsed.live, io);
+      const built = { ...parsed, request: { ...parsed.request, ...(live.sinks.length > 0 ? { liveSinks: live.sinks } : {}) } };
+      // With --metrics-out -, stdout carries the NDJSON lines alone; the command's own output goes to stderr.
+      const out = live.stdoutTaken ? { ...io, stdout: io.stderr } : io;
       const shared = { signal: interrupt.signal, onProgress: progress.write, onWarning: progress.warn };
       const specs = matrixSpecs(args);
-      const code = specs !== undefined
-        ? await runMatrixCommand(args, io, specs, built, (a) => buildRunRequest(a, io.env), shared)
-        : await runRepeats(args, io, built, shared, progress.end);
+      const code = await (specs !== undefined
+        ? runMatrixCommand(args, out, specs, built, (a) => buildRunRequest(a, io.env), shared)
+        : runRepeats(args, out, built, shared, progress.end)).finally(() => live.close());
       progress.end();
       return interrupt.exitCode(code);
     } catch (err) {

@@ -1,0 +1,111 @@
+/**
+ * Live metrics against a real redis-server started here: the NDJSON file grows while the run goes and its counts add
+ * up to the result's; `--metrics-out -` keeps stdout for the lines; bad combinations are exit 2 before measuring.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { runBenchmark } from '../../src/coordinator/index.js';
+import { ExitCode } from '../../src/core/errors.js';
+import type { LiveInterval } from '../../src/core/live.js';
+import type { RunResult } from '../../src/core/result.js';
+import { openNdjsonFile } from '../../src/reporting/live/index.js';
+import { resolveScenario } from '../../src/scenarios/validate.js';
+import type { LocalTargetDetails } from '../../src/targets/local.js';
+import { captureIo } from '../helpers/cli-io.js';
+import { startServer } from '../helpers/redis.js';
+
+let server: LocalTargetDetails;
+let url: string;
+let outDir: string;
+
+before(async () => {
+  server = await startServer({ kind: 'single' });
+  url = `redis://${server.spec.nodes[0].host}:${server.spec.nodes[0].port}`;
+  outDir = mkdtempSync(join(tmpdir(), 'pb-live-'));
+});
+
+after(async () => {
+  await server?.stop();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+const readLines = (path: string): LiveInterval[] =>
+  existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LiveInterval) : [];
+
+/** The lines of one run agree with its result: one per timeline interval, in order, counts adding up to the totals. */
+function assertMatches(lines: LiveInterval[], result: RunResult): void {
+  assert.deepEqual(lines.map((l) => l.seq), lines.map((_, k) => k), 'seq 0, 1, 2, … with no gap or repeat');
+  assert.ok(lines.every((l) => l.runId === result.runId && l.scenario === result.scenario.name));
+  assert.deepEqual(lines.map((l) => l.fromMs), result.timeline.map((t) => t.fromMs), 'one line per timeline interval');
+  assert.deepEqual(lines.map((l) => l.phase), result.timeline.map((t) => t.phase));
+  const sum = (k: keyof LiveInterval['counts']): number => lines.reduce((n, l) => n + l.counts[k], 0);
+  const s = result.summary;
+  assert.equal(sum('publishedMeasured'), s.published, 'measured publishes add up to the summary');
+  assert.equal(sum('deliveredMeasured'), s.delivered, 'measured deliveries add up to the summary');
+  assert.equal(sum('expectedMeasured'), s.expectedDeliveries);
+  const last = lines[lines.length - 1];
+  assert.equal(last.totals.publishedMeasured, s.published);
+  assert.equal(last.totals.lostMeasured, s.lost);
+  assert.ok(lines.some((l) => l.phase === 'measure' && l.e2eP99Us !== null && l.publishedPerS > 0));
+}
+
+test('runBenchmark streams one NDJSON line per interval while it runs, adding up to the result', { timeout: 60_000 }, async () => {
+  const path = join(outDir, 'live.ndjson');
+  const file = openNdjsonFile(path);
+  const scenario = resolveScenario({
+    name: 'live', warmup: '300ms', duration: '2s', drainTimeout: '3s',
+    channels: { count: 2 }, publishers: { count: 2, rate: 1000 }, subscribers: [{ count: 2, channelsEach: 'all' }],
+  }, 'test');
+  let seenDuringRun = 0;
+  let running = true;
+  const poll = (async () => {
+    while (running) {
+      seenDuringRun = Math.max(seenDuringRun, readLines(path).length);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  try {
+    const { result } = await runBenchmark({ scenario, target: server.spec, workers: 2, outDir, intervalMs: 250, liveSinks: [file.sink], label: 'only' });
+    running = false;
+    await poll;
+    assert.ok(seenDuringRun >= 4, `lines were on disk before the run ended (${seenDuringRun} seen)`);
+    const lines = readLines(path);
+    assert.ok(lines.length >= 9, `about 2.3 s of 250 ms intervals, got ${lines.length}`);
+    assert.ok(lines.every((l) => l.variant === 'only'));
+    assertMatches(lines, result);
+  } finally {
+    running = false;
+    file.close();
+  }
+});
+
+test('--metrics-out - puts only NDJSON lines on stdout, the summary on stderr', { timeout: 60_000 }, async () => {
+  const cap = captureIo();
+  const code = await main(['run', 'fan-in', '--target', url, '--duration', '1s', '--warmup', '200ms', '--rate', '500', '--out', outDir, '--metrics-out', '-'], cap.io);
+  assert.equal(code, ExitCode.ok, cap.stderr());
+  const lines = cap.stdout().split('\n').filter(Boolean);
+  assert.ok(lines.length >= 2, cap.stdout());
+  const parsed = lines.map((l) => JSON.parse(l) as LiveInterval);
+  assert.ok(parsed.every((l) => l.v === 1 && l.scenario === 'fan-in'));
+  assert.match(cap.stderr(), /Written to /);
+  const runDir = /Written to (\S+)\//.exec(cap.stderr())?.[1] ?? '';
+  assertMatches(parsed, JSON.parse(readFileSync(join(runDir, 'result.json'), 'utf8')) as RunResult);
+});
+
+test('--metrics-out - with --json, or a file that cannot be written, is exit 2 before measuring, naming the flag', { timeout: 30_000 }, async () => {
+  const cap = captureIo();
+  const code = await main(['run', '--target', url, '--out', outDir, '--metrics-out', '-', '--json'], cap.io);
+  assert.equal(code, ExitCode.usage, cap.stderr());
+  assert.match(cap.stderr(), /--metrics-out.*stdout.*--json/);
+  assert.match(cap.stderr(), /metrics\.ndjson/, 'the hint shows a file instead');
+  const blocked = join(outDir, 'a-file');
+  await import('node:fs').then((fs) => fs.writeFileSync(blocked, 'x'));
+  const cap2 = captureIo();
+  assert.equal(await main(['run', '--target', url, '--out', outDir, '--metrics-out', join(blocked, 'm.ndjson')], cap2.io), ExitCode.usage);
+  assert.match(cap2.stderr(), /--metrics-out/);
+  assert.doesNotMatch(cap2.stderr(), /Written to/);
+});
