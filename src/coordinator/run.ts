@@ -15,6 +15,7 @@ import { startLocalRedis, type LocalTargetDetails } from '../targets/local.js';
 import { initHistogramEngine } from '../metrics/histogram.js';
 import { writeRunOutputs, type WriteFailure } from '../reporting/write.js';
 import { attemptWriteText } from '../reporting/safe-write.js';
+import { updateRunHistory } from '../reporting/history/index.js';
 import { assembleResult } from './assemble.js';
 import { executeRun } from './execute.js';
 import { sampleProcessMemory } from './memory.js';
@@ -64,6 +65,9 @@ export async function runBenchmark(req: RunRequest, shared?: SharedTarget): Prom
       });
       const written = await writeRunOutputs(result, join(req.outDir, runId));
       const errorLog = await writeErrorLog(written.runDir, recording.failures);
+      // The folder's index.html, index.json and `latest`: a warning at worst, the run itself is already written.
+      const history = await updateRunHistory(req.outDir, { fresh: [{ result, runDir: written.runDir }] });
+      for (const warning of history.warnings) req.onWarning?.(warning);
       return { result, runDir: written.runDir, resultPath: written.resultPath, writeFailures: [...written.failures, ...(errorLog ? [errorLog] : [])] };
     } finally {
       await setup.control.close();

@@ -17,6 +17,7 @@ import { resolveScenario } from '../../src/scenarios/validate.js';
 import { startLocalRedis } from '../../src/targets/local.js';
 import { findTool } from '../../src/targets/tools.js';
 import { renderCompareReport, renderReport } from '../../src/reporting/html/index.js';
+import { updateRunHistory } from '../../src/reporting/history/index.js';
 import { REPO_ROOT, fixturePath } from '../helpers/fixtures.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -118,6 +119,18 @@ test('compare.html opens offline with every chart drawn', T, async () => {
   assertHealthy(v, ['compare-spectrum-endToEnd', 'compare-spectrum-publish', 'compare-publish-rate', 'compare-delivered-rate', 'compare-latency']);
 });
 
+test('index.html of an --out folder opens offline with its trend charts drawn', T, async () => {
+  const out = path.join(work, 'history');
+  ['await.json', 'pipeline.json', 'trouble.json', 'await.json'].forEach((name, i) => {
+    const folder = path.join(out, `run-${i + 1}`);
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, 'result.json'), JSON.stringify({ ...load(name), runId: `run-${i + 1}`, startedAt: `2026-02-0${i + 1}T10:00:00.000Z` }));
+  });
+  assert.deepEqual((await updateRunHistory(out)).warnings, []);
+  const v = await visit(readFileSync(path.join(out, 'index.html'), 'utf8'), 'history-index');
+  assertHealthy(v, ['history-e2e-p99', 'history-delivery-rate', 'history-loss']);
+});
+
 test('a real short run writes a report (and a comparison) that open the same way', T, async () => {
   if (!findTool('redis-server')) throw new Error('redis-server is not on PATH: this test needs it (apt-get install redis-server)');
   const server = await startLocalRedis({ kind: 'single' });
@@ -132,6 +145,10 @@ test('a real short run writes a report (and a comparison) that open the same way
       runs.push(path.join(runDir, 'result.json'));
     }
     const report = readFileSync(path.join(path.dirname(runs[0]), 'report.html'), 'utf8');
+    // Each run updated the folder's history: both runs are listed, the newest is `latest`.
+    const index = readFileSync(path.join(work, 'index.html'), 'utf8');
+    for (const r of runs) assert.ok(index.includes(`${path.basename(path.dirname(r))}/report.html`));
+    assert.equal(readFileSync(path.join(work, 'latest.txt'), 'utf8').trim(), path.basename(path.dirname(runs[1])));
     assertHealthy(await visit(report, 'report-real-run'),
       // Server charts need telemetry samples inside the (short) timeline: present on a local server, but not required.
       // Memory (RSS and heap per interval) is recorded by every run since the timeline carries it.

@@ -94,6 +94,7 @@ export const RUN_OPTIONS: Record<string, Options> = {
   },
   workers: { group: RUN, type: 'string', describe: "Worker threads for publishers and subscribers (at --rate max they get threads of their own, so a publisher cannot starve subscribers)", defaultDescription: workersDefault() },
   out: { group: RUN, type: 'string', describe: 'Folder the run is written into (<out>/<run id>/result.json, report.html)', defaultDescription: 'reports' },
+  keep: { group: RUN, type: 'string', describe: 'After the run, delete the oldest run folders in --out beyond the newest N (only folders holding a pubsub-bench result.json), e.g. --keep 20', defaultDescription: 'keep every run' },
   json: { group: RUN, type: 'boolean', describe: 'Print the result JSON on stdout and nothing else there', defaultDescription: 'false' },
   interval: { group: RUN, type: 'string', describe: 'Snapshot and progress interval, e.g. --interval 500ms', defaultDescription: '1s' },
   'connect-timeout': { group: RUN, type: 'string', describe: 'Longest wait to connect to the target, e.g. --connect-timeout 10s', defaultDescription: '5s' },
@@ -118,6 +119,7 @@ export interface RunArgs extends ScenarioFlags, GateArgs, LiveArgs {
   subscriberPasswordEnv?: unknown;
   workers?: unknown;
   out?: unknown;
+  keep?: unknown;
   json?: unknown;
   interval?: unknown;
   connectTimeout?: unknown;

@@ -26,6 +26,7 @@ import { withSignals } from '../signals.js';
 import { runEntries, withSeries } from '../../coordinator/series.js';
 import { matrixSpecs, runMatrixCommand } from './run-matrix.js';
 import { openLive, readLiveFlags, type LivePlan } from './run-live.js';
+import { updateRunHistory } from '../../reporting/history/index.js';
 
 /** Most worker threads accepted: beyond this, threads only compete for the same cores. */
 const MAX_WORKERS = 256;
@@ -40,6 +41,8 @@ export interface BuiltRequest {
   gates: GatePlan;
   /** Where intervals stream during the run (--metrics-out). */
   live: LivePlan;
+  /** `--keep N`: run folders of --out to keep after the runs (the oldest beyond are deleted); undefined keeps all. */
+  keep?: number;
 }
 
 /** Turns parsed flags into a RunRequest (without signal and progress), or throws one UsageError with every problem. */
@@ -77,6 +80,7 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv, opt
   const connectTimeoutMs = readDuration(args.connectTimeout, '--connect-timeout', 100, 300_000, 5000, problems);
   const outDir = args.out === undefined ? 'reports' : typeof args.out === 'string' && args.out.trim() !== '' ? args.out : undefined;
   if (outDir === undefined) problems.push({ field: '--out', message: 'needs a folder name', hint: 'e.g. --out reports' });
+  const keep = args.keep === undefined ? undefined : readInt(args.keep, '--keep', 1, 1_000_000, 20, problems);
 
   const password = readPassword(args.passwordEnv, env, problems);
   const fleets = readFleetUsers(args, env, problems);
@@ -115,7 +119,7 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv, opt
     throw new UsageError(problems, `Invalid scenario or flags (${source})`);
   }
   const secrets = [password, fleets.publisherPassword, fleets.subscriberPassword].filter((p): p is string => p !== undefined);
-  return { request: { scenario, target, workers, outDir, intervalMs, connectTimeoutMs, ...(chaos && chaos.length > 0 ? { chaos } : {}) }, password, secrets, gates, live };
+  return { request: { scenario, target, workers, outDir, intervalMs, connectTimeoutMs, ...(chaos && chaos.length > 0 ? { chaos } : {}) }, password, secrets, gates, keep, live };
 }
 
 /** Runs the command; returns the exit code. */
@@ -138,6 +142,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
         ? runMatrixCommand(args, out, specs, built, (a) => buildRunRequest(a, io.env), shared)
         : runRepeats(args, out, built, shared, progress.end)).finally(() => live.close());
       progress.end();
+      if (built.keep !== undefined) await pruneOutFolder(io, built.request.outDir, built.keep);
       return interrupt.exitCode(code);
     } catch (err) {
       progress.end();
@@ -175,6 +180,13 @@ async function runRepeats(
   reportWorkerErrors(io, runs);
   reportWriteFailures(io, writeFailures);
   return exitCode;
+}
+
+/** `--keep`: deletes the oldest run folders of --out and rewrites its index; what it did goes to stderr. */
+async function pruneOutFolder(io: CliIo, outDir: string, keep: number): Promise<void> {
+  const { pruned, warnings } = await updateRunHistory(outDir, { keep });
+  if (pruned.length > 0 && !io.quiet) io.stderr(`pubsub-bench: --keep ${keep}: deleted ${pruned.length} older run folder(s) in ${outDir}\n`);
+  for (const w of warnings) io.stderr(`pubsub-bench: warning: ${w}\n`);
 }
 
 async function describeOutputs(runDir: string): Promise<string> {

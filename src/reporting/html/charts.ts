@@ -16,7 +16,14 @@ const HEIGHT = 220;
 /** Series colours, fixed so the same series has the same colour in every chart and report. */
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 
-const CONFIG = {
+/**
+ * Colours for runs set side by side (comparisons, run history): no red and no green, which the reports use for
+ * worse and better, so the second run never looks like the bad one.
+ */
+export const RUN_PALETTE = ['#1f77b4', '#ff7f0e', '#7b4fa6', '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'];
+
+/** Fonts, axes and legends every chart shares, so the run report, comparison and run history look alike. */
+export const CONFIG = {
   font: 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif',
   axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#e6e6e6' },
   legend: { labelFontSize: 11, titleFontSize: 11, orient: 'top', direction: 'horizontal', title: null, labelLimit: 400 },
