@@ -1,10 +1,12 @@
 /**
  * Live metrics against a real redis-server started here: the NDJSON file grows while the run goes and its counts add
- * up to the result's; `--metrics-out -` keeps stdout for the lines; bad combinations are exit 2 before measuring.
+ * up to the result's; `--metrics-out -` keeps stdout for the lines; /metrics is scraped over HTTP during a run and is
+ * gone after it; bad combinations and a port in use are exit 2 before measuring.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -12,26 +14,28 @@ import { runBenchmark } from '../../src/coordinator/index.js';
 import { ExitCode } from '../../src/core/errors.js';
 import type { LiveInterval } from '../../src/core/live.js';
 import type { RunResult } from '../../src/core/result.js';
-import { openNdjsonFile } from '../../src/reporting/live/index.js';
+import { openNdjsonFile, startPrometheusServer } from '../../src/reporting/live/index.js';
 import { resolveScenario } from '../../src/scenarios/validate.js';
 import type { LocalTargetDetails } from '../../src/targets/local.js';
 import { captureIo } from '../helpers/cli-io.js';
 import { startServer } from '../helpers/redis.js';
 
-let server: LocalTargetDetails;
+let redis: LocalTargetDetails;
 let url: string;
 let outDir: string;
 
 before(async () => {
-  server = await startServer({ kind: 'single' });
-  url = `redis://${server.spec.nodes[0].host}:${server.spec.nodes[0].port}`;
+  redis = await startServer({ kind: 'single' });
+  url = `redis://${redis.spec.nodes[0].host}:${redis.spec.nodes[0].port}`;
   outDir = mkdtempSync(join(tmpdir(), 'pb-live-'));
 });
 
 after(async () => {
-  await server?.stop();
+  await redis?.stop();
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
+
+const serverSpec = () => redis.spec;
 
 const readLines = (path: string): LiveInterval[] =>
   existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LiveInterval) : [];
@@ -69,7 +73,7 @@ test('runBenchmark streams one NDJSON line per interval while it runs, adding up
     }
   })();
   try {
-    const { result } = await runBenchmark({ scenario, target: server.spec, workers: 2, outDir, intervalMs: 250, liveSinks: [file.sink], label: 'only' });
+    const { result } = await runBenchmark({ scenario, target: redis.spec, workers: 2, outDir, intervalMs: 250, liveSinks: [file.sink], label: 'only' });
     running = false;
     await poll;
     assert.ok(seenDuringRun >= 4, `lines were on disk before the run ended (${seenDuringRun} seen)`);
@@ -103,9 +107,95 @@ test('--metrics-out - with --json, or a file that cannot be written, is exit 2 b
   assert.match(cap.stderr(), /--metrics-out.*stdout.*--json/);
   assert.match(cap.stderr(), /metrics\.ndjson/, 'the hint shows a file instead');
   const blocked = join(outDir, 'a-file');
-  await import('node:fs').then((fs) => fs.writeFileSync(blocked, 'x'));
+  writeFileSync(blocked, 'x');
   const cap2 = captureIo();
   assert.equal(await main(['run', '--target', url, '--out', outDir, '--metrics-out', join(blocked, 'm.ndjson')], cap2.io), ExitCode.usage);
   assert.match(cap2.stderr(), /--metrics-out/);
   assert.doesNotMatch(cap2.stderr(), /Written to/);
+});
+
+test('/metrics answers over HTTP during runBenchmark with the run\'s metrics, and refuses connections after', { timeout: 60_000 }, async () => {
+  const server = await startPrometheusServer('127.0.0.1', 0);
+  const scenario = resolveScenario({
+    name: 'scraped', warmup: '300ms', duration: '2s', drainTimeout: '3s',
+    channels: { count: 2 }, publishers: { count: 1, rate: 500 }, subscribers: [{ count: 2, channelsEach: 'all' }],
+  }, 'test');
+  const scrapes: string[] = [];
+  let running = true;
+  const poll = (async () => {
+    while (running) {
+      const res = await fetch(server.url);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+      const text = await res.text();
+      if (running) scrapes.push(text);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  let runId = '';
+  try {
+    const { result } = await runBenchmark({ scenario, target: serverSpec(), workers: 2, outDir, intervalMs: 250, liveSinks: [server.sink], label: 'v1' });
+    runId = result.runId;
+    running = false;
+    await poll;
+    const during = scrapes.filter((t) => t.includes(`run_id="${runId}"`));
+    assert.ok(during.length >= 3, `scraped the run's metrics while it ran (${during.length} of ${scrapes.length} scrapes)`);
+    const labels = `{run_id="${runId}",scenario="scraped",variant="v1"}`;
+    const mid = during[Math.floor(during.length / 2)];
+    for (const name of ['publish_rate', 'delivery_rate', 'e2e_latency_p99_seconds', 'event_loop_utilization', 'published_messages_total', 'lost_messages']) {
+      assert.ok(mid.includes(`pubsub_bench_${name}${labels} `), `${name} during the run`);
+    }
+    // The counters end where the result does.
+    const final = await (await fetch(server.url)).text();
+    const value = (name: string): number => Number(new RegExp(`^pubsub_bench_${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(final)?.[1]);
+    assert.equal(value('measured_published_messages_total'), result.summary.published);
+    assert.equal(value('measured_delivered_messages_total'), result.summary.delivered);
+    assert.equal(value('lost_messages'), result.summary.lost);
+  } finally {
+    running = false;
+    await poll.catch(() => undefined);
+    await server.close();
+  }
+  await assert.rejects(fetch(server.url), (err: Error & { cause?: { code?: string } }) => err.cause?.code === 'ECONNREFUSED', 'closed after the run');
+});
+
+test('--prometheus-port on a port in use is exit 2 before measuring, naming the port', { timeout: 30_000 }, async () => {
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  const port = (taken.address() as { port: number }).port;
+  try {
+    const cap = captureIo();
+    const code = await main(['run', '--target', url, '--out', outDir, '--prometheus-port', String(port), '--metrics-out', join(outDir, 'never.ndjson')], cap.io);
+    assert.equal(code, ExitCode.usage, cap.stderr());
+    assert.match(cap.stderr(), new RegExp(`--prometheus-port: port ${port} on 127\\.0\\.0\\.1 is in use`));
+    assert.doesNotMatch(cap.stderr(), /Written to/);
+    const bad = captureIo();
+    assert.equal(await main(['run', '--target', url, '--out', outDir, '--prometheus-port', '70000', '--prometheus-host', ''], bad.io), ExitCode.usage);
+    assert.match(bad.stderr(), /--prometheus-port: expected a port from 0 to 65535/);
+    assert.match(bad.stderr(), /--prometheus-host: needs an address/);
+  } finally {
+    await new Promise((r) => taken.close(r));
+  }
+});
+
+test('a --repeat series is served by one endpoint for the whole series, each run under its own run_id', { timeout: 60_000 }, async () => {
+  const cap = captureIo();
+  const done = main(['run', 'fan-in', '--target', url, '--duration', '800ms', '--warmup', '200ms', '--rate', '300', '--out', outDir,
+    '--repeat', '2', '--prometheus-port', '0', '--interval', '250ms'], cap.io);
+  let finished = false;
+  void done.finally(() => (finished = true));
+  const runIds = new Set<string>();
+  let endpoint: string | undefined;
+  while (!finished) {
+    endpoint ??= /live metrics at (\S+) until the command ends/.exec(cap.stderr())?.[1];
+    if (endpoint) {
+      const text = await fetch(endpoint).then((r) => r.text(), () => '');
+      for (const m of text.matchAll(/pubsub_bench_publish_rate\{run_id="([^"]+)"/g)) runIds.add(m[1]);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(await done, ExitCode.ok, cap.stderr());
+  assert.ok(endpoint, 'the URL is printed');
+  assert.equal(runIds.size, 2, `both runs were seen on the one endpoint: ${[...runIds].join(', ')}`);
+  await assert.rejects(fetch(endpoint), 'closed when the command ends');
 });

@@ -1,4 +1,4 @@
-/** Live metrics without Redis: completed intervals emitted once and in order, and the NDJSON sink's lines. */
+/** Live metrics without Redis: completed intervals emitted once and in order, the NDJSON sink's lines, the Prometheus text. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import type { LiveInterval } from '../../src/core/live.js';
 import { RunAggregator, type SnapshotMessage } from '../../src/metrics/aggregate.js';
 import { initHistogramEngine } from '../../src/metrics/histogram.js';
 import { LiveIntervals } from '../../src/coordinator/live-intervals.js';
-import { ndjsonSink, openNdjsonFile } from '../../src/reporting/live/index.js';
+import { ndjsonSink, openNdjsonFile, PrometheusSink } from '../../src/reporting/live/index.js';
 import { encodedOf } from '../helpers/histograms.js';
 
 const S = 1_700_000_000_000_000;
@@ -104,20 +104,20 @@ describe('live intervals', () => {
   });
 });
 
+const line = (seq: number, runId = 'r'): LiveInterval => ({
+    v: 1, runId, scenario: 's', variant: '', seq, emittedAtMs: 0, fromMs: seq * 1000, toMs: (seq + 1) * 1000, phase: 'measure',
+    publishedPerS: 10, receivedPerS: 20, targetPerS: 10, e2eP50Us: 100, e2eP99Us: 200, e2eMaxUs: 300, publishErrors: 0, lateSends: 0,
+    duplicates: 0, reordered: 0, gapMessages: 0, disconnects: 0, reconnects: 0, malformed: 0, maxEventLoopUtilization: 0.5, maxEventLoopDelayP99Us: 0,
+    counts: { published: 10, received: 20, publishedMeasured: 10, expectedMeasured: 20, deliveredMeasured: 20, publishErrors: 0, disconnects: 0, reconnects: 0 },
+    totals: { published: 10, received: 20, publishedMeasured: 10, expectedMeasured: 20, deliveredMeasured: 20, publishErrors: 0, disconnects: 0, reconnects: 0, lostMeasured: 0 },
+});
+
 describe('NDJSON sink', () => {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'pb-live-'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
-
-  const line = (seq: number): LiveInterval => ({
-    v: 1, runId: 'r', scenario: 's', variant: '', seq, emittedAtMs: 0, fromMs: seq * 1000, toMs: (seq + 1) * 1000, phase: 'measure',
-    publishedPerS: 10, receivedPerS: 20, targetPerS: 10, e2eP50Us: 100, e2eP99Us: 200, e2eMaxUs: 300, publishErrors: 0, lateSends: 0,
-    duplicates: 0, reordered: 0, gapMessages: 0, disconnects: 0, reconnects: 0, malformed: 0, maxEventLoopUtilization: 0.5, maxEventLoopDelayP99Us: 0,
-    counts: { published: 10, received: 20, publishedMeasured: 10, expectedMeasured: 20, deliveredMeasured: 20, publishErrors: 0, disconnects: 0, reconnects: 0 },
-    totals: { published: 10, received: 20, publishedMeasured: 10, expectedMeasured: 20, deliveredMeasured: 20, publishErrors: 0, disconnects: 0, reconnects: 0, lostMeasured: 0 },
-  });
 
   test('one parsable line per interval, in order, each on disk as soon as it is written', () => {
     const path = join(dir, 'm.ndjson');
@@ -150,5 +150,38 @@ describe('NDJSON sink', () => {
     sink.interval(line(0));
     assert.equal(out.length, 1);
     assert.ok(out[0].endsWith('\n') && !out[0].slice(0, -1).includes('\n'));
+  });
+});
+
+describe('Prometheus sink', () => {
+  test('the text format holds every metric with its labels: gauges of the last interval, counters of all', async () => {
+    const sink = new PrometheusSink();
+    sink.interval({ ...line(0), variant: 'mode=await' });
+    sink.interval({ ...line(1), variant: 'mode=await', e2eP99Us: 2500 });
+    const text = await sink.metrics();
+    const labels = '{run_id="r",scenario="s",variant="mode=await"}';
+    assert.match(text, /^# TYPE pubsub_bench_publish_rate gauge$/m);
+    assert.ok(text.includes(`pubsub_bench_publish_rate${labels} 10\n`), text);
+    assert.ok(text.includes(`pubsub_bench_delivery_rate${labels} 20\n`));
+    assert.ok(text.includes(`pubsub_bench_e2e_latency_p99_seconds${labels} 0.0025\n`), 'µs become seconds; the last interval wins');
+    assert.ok(text.includes(`pubsub_bench_e2e_latency_p50_seconds${labels} 0.0001\n`));
+    assert.ok(text.includes(`pubsub_bench_event_loop_utilization${labels} 0.5\n`));
+    assert.ok(text.includes(`pubsub_bench_lost_messages${labels} 0\n`));
+    assert.match(text, /^# TYPE pubsub_bench_published_messages_total counter$/m);
+    assert.ok(text.includes(`pubsub_bench_published_messages_total${labels} 20\n`), 'counters add the intervals up');
+    for (const name of ['received_messages_total', 'measured_delivered_messages_total', 'publish_errors_total', 'disconnects_total']) {
+      assert.ok(text.includes(`pubsub_bench_${name}${labels} `), name);
+    }
+  });
+
+  test('a new run of the series drops the last run\'s gauges and keeps its counters; label values are escaped', async () => {
+    const sink = new PrometheusSink();
+    sink.interval(line(0, 'first'));
+    sink.interval({ ...line(0, 'second'), variant: 'a "quoted" \\ label', targetPerS: null });
+    const text = await sink.metrics();
+    assert.doesNotMatch(text, /pubsub_bench_publish_rate\{run_id="first"/);
+    assert.match(text, /pubsub_bench_published_messages_total\{run_id="first",scenario="s",variant=""\} 10/);
+    assert.ok(text.includes('variant="a \\"quoted\\" \\\\ label"'), text);
+    assert.doesNotMatch(text, /pubsub_bench_target_rate\{run_id="second"/, 'no target rate at --rate max');
   });
 });
