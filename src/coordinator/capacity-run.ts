@@ -37,8 +37,8 @@ export interface CapacityRunOutcome {
   /** The plain-text table (as in capacity.txt). */
   text: string;
   interrupted: boolean;
-  /** Worker failures of any step's run (the command exits 1 when there are any). */
-  errors: string[];
+  /** Worker failures of the steps' runs, one list per search in `report.rows` order (the command exits 1 on any). */
+  errors: string[][];
   /** Files of the steps or the report that could not be written (the command exits 1 and names them). */
   writeFailures: WriteFailure[];
 }
@@ -47,19 +47,20 @@ export interface CapacityRunOutcome {
 interface StepsFound {
   rows: CapacityReport['rows'];
   target: TargetDescription | null;
-  errors: string[];
+  /** Per search (variant index): CI names the sweep value whose worker failed. */
+  errors: string[][];
   writeFailures: WriteFailure[];
 }
 
 /** One step: a whole run at one constant rate. */
 async function measureStep(
-  series: SeriesContext, scenario: Scenario, rate: number, outDir: string, found: StepsFound,
+  series: SeriesContext, scenario: Scenario, rate: number, outDir: string, found: StepsFound, variant: number,
 ): Promise<StepResult> {
   // Each step offers one constant rate: a load profile of the scenario would replace it, so it is dropped.
   const { stages: _profile, ...constant } = scenario;
   const run = await series.run({ label: `${rate}/s`, scenario: { ...constant, publishers: { ...scenario.publishers, rate } } }, outDir);
   found.target ??= run.result.target;
-  found.errors.push(...(run.result.errors ?? []).map((e) => `${run.runDir}: ${e}`));
+  (found.errors[variant] ??= []).push(...(run.result.errors ?? []).map((e) => `${run.runDir}: ${e}`));
   found.writeFailures.push(...run.writeFailures);
   return { summary: run.result.summary, health: run.result.health, runDir: run.runDir, interrupted: run.result.interrupted, errors: run.result.errors };
 }
@@ -81,7 +82,7 @@ export async function runCapacity(opts: CapacityRunOptions): Promise<CapacityRun
         ...opts.search,
         slo: opts.slo,
         onStep: (step) => opts.onStep?.(variant.label, step),
-        measure: (rate) => measureStep(series, variant.scenario, rate, join(series.dir, slug(variant.label, i)), found),
+        measure: (rate) => measureStep(series, variant.scenario, rate, join(series.dir, slug(variant.label, i)), found, i),
       });
       found.rows.push({ label: variant.label, scenario: variant.scenario, result });
       if (result.limitedBy === 'interrupted') break;
@@ -102,5 +103,7 @@ export async function runCapacity(opts: CapacityRunOptions): Promise<CapacityRun
   };
   const text = formatCapacity(report);
   const written = await writeCapacityOutputs(report, dir);
-  return { report, dir, reportPath: written.reportPath, text, interrupted, errors, writeFailures: [...writeFailures, ...written.failures] };
+  // A list for every row, even one whose steps all ran clean: callers index it by row.
+  const rowErrors = rows.map((_, i) => errors[i] ?? []);
+  return { report, dir, reportPath: written.reportPath, text, interrupted, errors: rowErrors, writeFailures: [...writeFailures, ...written.failures] };
 }

@@ -36,7 +36,7 @@ export const EXIT_CODE_MEANINGS: ReadonlyArray<{ codes: readonly number[]; short
   { codes: [ExitCode.missingTool], short: 'missing tool', long: 'a required tool (`redis-server`) is missing' },
   { codes: [ExitCode.noData], short: 'no data', long: 'the run measured nothing: nothing was published (no publishers, every publish failed, no message sent in time) or nothing was expected (no subscriber receives the channels published to); the "NO DATA" verdict says which' },
   { codes: [ExitCode.regression], short: 'baseline regression', long: 'a baseline comparison found a regression (`--baseline`)' },
-  { codes: [ExitCode.thresholds], short: 'thresholds failed', long: 'one or more thresholds failed (in any variant of a matrix)' },
+  { codes: [ExitCode.thresholds], short: 'thresholds failed', long: 'one or more thresholds failed (in any variant of a matrix), or a capacity search fell short: no rate held the SLO, or the capacity found is below `--min-capacity`' },
   { codes: [ExitCode.sigint, ExitCode.sigterm], short: 'interrupted', long: 'interrupted by Ctrl-C (SIGINT) / SIGTERM; what was measured is still written' },
 ];
 

@@ -23,15 +23,23 @@ export function xmlEscape(text: string): string {
 }
 
 /** One testcase: passed, failed (with a message) or skipped; optional text for system-out. */
-interface Case {
+export interface JunitCase {
   name: string;
   failure?: string;
   skipped?: string;
   out?: string;
 }
 
-/** One testsuite; `kind` (thresholds, baseline) is the testcases' class, so a label never lands in a class name. */
-function suite(name: string, kind: string, cases: Case[], out?: string): string {
+/** One testsuite; `kind` (thresholds, baseline, capacity) is the testcases' class, so a label never lands in a class name. */
+export interface JunitSuite {
+  name: string;
+  kind: string;
+  cases: JunitCase[];
+  /** Said once for the suite (system-out). */
+  out?: string;
+}
+
+function suite({ name, kind, cases, out }: JunitSuite): string {
   const failures = cases.filter((c) => c.failure !== undefined).length;
   const skipped = cases.filter((c) => c.skipped !== undefined).length;
   const body = cases.map((c) => {
@@ -67,7 +75,7 @@ export function renderJunit(outcomes: readonly ThresholdOutcome[], baseline?: Ba
  * does every testcase, so one testcase per variant and threshold shows up in the CI's test view.
  */
 export function renderJunitSections(sections: readonly JunitSection[]): string {
-  const suites: Array<{ name: string; kind: string; cases: Case[]; out?: string }> = [];
+  const suites: JunitSuite[] = [];
   for (const { label, outcomes, baseline, noData } of sections) {
     const named = (name: string): string => (label ? `[${label}] ${name}` : name);
     const suiteName = (kind: string): string => (label ? `${kind} [${label}]` : kind);
@@ -97,12 +105,17 @@ export function renderJunitSections(sections: readonly JunitSection[]): string {
       });
     }
   }
+  return renderJunitSuites(suites);
+}
+
+/** Renders one document from ready suites: what every command's JUnit (runs, matrices, capacity searches) ends in. */
+export function renderJunitSuites(suites: readonly JunitSuite[]): string {
   const all = suites.flatMap((s) => s.cases);
   const failures = all.filter((c) => c.failure !== undefined).length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="pubsub-bench" tests="${all.length}" failures="${failures}" errors="0">`,
-    ...suites.map((s) => suite(s.name, s.kind, s.cases, s.out)),
+    ...suites.map(suite),
     '</testsuites>',
     '',
   ].join('\n');
