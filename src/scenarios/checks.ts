@@ -4,6 +4,7 @@
  */
 import type { Problem } from '../core/errors.js';
 import { describeType, quote } from './duration.js';
+import type { IntField, StringField } from './fields.js';
 
 /** Most problems listed in one error; the rest are counted, so a garbage file cannot print megabytes. */
 export const MAX_PROBLEMS = 50;
@@ -114,6 +115,16 @@ export class Checker {
       return undefined;
     }
     return n;
+  }
+
+  /** An integer within the range of `spec` (its max lowered to `max` when given), with its hint. */
+  intField(value: unknown, field: string, spec: IntField, max = spec.max): number | undefined {
+    return this.int(value, field, spec.min, max, spec.hint);
+  }
+
+  /** A string within the length of `spec`, with its hint (its pattern is checked by the caller, which has the words for it). */
+  strField(value: unknown, field: string, spec: StringField): string | undefined {
+    return this.str(value, field, spec.maxChars, spec.hint);
   }
 
   /** A finite number in [min, max], or undefined with a problem. */

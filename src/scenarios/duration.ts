@@ -6,10 +6,33 @@ import { UsageError, type Problem } from '../core/errors.js';
 /** Milliseconds per unit suffix. */
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 
+/** The unit suffixes a duration may carry, in any case. */
+export const DURATION_UNITS: readonly string[] = Object.keys(UNIT_MS);
+
 /** Longest duration accepted anywhere (one week): beyond it a number is a typo, not a plan. */
 export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
 
-const DURATION_RE = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(us|ms|sec|s|min|m|h)?\s*$/i;
+/** A plain decimal number (`10`, `1.5`, `.5`), as JSON-Schema pattern text. */
+export const DECIMAL_PATTERN = '(?:\\d+(?:\\.\\d+)?|\\.\\d+)';
+
+/**
+ * A duration's text (`500ms`, `10s`, `1.5m`, a bare number of ms), unanchored, as JSON-Schema pattern text: the
+ * validator's regex and the scenario schema are both built from it. Units are case-insensitive, spelled out as
+ * `[mM][sS]` because JSON-Schema patterns have no flags.
+ */
+export const DURATION_TEXT_PATTERN = `\\s*${DECIMAL_PATTERN}\\s*(?:${unitsPattern()})?\\s*`;
+
+/** The same text as {@link DURATION_TEXT_PATTERN}, anchored, capturing the number and the unit. */
+const DURATION_RE = new RegExp(`^\\s*(${DECIMAL_PATTERN})\\s*(${unitsPattern()})?\\s*$`);
+
+function unitsPattern(): string {
+  return DURATION_UNITS.map(anyCase).join('|');
+}
+
+/** `ms` → `[mM][sS]`: a case-insensitive word in a pattern that cannot carry the `i` flag. */
+export function anyCase(word: string): string {
+  return [...word].map((ch) => `[${ch}${ch.toUpperCase()}]`).join('');
+}
 
 const HINT = "use a number of milliseconds or a string such as '500ms', '10s', '1.5m' or '2h'";
 

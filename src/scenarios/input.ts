@@ -2,7 +2,7 @@
  * The scenario FILE format (JSON or YAML), before defaults and validation. Every field is optional; `defaults.ts`
  * fills in what is missing and `validate.ts` checks it. Durations are strings ('500ms', '10s', '1.5m') or milliseconds;
  * the resolved form's `warmupMs` / `durationMs` / `drainTimeoutMs` are accepted too, so a `scenario` copied out of a
- * result.json can be run again as it is.
+ * result.json can be run again as it is. Every key, with its range and meaning, is described once in `fields.ts`.
  */
 import type { ClientKind, PublishMode } from '../core/scenario.js';
 
@@ -31,4 +31,6 @@ export interface ScenarioInput {
   durationMs?: number;
   drainTimeoutMs?: number;
   seed?: number;
+  /** The file's JSON Schema, for editors (`pubsub-bench scenarios --schema`); ignored. */
+  $schema?: string;
 }

@@ -6,8 +6,9 @@
 import { UsageError, type Problem } from '../core/errors.js';
 import { stagesDurationMs, type RateStage } from '../core/scenario.js';
 import { isPlainRecord, own } from './checks.js';
+import { keysOf, STAGE_OBJECT } from './fields.js';
 import { LIMITS } from './defaults.js';
-import { checkDurationMs, describeType, formatDurationMs, quote } from './duration.js';
+import { anyCase, checkDurationMs, DECIMAL_PATTERN, describeType, DURATION_TEXT_PATTERN, formatDurationMs, quote } from './duration.js';
 
 /** Most stages in one profile: far more than any real plan, few enough that a runaway list is caught. */
 export const MAX_STAGES = 1000;
@@ -17,7 +18,18 @@ export const MIN_STAGES_MS = 100;
 const STEP_RE = /^([^:]+):([^:]+)$/;
 const RAMP_RE = /^ramp:([^:]+):([^:-]+)-([^:-]+)$/i;
 const RATE_RE = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*$/;
-const STAGE_KEYS = ['durationMs', 'fromRate', 'toRate'] as const;
+const STAGE_KEYS = keysOf(STAGE_OBJECT);
+
+/**
+ * A whole profile string (`30s:1000,ramp:1m:1000-5000`) as JSON-Schema pattern text, for the scenario schema. It
+ * follows the regexes above (and `checkDurationMs`): a stage that matches may still be refused for its values
+ * (a zero length, a rate over the limit), which a pattern cannot say.
+ */
+export const PROFILE_PATTERN = ((): string => {
+  const rate = `\\s*${DECIMAL_PATTERN}\\s*`;
+  const stage = `\\s*(?:${anyCase('ramp')}:${DURATION_TEXT_PATTERN}:${rate}-${rate}|${DURATION_TEXT_PATTERN}:${rate})\\s*`;
+  return `^${stage}(?:,${stage})*$`;
+})();
 
 /** What every stage problem suggests. */
 export const STAGES_HINT =
@@ -112,7 +124,7 @@ function checkObject(item: unknown, at: string, problems: Problem[]): RateStage 
   }
   const before = problems.length;
   for (const key of Object.keys(item)) {
-    if (!(STAGE_KEYS as readonly string[]).includes(key)) {
+    if (!STAGE_KEYS.includes(key)) {
       problems.push({ field: `${at}.${key.length > 40 ? quote(key) : key}`, message: 'unknown key', hint: `a stage object has ${STAGE_KEYS.join(', ')}` });
     }
   }
@@ -141,7 +153,8 @@ function checkStageDuration(ms: number | Problem, at: string, problems: Problem[
 }
 
 function checkRate(rate: number, at: string, problems: Problem[]): number | undefined {
-  if (rate >= 0 && rate <= LIMITS.rate) return rate;
-  problems.push({ field: at, message: `rate ${rate} is out of range: must be between 0 and ${LIMITS.rate} msgs/s`, hint: STAGES_HINT });
+  const { min, max } = STAGE_OBJECT.fields.fromRate;
+  if (rate >= min && rate <= max) return rate;
+  problems.push({ field: at, message: `rate ${rate} is out of range: must be between ${min} and ${max} msgs/s`, hint: STAGES_HINT });
   return undefined;
 }

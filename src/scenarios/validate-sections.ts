@@ -4,10 +4,16 @@ import { Checker, KEY_HOME, own } from './checks.js';
 import { channelNames, parseNaming } from './channels.js';
 import { DEFAULTS, LIMITS } from './defaults.js';
 import { describeType, formatDurationMs, quote } from './duration.js';
+import { CHANNEL_FIELDS, GROUP_FIELDS, keysOf, SCENARIO } from './fields.js';
 import { checkStages, meanStagesRate } from './stages.js';
 
-const CHANNEL_KEYS = ['count', 'naming', 'sharded'] as const;
-const GROUP_KEYS = ['count', 'channelsEach', 'patterns'] as const;
+// Keys, ranges and hints come from the field table (fields.ts), which the JSON Schema is generated from.
+const CHANNELS = SCENARIO.fields.channels;
+const SUBSCRIBERS = SCENARIO.fields.subscribers;
+const GROUP = SUBSCRIBERS.items;
+const PATTERNS = GROUP_FIELDS.patterns;
+const CHANNEL_KEYS = keysOf(CHANNELS);
+const GROUP_KEYS = keysOf(GROUP);
 
 /** Longest total of channel-name characters the plan may hold in memory. */
 const MAX_NAME_CHARS = 64_000_000;
@@ -21,17 +27,17 @@ export interface CheckedChannels {
 export function checkChannels(c: Checker, value: unknown): CheckedChannels | undefined {
   const d = DEFAULTS.channels;
   if (value === undefined) return { spec: { ...d } };
-  const ch = c.record(value, 'channels', 'e.g. "channels": {"count": 10}');
+  const ch = c.record(value, 'channels', CHANNELS.hint);
   if (!ch) return undefined;
   c.unknownKeys(ch, 'channels', CHANNEL_KEYS, KEY_HOME);
   const rawCount = own(ch, 'count');
-  const count = rawCount === undefined ? d.count : c.int(rawCount, 'channels.count', 1, LIMITS.channels);
+  const count = rawCount === undefined ? d.count : c.intField(rawCount, 'channels.count', CHANNEL_FIELDS.count);
   const rawSharded = own(ch, 'sharded');
   const sharded = rawSharded === undefined ? d.sharded : c.bool(rawSharded, 'channels.sharded');
   const rawNaming = own(ch, 'naming');
   let naming: string | undefined = d.naming;
   if (rawNaming !== undefined) {
-    naming = c.str(rawNaming, 'channels.naming', LIMITS.namingChars, "e.g. 'room.{i}'");
+    naming = c.strField(rawNaming, 'channels.naming', CHANNEL_FIELDS.naming);
     const parsed = naming === undefined ? undefined : parseNaming(naming);
     if (parsed && !parsed.ok) {
       c.add('channels.naming', parsed.message, "placeholders are {i} and {mod:a|b|c}; write {{ and }} for literal braces");
@@ -67,11 +73,11 @@ function firstDuplicate(names: string[]): string | undefined {
 export function checkSubscriberGroups(c: Checker, value: unknown, channels: CheckedChannels | undefined): SubscriberGroupSpec[] | undefined {
   if (value === undefined) return [{ ...DEFAULTS.subscriberGroup, patterns: [] }];
   if (!Array.isArray(value)) {
-    c.add('subscribers', `expected an array of subscriber groups, got ${describeType(value)}`, 'e.g. "subscribers": [{"count": 10}]');
+    c.add('subscribers', `expected an array of subscriber groups, got ${describeType(value)}`, SUBSCRIBERS.hint);
     return undefined;
   }
-  if (value.length > LIMITS.subscriberGroups) {
-    c.add('subscribers', `${value.length} groups is more than the limit of ${LIMITS.subscriberGroups}`, 'merge identical groups by raising their count');
+  if (value.length > SUBSCRIBERS.maxItems) {
+    c.add('subscribers', `${value.length} groups is more than the limit of ${SUBSCRIBERS.maxItems}`, 'merge identical groups by raising their count');
     return undefined;
   }
   const groups: SubscriberGroupSpec[] = [];
@@ -86,21 +92,21 @@ export function checkSubscriberGroups(c: Checker, value: unknown, channels: Chec
 }
 
 function checkGroup(c: Checker, value: unknown, field: string, channels: CheckedChannels | undefined): SubscriberGroupSpec | undefined {
-  const g = c.record(value, field, 'e.g. {"count": 10, "channelsEach": "all"}');
+  const g = c.record(value, field, GROUP.hint);
   if (!g) return undefined;
   c.unknownKeys(g, field, GROUP_KEYS, KEY_HOME);
   const rawCount = own(g, 'count');
-  const count = rawCount === undefined ? DEFAULTS.subscriberGroup.count : c.int(rawCount, `${field}.count`, 0, LIMITS.subscribers);
+  const count = rawCount === undefined ? DEFAULTS.subscriberGroup.count : c.intField(rawCount, `${field}.count`, GROUP_FIELDS.count);
   const patterns = checkPatterns(c, own(g, 'patterns'), `${field}.patterns`, channels);
   const rawEach = own(g, 'channelsEach');
-  const channelCount = channels?.spec.count ?? LIMITS.channels;
+  const channelCount = channels?.spec.count ?? GROUP_FIELDS.channelsEach.max;
   let channelsEach: number | 'all' | undefined;
   if (rawEach === undefined) channelsEach = patterns && patterns.length > 0 ? 0 : 'all';
   else if (rawEach === 'all') channelsEach = 'all';
   else if (typeof rawEach === 'number' && Number.isInteger(rawEach) && rawEach > channelCount) {
     c.add(`${field}.channelsEach`, `${rawEach} is more than the ${channelCount} channels of the scenario`, `use at most ${channelCount}, or 'all'`);
   } else {
-    channelsEach = c.int(rawEach, `${field}.channelsEach`, 0, channelCount, "'all', a number of channels, or 0 for patterns only");
+    channelsEach = c.intField(rawEach, `${field}.channelsEach`, GROUP_FIELDS.channelsEach, channelCount);
   }
   if (count === undefined || patterns === undefined || channelsEach === undefined) return undefined;
   if (count > 0 && channelsEach === 0 && patterns.length === 0) {
@@ -113,17 +119,17 @@ function checkGroup(c: Checker, value: unknown, field: string, channels: Checked
 function checkPatterns(c: Checker, value: unknown, field: string, channels: CheckedChannels | undefined): string[] | undefined {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
-    c.add(field, `expected an array of glob patterns, got ${describeType(value)}`, 'e.g. ["user.*"]');
+    c.add(field, `expected an array of glob patterns, got ${describeType(value)}`, PATTERNS.hint);
     return undefined;
   }
-  if (value.length > LIMITS.patternsPerGroup) {
-    c.add(field, `${value.length} patterns is more than the limit of ${LIMITS.patternsPerGroup}`, 'use fewer, broader patterns');
+  if (value.length > PATTERNS.maxItems) {
+    c.add(field, `${value.length} patterns is more than the limit of ${PATTERNS.maxItems}`, 'use fewer, broader patterns');
     return undefined;
   }
   const patterns: string[] = [];
   let ok = true;
   for (let i = 0; i < value.length; i++) {
-    const p = c.str(value[i], `${field}[${i}]`, LIMITS.patternChars, "a Redis glob such as 'user.*'");
+    const p = c.strField(value[i], `${field}[${i}]`, PATTERNS.items);
     if (p === undefined) ok = false;
     else if (patterns.includes(p)) {
       c.add(`${field}[${i}]`, `pattern ${quote(p)} is listed twice`, 'PSUBSCRIBE to the same pattern twice is one subscription: remove the copy');

@@ -8,6 +8,7 @@ import type { ClientKind, PublisherSpec, PublishMode, Scenario } from '../core/s
 import { Checker, closest, KEY_HOME, MAX_PROBLEMS, own, type PlainRecord } from './checks.js';
 import { DEFAULTS, LIMITS } from './defaults.js';
 import { checkDurationMs, describeType } from './duration.js';
+import { keysOf, PUBLISHER_FIELDS, SCENARIO, type DurationField } from './fields.js';
 import { checkChannels, checkStagesField, checkSubscriberGroups, stagesMeasureMs } from './validate-sections.js';
 import { checkThresholds } from '../metrics/thresholds.js';
 
@@ -19,19 +20,14 @@ export interface ResolveOptions {
   problems?: Problem[];
 }
 
-const TOP_KEYS = [
-  'name', 'description', 'client', 'channels', 'publishers', 'subscribers', 'warmup', 'warmupMs', 'duration', 'durationMs',
-  'drainTimeout', 'drainTimeoutMs', 'seed', 'stages', 'thresholds',
-] as const;
-const PUBLISHER_KEYS = ['count', 'rate', 'messageBytes', 'mode', 'batch', 'maxInFlight', 'channelsEach'] as const;
-const MODES: readonly PublishMode[] = ['await', 'pipeline', 'multi', 'auto'];
-const CLIENTS: readonly ClientKind[] = ['native', 'ioredis'];
-
-
-/** What the two clients are for, so a wrong value is fixed with the right choice rather than the closest spelling. */
-const CLIENT_HINT = "use 'native' (our own RESP connections, the default) or 'ioredis' (what a Node.js application using ioredis sees)";
-
-const NAME_RE = /^[A-Za-z0-9][\w.-]*$/;
+// Keys, words, ranges and hints come from the field table (fields.ts), which the JSON Schema is generated from.
+const F = SCENARIO.fields;
+const P = PUBLISHER_FIELDS;
+const TOP_KEYS = keysOf(SCENARIO);
+const PUBLISHER_KEYS = keysOf(F.publishers);
+const MODES = Object.keys(P.mode.values) as PublishMode[];
+const CLIENTS = Object.keys(F.client.values) as ClientKind[];
+const NAME_RE = new RegExp(F.name.pattern);
 
 /**
  * Validates `input` and fills in defaults. `source` names where it came from (a file path or `built-in fan-out`):
@@ -63,29 +59,32 @@ function check(c: Checker, input: unknown, source: string): Scenario | undefined
   const top = c.record(input, '(scenario)', 'a scenario is an object such as {"publishers": {"count": 2}}');
   if (!top) return undefined;
   c.unknownKeys(top, '', TOP_KEYS, KEY_HOME);
+  // `$schema` is for editors (the file's JSON Schema): checked to be text, then ignored.
+  const rawSchemaKey = own(top, '$schema');
+  if (rawSchemaKey !== undefined) c.strField(rawSchemaKey, '$schema', F.$schema);
 
   const name = readName(c, own(top, 'name'), source);
   const rawDescription = own(top, 'description');
   const description =
-    rawDescription === undefined ? DEFAULTS.description : c.str(rawDescription, 'description', LIMITS.descriptionChars);
+    rawDescription === undefined ? DEFAULTS.description : c.strField(rawDescription, 'description', F.description);
   const rawClient = own(top, 'client');
-  const client = rawClient === undefined ? DEFAULTS.client : c.oneOf(rawClient, 'client', CLIENTS, CLIENT_HINT);
+  const client = rawClient === undefined ? DEFAULTS.client : c.oneOf(rawClient, 'client', CLIENTS, F.client.hint);
   const channels = checkChannels(c, own(top, 'channels'));
   const channelCount = channels?.spec.count;
   const checkedPublishers = readPublishers(c, own(top, 'publishers'), channelCount);
   const subscribers = checkSubscriberGroups(c, own(top, 'subscribers'), channels);
-  const warmupMs = readDuration(c, top, 'warmup', DEFAULTS.warmupMs, 0, LIMITS.warmupMs);
-  const givenDurationMs = readDuration(c, top, 'duration', DEFAULTS.durationMs, 100, LIMITS.durationMs);
+  const warmupMs = readDuration(c, top, 'warmup', F.warmup, DEFAULTS.warmupMs);
+  const givenDurationMs = readDuration(c, top, 'duration', F.duration, DEFAULTS.durationMs);
   const profile = checkStagesField(c, own(top, 'stages'), checkedPublishers);
   const publishers = profile ? profile.publishers : checkedPublishers;
   const durationField = own(top, 'duration') !== undefined ? 'duration' : own(top, 'durationMs') !== undefined ? 'durationMs' : null;
   const durationMs = profile && givenDurationMs !== undefined
     ? stagesMeasureMs(c, profile.stages, durationField === null ? null : { field: durationField, ms: givenDurationMs })
     : givenDurationMs;
-  const drainTimeoutMs = readDuration(c, top, 'drainTimeout', DEFAULTS.drainTimeoutMs, 0, LIMITS.drainTimeoutMs);
+  const drainTimeoutMs = readDuration(c, top, 'drainTimeout', F.drainTimeout, DEFAULTS.drainTimeoutMs);
   const thresholds = readThresholds(c, own(top, 'thresholds'));
   const rawSeed = own(top, 'seed');
-  const seed = rawSeed === undefined ? DEFAULTS.seed : c.int(rawSeed, 'seed', 0, LIMITS.seed, 'use a whole number such as 42');
+  const seed = rawSeed === undefined ? DEFAULTS.seed : c.intField(rawSeed, 'seed', F.seed);
 
   if (publishers && subscribers && publishers.count === 0 && subscribers.every((g) => g.count === 0)) {
     c.add('publishers.count', 'the scenario has no publishers and no subscribers', 'set publishers.count or a subscriber group count above 0');
@@ -119,7 +118,7 @@ function readThresholds(c: Checker, value: unknown): string[] | undefined {
 
 function readName(c: Checker, value: unknown, source: string): string | undefined {
   if (value === undefined) return defaultName(source);
-  const name = c.str(value, 'name', LIMITS.nameChars);
+  const name = c.strField(value, 'name', F.name);
   if (name !== undefined && !NAME_RE.test(name)) {
     c.add('name', 'may hold only letters, digits, ".", "_" and "-", starting with a letter or digit', "e.g. 'my-scenario'");
     return undefined;
@@ -134,16 +133,17 @@ export function defaultName(source: string): string {
   return cleaned.slice(0, LIMITS.nameChars) || DEFAULTS.name;
 }
 
-/** Reads `key` (a duration string or ms) or its `keyMs` alias (ms, as result.json writes it). */
-function readDuration(c: Checker, top: PlainRecord, key: string, fallback: number, minMs: number, maxMs: number): number | undefined {
+/** Reads `key` (a duration string or ms) or its ms-only alias `spec.alias` (as result.json writes it). */
+function readDuration(c: Checker, top: PlainRecord, key: string, spec: DurationField, fallback: number): number | undefined {
+  const { alias, minMs, maxMs } = spec;
   const value = own(top, key);
-  const valueMs = own(top, `${key}Ms`);
+  const valueMs = own(top, alias);
   if (value !== undefined && valueMs !== undefined) {
-    c.add(key, `both '${key}' and '${key}Ms' are given`, `keep one of them`);
+    c.add(key, `both '${key}' and '${alias}' are given`, `keep one of them`);
     return undefined;
   }
   if (value === undefined && valueMs === undefined) return fallback;
-  const field = value !== undefined ? key : `${key}Ms`;
+  const field = value !== undefined ? key : alias;
   if (valueMs !== undefined && typeof valueMs !== 'number') {
     c.add(field, `expected a number of milliseconds, got ${describeType(valueMs)}`, `or write '${key}' as a string like '10s'`);
     return undefined;
@@ -154,7 +154,7 @@ function readDuration(c: Checker, top: PlainRecord, key: string, fallback: numbe
     return undefined;
   }
   if (ms < minMs || ms > maxMs) {
-    c.add(field, `${ms} ms is out of range: must be between ${minMs} ms and ${maxMs} ms`, `e.g. '${key === 'duration' ? '10s' : '2s'}'`);
+    c.add(field, `${ms} ms is out of range: must be between ${minMs} ms and ${maxMs} ms`, `e.g. '${spec.example}'`);
     return undefined;
   }
   return ms;
@@ -163,37 +163,35 @@ function readDuration(c: Checker, top: PlainRecord, key: string, fallback: numbe
 function readPublishers(c: Checker, value: unknown, channelCount: number | undefined): PublisherSpec | undefined {
   const d = DEFAULTS.publishers;
   if (value === undefined) return { ...d, mode: d.mode };
-  const p = c.record(value, 'publishers', 'e.g. "publishers": {"count": 1, "rate": 1000}');
+  const p = c.record(value, 'publishers', F.publishers.hint);
   if (!p) return undefined;
   c.unknownKeys(p, 'publishers', PUBLISHER_KEYS, KEY_HOME);
   const get = <T>(key: string, fallback: T, read: (v: unknown, field: string) => T | undefined): T | undefined => {
     const v = own(p, key);
     return v === undefined ? fallback : read(v, `publishers.${key}`);
   };
-  const count = get('count', d.count, (v, f) => c.int(v, f, 0, LIMITS.publishers));
+  const count = get('count', d.count, (v, f) => c.intField(v, f, P.count));
   const rate = get<number | 'max'>('rate', d.rate, (v, f) => {
     if (v === 'max') return 'max';
-    const near = typeof v === 'string' && !/^\s*[\d.]+\s*$/.test(v) ? closest(v, ['max']) : undefined;
+    const near = typeof v === 'string' && !/^\s*[\d.]+\s*$/.test(v) ? closest(v, P.rate.words) : undefined;
     if (near) {
       c.add(f, `expected a number of msgs/s or 'max', got ${describeType(v)}`, "did you mean 'max'?");
       return undefined;
     }
     // Zero and below get their own words: "between 0 and …" would name 0 as allowed, and it is not.
-    const hint = "the total msgs/s over all publishers, e.g. 1000, or 'max'";
-    if (typeof v === 'number' && Number.isFinite(v) && v <= 0) {
-      c.add(f, `${v} msgs/s: the rate must be above 0 (at most ${LIMITS.rate})`, `${hint}; for a run that publishes nothing set publishers.count (--publishers) to 0`);
+    const hint = P.rate.hint;
+    if (typeof v === 'number' && Number.isFinite(v) && v <= P.rate.min) {
+      c.add(f, `${v} msgs/s: the rate must be above 0 (at most ${P.rate.max})`, `${hint}; for a run that publishes nothing set publishers.count (--publishers) to 0`);
       return undefined;
     }
-    return c.num(v, f, 0, LIMITS.rate, hint);
+    return c.num(v, f, P.rate.min, P.rate.max, hint);
   });
-  const messageBytes = get('messageBytes', d.messageBytes, (v, f) =>
-    c.int(v, f, LIMITS.messageBytesMin, LIMITS.messageBytesMax, `the ${LIMITS.messageBytesMin}-byte envelope header is part of every message`),
-  );
+  const messageBytes = get('messageBytes', d.messageBytes, (v, f) => c.intField(v, f, P.messageBytes));
   const mode = get<PublishMode>('mode', d.mode, (v, f) => c.oneOf(v, f, MODES));
-  const batch = get('batch', d.batch, (v, f) => c.int(v, f, 1, LIMITS.batch, 'commands per pipeline or MULTI … EXEC batch, e.g. 100'));
-  const maxInFlight = get('maxInFlight', d.maxInFlight, (v, f) => c.int(v, f, 1, LIMITS.maxInFlight, 'e.g. 1000'));
+  const batch = get('batch', d.batch, (v, f) => c.intField(v, f, P.batch));
+  const maxInFlight = get('maxInFlight', d.maxInFlight, (v, f) => c.intField(v, f, P.maxInFlight));
   const channelsEach = get<number | 'all'>('channelsEach', d.channelsEach, (v, f) =>
-    v === 'all' ? 'all' : c.int(v, f, 1, channelCount ?? LIMITS.channels, "'all', or how many channels each publisher writes to"),
+    v === 'all' ? 'all' : c.intField(v, f, P.channelsEach, channelCount ?? P.channelsEach.max),
   );
   if (
     count === undefined || rate === undefined || messageBytes === undefined || mode === undefined ||

@@ -55,14 +55,19 @@ export function runCommandModule(io: CliIo, setExitCode: (code: number) => void)
 }
 
 /** `scenarios`; its exit code goes to `setExitCode`. */
-export function scenariosCommandModule(io: CliIo, setExitCode: (code: number) => void): CommandModule<object, { json?: unknown }> {
+export function scenariosCommandModule(io: CliIo, setExitCode: (code: number) => void): CommandModule<object, { json?: unknown; schema?: unknown }> {
   return {
     command: 'scenarios',
     describe: 'List the built-in scenarios',
     builder: (y) =>
       y
         .option('json', { type: 'boolean', describe: 'Print the resolved scenarios as JSON', defaultDescription: 'false' })
-        .example([['$0 scenarios', 'One line each'], ['$0 scenarios --json', 'Every field, defaults filled in']]),
+        .option('schema', { type: 'boolean', describe: 'Print the JSON Schema of scenario files (for editors: see README)', defaultDescription: 'false' })
+        .example([
+          ['$0 scenarios', 'One line each'],
+          ['$0 scenarios --json', 'Every field, defaults filled in'],
+          ['$0 scenarios --schema > scenario.schema.json', 'The JSON Schema a .json/.yaml scenario file can name in "$schema"'],
+        ]),
     handler: async (args) => {
       const { scenariosCommand } = await import('./scenarios.js');
       setExitCode(scenariosCommand(args, io));

@@ -1,6 +1,7 @@
-/** `pubsub-bench scenarios`: the built-in scenarios, one line each (or JSON with --json). */
+/** `pubsub-bench scenarios`: the built-in scenarios, one line each (or JSON with --json); `--schema`: the JSON Schema of scenario files. */
 import { BUILTINS, DEFAULT_SCENARIO } from '../../scenarios/builtins/index.js';
 import { formatDurationMs } from '../../scenarios/duration.js';
+import { scenarioSchemaText } from '../../scenarios/schema.js';
 import { resolveScenario } from '../../scenarios/validate.js';
 import type { Scenario } from '../../core/scenario.js';
 import type { CliIo } from '../io.js';
@@ -21,8 +22,12 @@ export function keyNumbers(s: Scenario): string {
   ].join(', ');
 }
 
-/** Lists the built-ins; returns the exit code. */
-export function scenariosCommand(args: { json?: unknown }, io: CliIo): number {
+/** Lists the built-ins (or prints the scenario file JSON Schema with `--schema`); returns the exit code. */
+export function scenariosCommand(args: { json?: unknown; schema?: unknown }, io: CliIo): number {
+  if (args.schema === true) {
+    io.stdout(scenarioSchemaText());
+    return 0;
+  }
   const resolved = BUILTINS.map((b) => resolveScenario(structuredClone(b.input), `built-in ${b.name}`));
   if (args.json === true) {
     io.stdout(`${JSON.stringify(resolved.map((s) => ({ ...s, default: s.name === DEFAULT_SCENARIO })), null, 2)}\n`);
