@@ -199,3 +199,21 @@ test('a --repeat series is served by one endpoint for the whole series, each run
   assert.equal(runIds.size, 2, `both runs were seen on the one endpoint: ${[...runIds].join(', ')}`);
   await assert.rejects(fetch(endpoint), 'closed when the command ends');
 });
+
+test('capacity streams every step into one --metrics-out file, each step labelled with its offered rate', { timeout: 90_000 }, async () => {
+  const file = join(outDir, 'capacity.ndjson');
+  const cap = captureIo();
+  const code = await main([
+    'capacity', 'fan-in', '--target', url, '--slo', 'lost == 0', '--start-rate', '200', '--max-rate', '400', '--max-steps', '2',
+    '--duration', '1s', '--warmup', '200ms', '--out', outDir, '--metrics-out', file,
+  ], cap.io);
+  assert.equal(code, ExitCode.ok, cap.stderr());
+  const lines = readLines(file);
+  const variants = [...new Set(lines.map((l) => l.variant))];
+  assert.deepEqual(variants, ['200/s', '400/s'], 'one labelled stream per step, in search order');
+  assert.equal(new Set(lines.map((l) => l.runId)).size, 2, 'each step is its own run');
+  for (const v of variants) {
+    const seqs = lines.filter((l) => l.variant === v).map((l) => l.seq);
+    assert.deepEqual(seqs, seqs.map((_, i) => i), `${v}: intervals in order, once each`);
+  }
+});

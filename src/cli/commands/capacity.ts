@@ -22,6 +22,7 @@ import {
   CAPACITY_GATE_OPTIONS, capacityExitCode, capacityVerdictLines, judgeCapacity, readCapacityGates, writeCapacityCiFiles, type CapacityGateArgs,
 } from './capacity-gates.js';
 import { RUN_OPTIONS, type RunArgs } from './run-options.js';
+import { LIVE_OPTIONS, openLive } from './run-live.js';
 import { buildRunRequest } from './run.js';
 
 const SEARCH = 'Capacity search:';
@@ -35,6 +36,8 @@ export const CAPACITY_OPTIONS: Record<string, Options> = {
   // its own gates (--min-capacity, --junit).
   ...Object.fromEntries(Object.entries(RUN_OPTIONS).filter(([k]) => k !== 'rate' && k !== 'matrix' && !(k in GATE_OPTIONS))),
   ...CAPACITY_GATE_OPTIONS,
+  // Live metrics matter most on long searches: every step streams into the same file or endpoint (label = its rate).
+  ...LIVE_OPTIONS,
   duration: { ...RUN_OPTIONS.duration, describe: 'Measured phase of EACH step, e.g. --duration 10s', defaultDescription: STEP_DURATION },
   warmup: { ...RUN_OPTIONS.warmup, describe: 'Warmup of EACH step, so it settles before it is measured, e.g. --warmup 3s', defaultDescription: STEP_WARMUP },
   json: { ...RUN_OPTIONS.json, describe: 'Print capacity.json on stdout and nothing else there' },
@@ -111,7 +114,7 @@ async function searchCommand(args: CapacityArgs, io: CliIo, interrupt: Interrupt
       try {
         const b = await buildRunRequest({ ...stepArgs, ...v.flags }, io.env, { stepSummary: false });
         passwords.push(...b.secrets);
-        built.push({ label: v.label || b.request.scenario.name, request: b.request, scenarioThresholds: b.gates.thresholds.length });
+        built.push({ label: v.label || b.request.scenario.name, request: b.request, scenarioThresholds: b.gates.thresholds.length, live: b.live });
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
         problems.push(...err.problems.filter((p) => !problems.some((q) => q.field === p.field && q.message === p.message)));
@@ -123,17 +126,20 @@ async function searchCommand(args: CapacityArgs, io: CliIo, interrupt: Interrupt
     }
 
     const { scenario: _unused, ...base } = built[0].request;
+    const live = await openLive(built[0].live, io);
+    // With --metrics-out - the NDJSON lines own stdout: the capacity table goes to stderr.
+    const out = live.stdoutTaken ? { ...io, stdout: io.stderr } : io;
     const outcome = await runCapacity({
-      base: { ...base, signal: interrupt.signal },
+      base: { ...base, signal: interrupt.signal, ...(live.sinks.length > 0 ? { liveSinks: live.sinks } : {}) },
       variants: built.map((b) => ({ label: b.label, scenario: b.request.scenario })),
       slo,
       search: { startRate, maxRate, resolution, maxSteps },
       onStep: (label, s) => io.stderr(`${stepLine(label, s)}\n`),
-    });
+    }).finally(() => live.close());
     const verdicts = judgeCapacity(outcome.report, gates.floorRate, outcome.errors);
     const ciFailures = await writeCapacityCiFiles(verdicts, outcome.report.slo, gates, io.env);
-    if (args.json === true) io.stdout(`${JSON.stringify(outcome.report)}\n`);
-    else io.stdout(`${outcome.text}\n\nWritten to ${outcome.dir}/ (capacity.json, capacity.html, one folder of runs per search)\n`);
+    if (args.json === true) out.stdout(`${JSON.stringify(outcome.report)}\n`);
+    else out.stdout(`${outcome.text}\n\nWritten to ${outcome.dir}/ (capacity.json, capacity.html, one folder of runs per search)\n`);
     for (const e of outcome.errors.flat()) io.stderr(`pubsub-bench: ${e}\n`);
     for (const line of capacityVerdictLines(verdicts)) io.stderr(`${line}\n`);
     if (gates.junitPath && !ciFailures.some((f) => f.path === gates.junitPath)) io.stderr(`pubsub-bench: JUnit XML written to ${gates.junitPath}\n`);
