@@ -7,7 +7,10 @@ import { UsageError, type RunResult } from '../core/index.js';
 import { scenarioKey } from '../metrics/baseline.js';
 import { describeScenario, describeTarget } from './describe.js';
 import { NONE, formatCount, formatLatencyUs, formatPercent, formatRate, formatShare } from './format.js';
-import { heading, makeStyler, plainText, renderTable, type Styler } from './table.js';
+
+export { DEFAULT_WIDTH, formatComparison, type ComparisonFormat } from './compare-table.js';
+export { deriveLabels } from './compare-labels.js';
+export { significanceNote, winnerLines, type WinnerLine } from './compare-winners.js';
 
 /** How a metric's values are shown. */
 export type MetricUnit = 'latencyUs' | 'rate' | 'count' | 'share';
@@ -41,8 +44,13 @@ export interface MetricComparison {
 
 /** A comparison of two or more runs. */
 export interface Comparison {
-  /** One label per run (file names or --label). */
+  /** One label per run (file names or --label), unique. */
   labels: string[];
+  /**
+   * The label each run was given before it was made unique: runs sharing one are repeats of one thing, and the
+   * winner lines compare their means (with a t-test). Equal to `labels` when there were no repeats.
+   */
+  groups: string[];
   /** One line describing each run's scenario. */
   descriptions: string[];
   metrics: MetricComparison[];
@@ -97,6 +105,8 @@ function changeOf(direction: Direction, first: number | null, value: number | nu
 export interface ComparisonOptions {
   /** The scenarios differ on purpose (the variants of a matrix): no warning about that. */
   scenariosVary?: boolean;
+  /** One label per run before they were made unique (see Comparison.groups); default: the labels. */
+  groups?: string[];
 }
 
 /** Compares runs metric by metric against the first. Needs at least two runs and one label per run. */
@@ -122,7 +132,8 @@ export function compareResults(results: RunResult[], labels: string[], opts: Com
       changes: values.map((v) => changeOf(m.direction, first, v)),
     };
   });
-  return { labels, descriptions: results.map((r) => describeScenario(r.scenario)), metrics, warnings: comparabilityWarnings(results, labels, opts) };
+  const groups = opts.groups?.length === labels.length ? opts.groups : labels;
+  return { labels, groups, descriptions: results.map((r) => describeScenario(r.scenario)), metrics, warnings: comparabilityWarnings(results, labels, opts) };
 }
 
 /**
@@ -189,24 +200,4 @@ export function formatChange(m: MetricComparison, i: number): string {
   // Shares (loss) change in percentage points: 0.5% → 1% is "+0.5 pp", not "+100%".
   const amount = m.unit === 'share' ? `${sign}${Number((Math.abs(delta) * 100).toPrecision(2))} pp` : rel !== null ? `${sign}${formatShare(Math.abs(rel))}` : `${sign}${formatMetric(m.unit, Math.abs(delta))}`;
   return change === 'n/a' ? amount : `${amount} ${change}`;
-}
-
-/** The comparison as a terminal table; colour marks better (green) and worse (red) when asked for. */
-export function formatComparison(c: Comparison, opts: { color: boolean } = { color: false }): string {
-  const st: Styler = makeStyler(opts.color);
-  const head = ['', plainText(c.labels[0])];
-  for (const label of c.labels.slice(1)) head.push(plainText(label), `vs ${plainText(c.labels[0])}`);
-  const rows = [head.map((h) => st.bold(h))];
-  for (const m of c.metrics) {
-    const row = [m.label, formatMetric(m.unit, m.values[0])];
-    for (let i = 1; i < c.labels.length; i++) {
-      const text = formatChange(m, i);
-      const styled = m.changes[i] === 'better' ? st.green(text) : m.changes[i] === 'worse' ? st.red(text) : st.dim(text);
-      row.push(formatMetric(m.unit, m.values[i]), styled);
-    }
-    rows.push(row);
-  }
-  const runs = c.labels.map((l, i) => `  ${plainText(l)}: ${plainText(c.descriptions[i])}`);
-  const warnings = c.warnings.map((w) => st.yellow(`  ! ${plainText(w)}`));
-  return [heading('Runs', st), ...runs, ...warnings, '', heading(`Comparison (against ${plainText(c.labels[0])})`, st), renderTable(rows)].join('\n');
 }

@@ -89,7 +89,8 @@ test('compare.html overlays the runs and escapes their labels; the command write
     const out = path.join(dir, 'cmp.html');
     const { table, htmlPath } = await runCompare({ results: [fixturePath('await.json'), fixturePath('pipeline.json')], out, color: false });
     assert.equal(htmlPath, out);
-    assert.match(table, /await\s+pipeline\s+vs await/);
+    // Default labels: the matrix keys that differ (both fixtures run the scenario 'fan-out'), not the file names.
+    assert.match(table, /publish-mode=await …\s+publish-mode=pipeli…\s+vs first/);
     assert.match(readFileSync(out, 'utf8'), /<h1>pubsub-bench comparison<\/h1>/);
     await assert.rejects(runCompare({ results: [fixturePath('await.json'), path.join(dir, 'missing.json')], out, color: false }),
       (err: unknown) => err instanceof UsageError && /missing\.json: file not found/.test(err.message));

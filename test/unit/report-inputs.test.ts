@@ -52,11 +52,12 @@ test('report <run folder> rebuilds report.html like report <folder>/result.json'
   assert.match(readFileSync(path.join(a, 'report.html'), 'utf8'), /<html/);
 }));
 
-test('compare <folder A> <folder B> reads the result.json in each, labelled by folder', { timeout: 20_000 }, () => withRunFolders(async (root, a, b) => {
+test('compare <folder A> <folder B> reads the result.json in each, labelled by what differs in their scenarios', { timeout: 20_000 }, () => withRunFolders(async (root, a, b) => {
   const cap = captureIo();
   const out = path.join(root, 'cmp.html');
   assert.equal(await main(['compare', a, b, '--out', out], cap.io), 0, cap.stderr());
-  assert.match(cap.stdout(), /2026-01-01T00-01-00-000Z-pipeline/);
+  assert.match(cap.stdout(), /publish-mode=pipeline/);
+  assert.doesNotMatch(cap.stdout(), /2026-01-01T00-01-00-000Z-pipeline/, 'not the 30-character run id');
   assert.ok(existsSync(out));
 }));
 

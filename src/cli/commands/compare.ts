@@ -4,7 +4,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { colorEnabled, type CliIo } from '../io.js';
-import { compareResults, formatComparison, labelsFromPaths, uniqueLabels } from '../../reporting/compare.js';
+import { compareResults, deriveLabels, formatComparison, uniqueLabels } from '../../reporting/compare.js';
 import { renderCompareReport } from '../../reporting/html/index.js';
 import { readRunResult } from '../../reporting/write.js';
 import { probeOutputs } from '../../reporting/output-probe.js';
@@ -17,10 +17,12 @@ export interface CompareArgs {
   results: string[];
   /** HTML file to write. */
   out: string;
-  /** One name per run (default: taken from the file paths). */
+  /** One name per run (default: the scenario name, or the matrix keys that differ). Runs given one name are repeats. */
   label?: string[];
   /** Colour the terminal table. */
   color: boolean;
+  /** Columns the table must fit (default 100: a pipe or CI log). */
+  width?: number;
 }
 
 /** Does the work of `compare`: returns the terminal table and the HTML path written. Tests call it directly. */
@@ -35,9 +37,11 @@ export async function runCompare(args: CompareArgs): Promise<{ table: string; ht
   const problems = [...(await probeOutputs([{ path: args.out, kind: 'file', flag: '--out' }])), ...unreadable];
   if (problems.length > 0) throw new UsageError(problems, 'Cannot read the result files');
   const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const labels = uniqueLabels(args.label ?? labelsFromPaths(args.results));
-  const table = formatComparison(compareResults(results, labels), { color: args.color });
-  const failure = await attemptWriteText(args.out, 'compare.html', () => renderCompareReport(results, labels));
+  // Names a reader tells runs apart by; a name given to several runs makes them repeats of one side (t-tested).
+  const groups = args.label ?? deriveLabels(results);
+  const labels = uniqueLabels(groups);
+  const table = formatComparison(compareResults(results, labels, { groups }), { color: args.color, width: args.width });
+  const failure = await attemptWriteText(args.out, 'compare.html', () => renderCompareReport(results, groups));
   if (failure) throw new UsageError([writeFailureProblem(failure, '--out')], 'Cannot write the comparison');
   return { table, htmlPath: args.out };
 }
@@ -50,13 +54,16 @@ export const compareCommand = (io: CliIo): CommandModule<object, CompareArgs> =>
     yargs
       .positional('results', { type: 'string', array: true, demandOption: true, describe: 'result.json files or run folders; the first is the baseline' })
       .option('out', { type: 'string', default: 'compare.html', describe: 'HTML file to write' })
-      .option('label', { type: 'string', array: true, describe: 'name of each run, in order (default: from the file paths)' })
+      .option('label', { type: 'string', array: true, describe: 'name of each run, in order; give runs the same name to treat them as repeats (default: the scenario name, or the matrix keys that differ)' })
       .option('color', { type: 'boolean', default: colorEnabled(io), describe: 'colour the table (default: on a terminal, unless NO_COLOR or TERM=dumb; FORCE_COLOR forces it)' })
       .example('$0 compare reports/await/result.json reports/pipeline/result.json', 'pipelined vs unpipelined')
       .example('$0 compare reports/<run a> reports/<run b>', 'run folders, as the summary prints them')
-      .example('$0 compare a.json b.json --label await --label pipeline --out cmp.html', 'name the runs, pick the HTML file'),
+      .example('$0 compare a.json b.json --label await --label pipeline --out cmp.html', 'name the runs, pick the HTML file')
+      .example('$0 compare old/*/result.json new/*/result.json --label old --label old --label new --label new', 'repeats of each side: winner lines with a t-test'),
   handler: async (argv) => {
-    const { table, htmlPath } = await runCompare({ results: argv.results, out: argv.out, label: argv.label, color: argv.color });
+    // A pipe or a CI log has no width: the default then.
+    const width = io.stdoutIsTTY ? process.stdout.columns : undefined;
+    const { table, htmlPath } = await runCompare({ results: argv.results, out: argv.out, label: argv.label, color: argv.color, width });
     io.stdout(`${table}\n\nwrote ${htmlPath}\n`);
   },
 });

@@ -1,15 +1,33 @@
 /**
- * compare.html: overlaid percentile spectra, side-by-side throughput and latency, and the metric table with
- * better/worse against the first run. Self-contained like the run report (SVG rendered at write time).
+ * compare.html: the winner of each metric family, overlaid percentile spectra, side-by-side throughput and latency,
+ * and the metric table with better/worse against the first run. Self-contained like the run report (SVG rendered at
+ * write time). Runs are drawn in neutral colours: red and green mean worse and better everywhere else.
  */
 import type { RunResult } from '../../core/index.js';
-import { compareResults, formatChange, formatMetric, uniqueLabels, type ComparisonOptions, type MetricComparison } from '../compare.js';
+import { compareResults, formatChange, formatMetric, significanceNote, uniqueLabels, winnerLines, type Comparison, type ComparisonOptions, type MetricComparison } from '../compare.js';
 import { describeScenario, describeTarget, judge } from '../describe.js';
 import { formatDurationMs } from '../format.js';
-import { FULL_WIDTH, groupedBarChart, spectrumChart, type BarRow } from './charts.js';
+import { FULL_WIDTH, RUN_PALETTE, groupedBarChart, spectrumChart, type BarRow, type VlSpec } from './charts.js';
 import { html, type Html } from './escape.js';
 import { figure, page, table, textCell as t, type Cell } from './page.js';
 import { spectrumPoints } from './spectrum.js';
+
+/** The chart with its runs in RUN_PALETTE: the shared builders colour the second series red, which reads as "worse". */
+function neutral(spec: VlSpec): VlSpec {
+  const encoding = spec.encoding as { color?: { scale?: { domain?: string[]; range?: string[] } } } | undefined;
+  const scale = encoding?.color?.scale;
+  if (scale) scale.range = RUN_PALETTE.slice(0, Math.max(1, scale.domain?.length ?? RUN_PALETTE.length));
+  return spec;
+}
+
+/** The winner lines and what they can claim about noise. */
+function winners(c: Comparison): Html {
+  const lines = winnerLines(c, c.groups);
+  if (lines.length === 0) return html``;
+  return html`<h2>Winners</h2>
+<ul class="winners">${lines.map((w) => html`<li>${w.text}</li>`)}</ul>
+<p class="quiet">${significanceNote(c.groups)}</p>`;
+}
 
 const PERCENTILES = [['p50', 'p50'], ['p90', 'p90'], ['p99', 'p99'], ['p999', 'p99.9'], ['max', 'max']] as const;
 
@@ -54,11 +72,11 @@ async function sideBySide(results: RunResult[], labels: string[]): Promise<Html>
   }))));
   const rateGroups = rateRows.some((r) => r.group === 'target') ? ['target', 'published'] : ['published'];
   return html`<h2>Throughput</h2>
-<div class="row">${await figure('compare-publish-rate', groupedBarChart(rateRows, rateGroups, labels, 'messages / s'))}${
-  await figure('compare-delivered-rate', groupedBarChart(deliveredRows, ['delivered'], labels, 'deliveries / s'))}</div>
+<div class="row">${await figure('compare-publish-rate', neutral(groupedBarChart(rateRows, rateGroups, labels, 'messages / s')))}${
+  await figure('compare-delivered-rate', neutral(groupedBarChart(deliveredRows, ['delivered'], labels, 'deliveries / s')))}</div>
 <h2>Latency side by side</h2>
 ${latencyRows.length > 0
-    ? await figure('compare-latency', groupedBarChart(latencyRows, PERCENTILES.map(([, n]) => n), labels, 'end-to-end latency (ms, log scale)', FULL_WIDTH, { type: 'log' }),
+    ? await figure('compare-latency', neutral(groupedBarChart(latencyRows, PERCENTILES.map(([, n]) => n), labels, 'end-to-end latency (ms, log scale)', FULL_WIDTH, { type: 'log' })),
       'End-to-end latency from the intended send time (coordinated-omission corrected).')
     : html`<p class="quiet">No latency was recorded.</p>`}`;
 }
@@ -68,21 +86,23 @@ async function spectra(results: RunResult[], labels: string[], key: 'endToEnd' |
   const points = results.flatMap((r, i) => spectrumPoints(r.histograms[key], labels[i]));
   const series = labels.filter((l) => points.some((p) => p.series === l));
   if (points.length === 0) return html`<p class="quiet">No ${name} latency was recorded.</p>`;
-  return figure(`compare-spectrum-${key}`, spectrumChart(points, series), `${name} latency percentile spectrum, runs overlaid.`);
+  return figure(`compare-spectrum-${key}`, neutral(spectrumChart(points, series)), `${name} latency percentile spectrum, runs overlaid.`);
 }
 
 /**
- * Renders compare.html for two or more runs. `labels` name the runs (shortened and made unique for display);
- * the first run is the baseline every change is measured against.
+ * Renders compare.html for two or more runs. `labels` name the runs (made unique for display; runs given one label
+ * are repeats, compared by their means in the winner lines); the first run is the baseline every change is
+ * measured against.
  */
 export async function renderCompareReport(results: RunResult[], labels: string[], opts: ComparisonOptions = {}): Promise<string> {
   const shown = uniqueLabels(labels);
-  const c = compareResults(results, shown, opts);
+  const c = compareResults(results, shown, { ...opts, groups: labels });
   const body = html`<h1>pubsub-bench comparison</h1>
 <p class="sub">${shown.length} runs, compared against <strong>${shown[0]}</strong>. Lower latency, loss and errors are better;
 higher rates are better; differences under 1% count as the same.</p>
 ${runsTable(results, shown)}
 ${c.warnings.map((w) => html`<div class="warning">${w}</div>`)}
+${winners(c)}
 <h2>Latency percentile spectra</h2>
 ${await spectra(results, shown, 'endToEnd', 'End-to-end (corrected)')}
 ${await spectra(results, shown, 'publish', 'Publish (reply)')}
