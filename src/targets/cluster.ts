@@ -5,11 +5,14 @@
  *    publisher) gets one connection to its "home" master, spread round-robin (ioredis' Cluster would put every
  *    subscription on one node);
  *  - sharded pub/sub: SSUBSCRIBE and SPUBLISH go to the master owning each channel's slot; a MOVED reply or a
- *    server-side unsubscribe after a slot moved triggers a slot-map refresh, counted via onTopologyEvent.
+ *    server-side unsubscribe after a slot moved triggers a slot-map refresh, counted via onTopologyEvent; an ASK
+ *    reply is followed once (cluster-pubsub.ts);
+ *  - failover: a classic connection whose master stops answering moves to another master after a few failed
+ *    reconnects (`rehome`); sharded connections follow the slot map to the promoted replica.
  */
 import { TargetError } from '../core/errors.js';
 import type { TargetSpec } from '../core/target.js';
-import { ShardedPublisher, ShardedSubscriber } from './cluster-pubsub.js';
+import { ShardedPublisher, ShardedSubscriber, sameSlotMap } from './cluster-pubsub.js';
 import { NodesControl } from './control.js';
 import { connectNode, type NodeContext } from './node-connection.js';
 import { dataPlane, type DataPlane } from './data-plane.js';
@@ -33,12 +36,6 @@ import type {
 
 /** How often a watched slot map is re-read (ioredis' own default slotsRefreshInterval is 5 s). */
 const topologyCheckMs = 2000;
-
-/** True when both maps give every slot the same master. */
-function sameSlotMap(a: Topology, b: Topology): boolean {
-  if (a.ranges.length !== b.ranges.length) return false;
-  return a.ranges.every((r, i) => r.start === b.ranges[i].start && r.end === b.ranges[i].end && r.master === b.ranges[i].master);
-}
 
 /** Connections to a Redis Cluster given by its seed nodes. */
 export class ClusterFactory implements ConnectionFactory {
@@ -137,6 +134,21 @@ export class ClusterFactory implements ConnectionFactory {
     throw new TargetError(redactSecrets(`Cannot read the cluster's slot map from any node:\n  ${failures.join('\n  ')}`, this.spec));
   }
 
+  /**
+   * Where a classic connection goes when its node stops answering: the slot map is re-read (a promoted replica
+   * shows up once the cluster agreed on it) and the connection is placed by its spread index over the masters other
+   * than the dead one — classic pub/sub is broadcast over the cluster bus, so any live master serves it.
+   */
+  rehome(opts: Pick<ConnectionOptions, 'spreadIndex' | 'clientName' | 'connectTimeoutMs'>): NonNullable<ConnectionOptions['rehome']> {
+    return async (dead) => {
+      const topology = await this.refresh(opts.connectTimeoutMs).catch(() => this.current);
+      if (!topology) return undefined;
+      const others = topology.masters.filter((m) => m !== hostPort(dead));
+      if (others.length === 0) return undefined;
+      return this.masterNode(topology, homeMaster(spreadIndexOf(opts), others));
+    };
+  }
+
   /** The node entry of master `name`. */
   masterNode(topology: Topology, name: string): TopologyNode {
     const node = topology.nodes.find((n) => n.name === name);
@@ -148,14 +160,14 @@ export class ClusterFactory implements ConnectionFactory {
     const topology = await this.topology(opts.connectTimeoutMs);
     if (opts.sharded) return ShardedPublisher.open(this, topology, opts, events);
     const home = this.masterNode(topology, homeMaster(spreadIndexOf(opts), topology.masters));
-    return this.plane.openPublisher(this.ctx, home, opts, events);
+    return this.plane.openPublisher(this.ctx, home, { ...opts, rehome: this.rehome(opts) }, events);
   }
 
   async openSubscriber(opts: ConnectionOptions, handlers: SubscriberHandlers): Promise<SubscribeConnection> {
     const topology = await this.topology(opts.connectTimeoutMs);
     if (opts.sharded) return new ShardedSubscriber(this, opts, handlers);
     const home = this.masterNode(topology, homeMaster(spreadIndexOf(opts), topology.masters));
-    return this.plane.openSubscriber(this.ctx, home, opts, handlers, { sharded: false, splitBySlot: false });
+    return this.plane.openSubscriber(this.ctx, home, { ...opts, rehome: this.rehome(opts) }, handlers, { sharded: false, splitBySlot: false });
   }
 
   /** A control connection to every node (masters and replicas): counts are summed over all of them. */

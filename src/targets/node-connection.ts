@@ -4,7 +4,9 @@
  *  - once established, a lost connection is reported (onDisconnect), reconnected with a capped backoff, and
  *    reported back (onReconnect) only after `restore` (e.g. resubscribing) has finished;
  *  - commands in flight when the connection drops are rejected, never silently re-sent or left hanging
- *    (maxRetriesPerRequest 0 flushes them on close; no offline queue while disconnected).
+ *    (maxRetriesPerRequest 0 flushes them on close; no offline queue while disconnected);
+ *  - with `rehome` (classic cluster connections), every REHOME_AFTER failed reconnects in a row it asks where to go
+ *    and the next attempt connects there (the dead master's replica may have been promoted).
  */
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
@@ -24,6 +26,8 @@ export interface NodeConnectOptions {
   clientName: string;
   connectTimeoutMs: number;
   autoPipelining?: boolean;
+  /** Where to reconnect when this node keeps refusing (see ConnectionOptions.rehome). */
+  rehome?: (deadNode: { host: string; port: number }) => Promise<{ host: string; port: number } | undefined>;
 }
 
 /** Connection state callbacks, plus the work to redo after a reconnect before it counts as restored. */
@@ -40,6 +44,9 @@ export interface NodeHooks {
 export function reconnectDelayMs(attempt: number): number {
   return Math.min(50 * 2 ** Math.min(attempt - 1, 10), 1000);
 }
+
+/** Failed reconnects in a row after which a connection that may re-home asks where to go (about 0.75 s). */
+export const REHOME_AFTER = 3;
 
 /** A connected node: the ioredis client and the way to close it for good. */
 export interface NodeHandle {
@@ -79,8 +86,24 @@ export async function connectNode(
     autoResubscribe: false,
     autoResendUnfulfilledCommands: false,
     enableAutoPipelining: opts.autoPipelining === true,
-    retryStrategy: (attempt: number) => (established && !closing ? reconnectDelayMs(attempt) : null),
+    retryStrategy: (attempt: number) => {
+      if (!established || closing) return null;
+      if (opts.rehome && attempt > 1 && (attempt - 1) % REHOME_AFTER === 0) rehome(opts.rehome);
+      return reconnectDelayMs(attempt);
+    },
   });
+  /** Points the next reconnect at the node `ask` names (ioredis reads host and port from its options per connect). */
+  const rehome = (ask: NonNullable<NodeConnectOptions['rehome']>): void => {
+    const current = { host: String(redis.options.host), port: Number(redis.options.port) };
+    ask(current).then(
+      (next) => {
+        if (!next || closing) return;
+        redis.options.host = next.host;
+        redis.options.port = next.port;
+      },
+      () => undefined,
+    );
+  };
   redis.on('error', (err: Error & { code?: string }) => {
     lastError = err;
     // While down, an error reply (WRONGPASS, NOPERM) is why the recovery fails; socket errors are the outage itself.

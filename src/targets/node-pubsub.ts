@@ -21,6 +21,8 @@ export class IoredisPublisher implements PublishConnection {
   private readonly redis: Redis;
   /** One payload buffer per token, reused once its publish settled (tokens are below maxInFlight). */
   private readonly payloads: Buffer[] = [];
+  /** The channel index of every token's message (for a cluster redirect to re-send it). */
+  private readonly channelOf: number[] = [];
   private readonly pendingTokens: number[] = [];
   private readonly pendingChannels: number[] = [];
 
@@ -41,9 +43,43 @@ export class IoredisPublisher implements PublishConnection {
       buf = Buffer.from(this.opts.payloadTemplate);
       this.payloads[token] = buf;
     }
+    this.channelOf[token] = channel;
     this.pendingTokens.push(token);
     this.pendingChannels.push(channel);
     return buf;
+  }
+
+  /** The message of `token` (its payload stays put until the token is reused, after its reply). */
+  answered(token: number): { channel: number; payload: Buffer } | undefined {
+    const payload = this.payloads[token];
+    return payload === undefined || this.opts.mode === 'multi' ? undefined : { channel: this.channelOf[token], payload };
+  }
+
+  /** `ASKING` + the publish in one pipeline; the publish's reply is reported under `token`. */
+  sendAsking(channel: number, token: number, payload: Buffer): boolean {
+    if (this.opts.mode === 'multi' || this.redis.status !== 'ready') return false;
+    let buf = this.payloads[token];
+    if (buf === undefined || buf.length !== payload.length) {
+      buf = Buffer.from(payload);
+      this.payloads[token] = buf;
+    } else if (buf !== payload) {
+      payload.copy(buf);
+    }
+    this.channelOf[token] = channel;
+    const name = this.opts.channels[channel];
+    const batch = this.redis.pipeline();
+    batch.call('ASKING');
+    if (this.opts.sharded) batch.spublish(name, buf);
+    else batch.publish(name, buf);
+    batch.exec().then(
+      (results) => {
+        const entry = results?.[1];
+        if (entry && !entry[0]) this.onReply(token, entry[1] as number);
+        else this.fail(token, entry?.[0] ?? new Error('no reply for this command'));
+      },
+      (err: Error) => this.fail(token, err),
+    );
+    return true;
   }
 
   send(): void {

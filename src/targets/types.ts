@@ -22,6 +22,12 @@ export interface ConnectionOptions {
   spreadIndex?: number;
   /** Speak RESP3 (HELLO 3) on the native path. */
   resp3?: boolean;
+  /**
+   * Cluster only, classic connections: where to go when the node stops answering. Called after a few failed
+   * reconnects (the node may be dead, its replica promoted); resolves to another node (any master serves classic
+   * pub/sub, which is broadcast cluster-wide) or undefined to keep trying the same one.
+   */
+  rehome?: (deadNode: { host: string; port: number }) => Promise<{ host: string; port: number } | undefined>;
 }
 
 /** Options for a publisher connection: the frames are laid out from these once, at open. */
@@ -53,8 +59,8 @@ export interface ConnectionEvents {
   onRecoveryError?(cause: string): void;
   /**
    * Cluster only: a redirection or topology change was seen and handled — `moved` (a MOVED reply, or the
-   * server dropping sharded subscriptions of a slot that moved), `ask` (an ASK reply; the command failed),
-   * `refresh` (the slot map was re-read).
+   * server dropping sharded subscriptions of a slot that moved), `ask` (an ASK reply, followed once with ASKING on
+   * the node it named), `refresh` (the slot map was re-read).
    */
   onTopologyEvent?(kind: 'moved' | 'ask' | 'refresh'): void;
 }
@@ -81,6 +87,16 @@ export interface PublishConnection {
   /** Sends every message added since the last send (one write; one transaction in mode 'multi'). */
   send(): void;
   close(): Promise<void>;
+  /**
+   * Cluster redirects (optional, per-node connections): the message whose reply onReply is reporting for `token`,
+   * as channel index and payload bytes. Only valid inside that onReply call (the bytes may be reused after it).
+   */
+  answered?(token: number): { channel: number; payload: Buffer } | undefined;
+  /**
+   * Cluster redirects: sends `ASKING` followed by the publish of `payload` on `channel` under `token` (ASKING's +OK
+   * is not reported). False when it cannot be queued now (no room, connection down): the caller fails it.
+   */
+  sendAsking?(channel: number, token: number, payload: Buffer): boolean;
 }
 
 /** A pattern index in onMessage: the delivery came from a channel (or sharded) subscription. */

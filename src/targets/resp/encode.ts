@@ -31,3 +31,5 @@ export function publishPrefix(sharded: boolean, channel: Buffer, messageBytes: n
 /** `MULTI` and `EXEC`, encoded once. */
 export const MULTI_FRAME = encodeCommand(['MULTI']);
 export const EXEC_FRAME = encodeCommand(['EXEC']);
+/** `ASKING`, sent before a publish redirected by an ASK reply (cluster slot migration). */
+export const ASKING_FRAME = encodeCommand(['ASKING']);

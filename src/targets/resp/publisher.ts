@@ -5,12 +5,14 @@
  * MULTI … EXEC transaction (in sharded mode one per hash slot: a transaction cannot span slots).
  *
  * Ring discipline: frames are queued in order; a frame's bytes are reused only after its reply arrived (Redis had
- * read them, so the socket no longer needs them).
+ * read them, so the socket no longer needs them). So inside onReply the answered frame is still intact: a cluster
+ * ASK redirect reads it back (`answered`) and another node's publisher re-sends it behind `ASKING` (`sendAsking`),
+ * whose +OK is matched to a reserved token and swallowed. Only redirects allocate.
  */
 import type { ConnectionEvents, PublishConnection, PublisherOptions } from '../types.js';
 import { keySlot } from '../slot.js';
 import type { NodeContext } from '../node-connection.js';
-import { EXEC_FRAME, MULTI_FRAME, publishPrefix } from './encode.js';
+import { ASKING_FRAME, EXEC_FRAME, MULTI_FRAME, publishPrefix } from './encode.js';
 import { RespError, type RespValue } from './reader.js';
 import { RespSocket, type RespSocketOwner } from './socket.js';
 
@@ -19,6 +21,8 @@ const MAX_RING_BYTES = 64 * 1024 * 1024;
 const noReply = (): void => undefined;
 /** Stands for any simple-string reply (+OK, +QUEUED) in the transaction state machine, without decoding it. */
 const SIMPLE_REPLY = '+';
+/** The token of an `ASKING` queued before a redirected publish: its reply is swallowed, never reported. */
+const ASKING_TOKEN = 0xffffffff;
 
 /** Publishes on one node over a RespSocket. */
 export class NativePublisher implements PublishConnection, RespSocketOwner {
@@ -34,9 +38,16 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
   private readonly out: Buffer;
   /** Largest bytes one message can take, transaction framing included. */
   private readonly slotBytes: number;
-  /** Queue of frames in the ring (added, sent or not): token and start offset. */
+  /** Queue of frames in the ring (added, sent or not): token, start offset and channel index. */
   private readonly qToken: Uint32Array;
   private readonly qStart: Uint32Array;
+  private readonly qChannel: Uint32Array;
+  /** Messages the caller may keep queued (the rest of the queue is for ASKING entries of redirects). */
+  private readonly capacity: number;
+  /** The entry pop() took last: its frame is still in the ring while its reply is being reported. */
+  private lastToken = -1;
+  private lastStart = 0;
+  private lastChannel = 0;
   private qHead = 0;
   private qCount = 0;
   private wpos = 0;
@@ -69,23 +80,27 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
     // still append the closing EXEC: two EXECs per reservation.
     this.slotBytes = longest + this.messageBytes + 2 + (this.multi ? MULTI_FRAME.length + 2 * EXEC_FRAME.length : 0);
     const capacity = Math.max(1, opts.maxInFlight);
+    this.capacity = capacity;
     // Room for the window twice over (frames wrap); past MAX_RING_BYTES fewer messages fit in flight, at least one.
     const ringBytes = Math.min(2 * (capacity + 1) * this.slotBytes, Math.max(MAX_RING_BYTES, this.slotBytes));
     this.out = Buffer.alloc(ringBytes);
-    this.qToken = new Uint32Array(capacity + 1);
-    this.qStart = new Uint32Array(capacity + 1);
+    // Twice the window: a redirected message takes two entries (ASKING and the publish).
+    const queueLength = 2 * capacity + 2;
+    this.qToken = new Uint32Array(queueLength);
+    this.qStart = new Uint32Array(queueLength);
+    this.qChannel = new Uint32Array(queueLength);
     this.txSizes = new Uint32Array(capacity + 1);
   }
 
   /** Connects (handshake included). */
   async open(ctx: NodeContext, node: { host: string; port: number }, opts: PublisherOptions): Promise<this> {
-    this.socket = new RespSocket(ctx, node, { clientName: opts.clientName, connectTimeoutMs: opts.connectTimeoutMs, resp3: opts.resp3 }, this);
+    this.socket = new RespSocket(ctx, node, { clientName: opts.clientName, connectTimeoutMs: opts.connectTimeoutMs, resp3: opts.resp3, rehome: opts.rehome }, this);
     await this.socket.open();
     return this;
   }
 
   hasRoom(): boolean {
-    if (this.qCount >= this.qToken.length - 1) return false;
+    if (this.qCount >= this.capacity) return false;
     return this.placeFor(this.slotBytes) >= 0;
   }
 
@@ -139,9 +154,56 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
     const q = (this.qHead + this.qCount) % this.qToken.length;
     this.qToken[q] = token;
     this.qStart[q] = start;
+    this.qChannel[q] = channel;
     this.qCount++;
     this.pendingCount++;
     return out;
+  }
+
+  /** The message just answered under `token` (inside onReply only): its channel and a view of its payload. */
+  answered(token: number): { channel: number; payload: Buffer } | undefined {
+    if (this.multi || token !== this.lastToken) return undefined;
+    const at = this.lastStart + this.prefixes[this.lastChannel].length;
+    return { channel: this.lastChannel, payload: this.out.subarray(at, at + this.messageBytes) };
+  }
+
+  /**
+   * Queues `ASKING` and the publish of `payload` (messageBytes long) on `channel` under `token`, and sends them
+   * (with whatever the caller added and not sent yet). Not in mode 'multi'. False when there is no room or the
+   * connection is down.
+   */
+  sendAsking(channel: number, token: number, payload: Buffer): boolean {
+    if (this.multi || !this.socket.up || payload.length !== this.messageBytes) return false;
+    if (this.qCount + 2 > this.qToken.length - 1) return false;
+    const prefix = this.prefixes[channel];
+    let at = this.placeFor(ASKING_FRAME.length + prefix.length + this.messageBytes + 2);
+    if (at < 0) return false;
+    if (at !== this.wpos) {
+      this.flushBytes();
+      at = 0;
+      this.sendFrom = 0;
+    }
+    const out = this.out;
+    let q = (this.qHead + this.qCount) % this.qToken.length;
+    this.qToken[q] = ASKING_TOKEN;
+    this.qStart[q] = at;
+    this.qChannel[q] = channel;
+    ASKING_FRAME.copy(out, at);
+    at += ASKING_FRAME.length;
+    q = q + 1 === this.qToken.length ? 0 : q + 1;
+    this.qToken[q] = token;
+    this.qStart[q] = at;
+    this.qChannel[q] = channel;
+    this.qCount += 2;
+    out.set(prefix, at);
+    at += prefix.length;
+    payload.copy(out, at);
+    at += this.messageBytes;
+    out[at] = 13;
+    out[at + 1] = 10;
+    this.wpos = at + 2;
+    this.flushBytes();
+    return true;
   }
 
   /** Writes EXEC for the open transaction at `at`; returns the position after it. */
@@ -173,7 +235,10 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
    */
   private scheduleFailAll(cause: string): void {
     const tokens: number[] = [];
-    while (this.qCount > 0) tokens.push(this.pop());
+    while (this.qCount > 0) {
+      const token = this.pop();
+      if (token !== ASKING_TOKEN) tokens.push(token);
+    }
     this.resetTx();
     setImmediate(() => {
       this.lastError = cause;
@@ -192,25 +257,39 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
   private failAll(cause: string): void {
     this.lastError = cause;
     this.resetTx();
-    while (this.qCount > 0) this.onReply(this.pop(), -1);
+    while (this.qCount > 0) {
+      const token = this.pop();
+      if (token !== ASKING_TOKEN) this.onReply(token, -1);
+    }
   }
 
   private pop(): number {
-    const token = this.qToken[this.qHead];
-    this.qHead = this.qHead + 1 === this.qToken.length ? 0 : this.qHead + 1;
+    const head = this.qHead;
+    const token = this.qToken[head];
+    this.lastToken = token;
+    this.lastStart = this.qStart[head];
+    this.lastChannel = this.qChannel[head];
+    this.qHead = head + 1 === this.qToken.length ? 0 : head + 1;
     this.qCount--;
     return token;
+  }
+
+  /** True when the oldest queued entry is an ASKING (its reply comes next). */
+  private askingNext(): boolean {
+    return this.qCount > 0 && this.qToken[this.qHead] === ASKING_TOKEN;
   }
 
   // RespSocketOwner: replies in the order the commands were sent.
 
   onInteger(n: number): void {
     if (this.multi) this.onTxReply(n);
+    else if (this.askingNext()) this.unexpected(`ASKING answered :${n}`);
     else if (this.qCount > 0) this.onReply(this.pop(), n);
   }
 
   onSimple(buf: Buffer, start: number, end: number): void {
     if (this.multi) this.onTxReply(SIMPLE_REPLY);
+    else if (this.askingNext()) this.pop(); // ASKING's +OK
     else this.unexpected(`+${buf.toString('latin1', start, Math.min(end, start + 40))}`);
   }
 
@@ -225,6 +304,11 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
       return;
     }
     if (this.qCount === 0) return;
+    if (this.askingNext()) {
+      // ASKING refused: the publish behind it gets its own (error) reply, which is what gets reported.
+      this.pop();
+      return;
+    }
     this.lastError = value.message;
     this.onReply(this.pop(), -1);
   }

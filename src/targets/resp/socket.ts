@@ -5,13 +5,15 @@
  *    explained in plain words (no retry loop);
  *  - once established, a lost connection is reported (onDisconnect), reconnected with a capped backoff, and
  *    reported back (onReconnect) only after `restore` (e.g. resubscribing) has finished;
- *  - work in flight when the connection drops is failed by the owner (onDown), never re-sent.
+ *  - work in flight when the connection drops is failed by the owner (onDown), never re-sent;
+ *  - with `rehome` (classic cluster connections), every REHOME_AFTER failed reconnects in a row it asks where to go
+ *    instead: a dead master's replica may have been promoted, and classic pub/sub works on any master.
  * Handshake: HELLO 3 (when asked) with AUTH and SETNAME, or AUTH + CLIENT SETNAME; SELECT for a database.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import { connectError, diagnoseConnectError, explainConnectError } from '../connect-errors.js';
-import { reconnectDelayMs, type NodeContext } from '../node-connection.js';
+import { REHOME_AFTER, reconnectDelayMs, type NodeContext } from '../node-connection.js';
 import { redactSecrets } from '../url.js';
 import { encodeCommand } from './encode.js';
 import { RespError, RespProtocolError, RespReader, type RespHandler, type RespValue } from './reader.js';
@@ -22,6 +24,8 @@ export interface RespSocketOptions {
   connectTimeoutMs: number;
   /** Speak RESP3 (HELLO 3): pushes arrive as `>` frames. */
   resp3?: boolean;
+  /** Where to reconnect when this node keeps refusing (see ConnectionOptions.rehome); undefined: the same node. */
+  rehome?: (deadNode: { host: string; port: number }) => Promise<{ host: string; port: number } | undefined>;
 }
 
 /** What the owner of a socket (publisher or subscriber) handles. */
@@ -69,7 +73,8 @@ export class RespSocket {
 
   constructor(
     private readonly ctx: NodeContext,
-    readonly node: { host: string; port: number },
+    /** The node connected to; changes only when the connection re-homes. */
+    public node: { host: string; port: number },
     private readonly opts: RespSocketOptions,
     private readonly owner: RespSocketOwner,
   ) {
@@ -222,6 +227,16 @@ export class RespSocket {
     });
   }
 
+  /** Asks where to go after failed reconnects; a failed question keeps the same node. */
+  private async rehome(rehome: NonNullable<RespSocketOptions['rehome']>): Promise<void> {
+    try {
+      const next = await rehome(this.node);
+      if (next && (next.host !== this.node.host || next.port !== this.node.port)) this.node = { host: next.host, port: next.port };
+    } catch {
+      // Keep trying the node we had: the next round asks again.
+    }
+  }
+
   private handshakeCommands(): string[][] {
     const { spec } = this.ctx;
     const commands: string[][] = [];
@@ -258,6 +273,10 @@ export class RespSocket {
 
   private async reconnect(): Promise<void> {
     if (this.closing) return;
+    if (this.opts.rehome && this.attempt > 1 && (this.attempt - 1) % REHOME_AFTER === 0) {
+      await this.rehome(this.opts.rehome);
+      if (this.closing) return;
+    }
     try {
       await this.connectOnce(this.opts.connectTimeoutMs);
     } catch (err) {

@@ -10,7 +10,7 @@ import { keySlot } from '../slot.js';
 import { hostPort } from '../url.js';
 import { encodeCommand } from './encode.js';
 import { RespError, type RespValue } from './reader.js';
-import { RespSocket, type RespSocketOwner } from './socket.js';
+import { RespSocket, type RespSocketOptions, type RespSocketOwner } from './socket.js';
 
 /** A subscribe command waiting for its confirmations. */
 interface Waiter {
@@ -44,9 +44,9 @@ export class NativeSubscriber implements NodeSubscribeConnection, RespSocketOwne
     private readonly onMoved?: () => void,
   ) {}
 
-  async open(ctx: NodeContext, node: { host: string; port: number }, opts: { clientName: string; connectTimeoutMs: number; resp3?: boolean }): Promise<this> {
+  async open(ctx: NodeContext, node: { host: string; port: number }, opts: RespSocketOptions): Promise<this> {
     this.nodeName = hostPort(node);
-    this.socket = new RespSocket(ctx, node, opts, this);
+    this.socket = new RespSocket(ctx, node, { clientName: opts.clientName, connectTimeoutMs: opts.connectTimeoutMs, resp3: opts.resp3, rehome: opts.rehome }, this);
     await this.socket.open();
     return this;
   }
@@ -119,7 +119,7 @@ export class NativeSubscriber implements NodeSubscribeConnection, RespSocketOwne
     try {
       await sent;
     } catch (err) {
-      throw new TargetError(`${command} was not confirmed by ${this.nodeName}: ${(err as Error).message}`);
+      throw new TargetError(`${command} was not confirmed by ${this.socket ? hostPort(this.socket.node) : this.nodeName}: ${(err as Error).message}`);
     }
   }
 
