@@ -50,6 +50,11 @@ export interface TimelineEntry {
   disconnects: number;
   reconnects: number;
   malformed: number;
+  /**
+   * Cluster redirections and slot-map changes handled in this interval (MOVED, ASK, slot-map re-reads): a failover or
+   * a slot migration shows up here on the time axis. Absent when there were none, and in older results.
+   */
+  topologyEvents?: number;
   /** Highest event-loop utilisation among workers (0..1), and the worst event-loop delay p99 (µs). */
   maxEventLoopUtilization: number;
   maxEventLoopDelayP99Us: number;

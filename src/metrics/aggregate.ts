@@ -298,6 +298,7 @@ export class RunAggregator {
       disconnects: c.disconnects,
       reconnects: c.reconnects,
       malformed: c.malformed,
+      ...(c.topologyEvents > 0 ? { topologyEvents: c.topologyEvents } : {}),
       maxEventLoopUtilization: busiestWorker(b),
       maxEventLoopDelayP99Us: b.maxEventLoopDelayP99Us,
       ...b.memory.fields(),

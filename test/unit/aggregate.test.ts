@@ -57,6 +57,19 @@ function build(): Fixture {
 describe('RunAggregator', { timeout: 30_000 }, () => {
   before(() => initHistogramEngine());
 
+  test('cluster topology events land in the interval they happened in, and only there', () => {
+    const agg = new RunAggregator(opts);
+    try {
+      agg.addSnapshot(snapshot(0, 1, S + 2 * SEC, S + 3 * SEC, { topologyEvents: 3 }));
+      agg.addSnapshot(snapshot(1, 1, S + 2 * SEC + 10_000, S + 3 * SEC + 10_000, { topologyEvents: 2 }));
+      agg.addSnapshot(snapshot(0, 2, S + 3 * SEC, S + 4 * SEC, {}));
+      const tl = agg.timeline();
+      assert.deepEqual(tl.map((e) => e.topologyEvents), [5, undefined], 'summed per interval; absent when none');
+    } finally {
+      agg.destroy();
+    }
+  });
+
   test('run and per-worker totals add up exactly', () => {
     const { agg } = build();
     const t = agg.totals();

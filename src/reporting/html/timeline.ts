@@ -29,6 +29,7 @@ export interface TimelinePoint {
   disconnects: number;
   reconnects: number;
   malformed: number;
+  topologyEvents: number;
   /** Worst event-loop utilisation (%) and delay p99 (ms) in the group. */
   eventLoopPct: number;
   eventLoopDelayMs: number;
@@ -54,7 +55,7 @@ export interface ChartTimeline {
   stages: StageSpan[];
 }
 
-const COUNT_KEYS = ['duplicates', 'reordered', 'gapMessages', 'publishErrors', 'lateSends', 'disconnects', 'reconnects', 'malformed'] as const;
+const COUNT_KEYS = ['duplicates', 'reordered', 'gapMessages', 'publishErrors', 'lateSends', 'disconnects', 'reconnects', 'malformed', 'topologyEvents'] as const;
 
 
 function maxOf(values: number[]): number | null {
@@ -69,7 +70,7 @@ const toMb = (bytes: number | null): number | null => (bytes === null ? null : b
 /** Merges a group of consecutive intervals into one point (rates weighted by interval length). */
 function mergeGroup(group: TimelineEntry[]): TimelinePoint {
   const counts = Object.fromEntries(COUNT_KEYS.map((k) => [k, 0])) as Record<(typeof COUNT_KEYS)[number], number>;
-  for (const e of group) for (const k of COUNT_KEYS) counts[k] += e[k];
+  for (const e of group) for (const k of COUNT_KEYS) counts[k] += e[k] ?? 0;
   const rates = meanRates(group);
   const toMs = (us: number | null) => (us === null ? null : us / 1000);
   return {
