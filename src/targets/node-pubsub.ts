@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { ConnectionEvents, NodeSubscribeConnection, PublishConnection, PublisherOptions, SubscriberHandlers } from './types.js';
 import { NO_PATTERN, UNKNOWN_PATTERN } from './types.js';
 import { connectNode, type NodeConnectOptions, type NodeContext, type NodeHandle } from './node-connection.js';
-import { keySlot } from './slot.js';
+import { groupBySlot } from './slot.js';
 import { hostPort } from './url.js';
 import { TargetError } from '../core/errors.js';
 
@@ -113,15 +113,9 @@ export class IoredisPublisher implements PublishConnection {
   private sendBatch(tokens: number[], channels: number[], transaction: boolean): void {
     if (transaction && this.opts.sharded) {
       // A transaction cannot span hash slots in a cluster (CROSSSLOT): one MULTI per slot, in first-seen order.
-      const bySlot = new Map<number, number[]>();
-      for (let i = 0; i < tokens.length; i++) {
-        const slot = keySlot(this.opts.channels[channels[i]]);
-        const group = bySlot.get(slot);
-        if (group) group.push(i);
-        else bySlot.set(slot, [i]);
-      }
-      if (bySlot.size > 1) {
-        for (const group of bySlot.values()) this.sendBatch(group.map((i) => tokens[i]), group.map((i) => channels[i]), true);
+      const groups = groupBySlot(tokens.map((_, i) => i), (i) => this.opts.channels[channels[i]]);
+      if (groups.length > 1) {
+        for (const group of groups) this.sendBatch(group.map((i) => tokens[i]), group.map((i) => channels[i]), true);
         return;
       }
     }
@@ -232,14 +226,7 @@ export class IoredisSubscriber implements NodeSubscribeConnection {
       await this.redis.ssubscribe(...channels);
       return;
     }
-    const bySlot = new Map<number, string[]>();
-    for (const channel of channels) {
-      const slot = keySlot(channel);
-      const group = bySlot.get(slot);
-      if (group) group.push(channel);
-      else bySlot.set(slot, [channel]);
-    }
-    await Promise.all([...bySlot.values()].map((group) => this.redis.ssubscribe(...group)));
+    await Promise.all(groupBySlot(channels, (c) => c).map((group) => this.redis.ssubscribe(...group)));
   }
 
   async subscribe(channels: string[]): Promise<number> {

@@ -29,3 +29,18 @@ export function keySlot(key: string | Uint8Array): number {
   }
   return crc16(bytes, 0, bytes.length) % slotCount;
 }
+
+/**
+ * Splits items into groups of one hash slot each, in first-seen order (a cluster node refuses a command whose keys or
+ * channels span slots with CROSSSLOT). `nameOf` gives the key or channel of an item.
+ */
+export function groupBySlot<T>(items: readonly T[], nameOf: (item: T) => string | Uint8Array): T[][] {
+  const bySlot = new Map<number, T[]>();
+  for (const item of items) {
+    const slot = keySlot(nameOf(item));
+    const group = bySlot.get(slot);
+    if (group) group.push(item);
+    else bySlot.set(slot, [item]);
+  }
+  return [...bySlot.values()];
+}

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../../src/core/errors.js';
 import { describeTarget, parseTargetSpec, redactSecrets } from '../../src/targets/url.js';
-import { keySlot } from '../../src/targets/slot.js';
+import { groupBySlot, keySlot } from '../../src/targets/slot.js';
 
 function usageProblems(fn: () => unknown): Array<{ field: string; message: string; hint?: string }> {
   try {
@@ -119,5 +119,14 @@ describe('keySlot', () => {
     assert.equal(keySlot('123456789'), 0x31c3 % 16384);
     assert.equal(keySlot('{user1000}.following'), keySlot('user1000'));
     assert.notEqual(keySlot('foo{}{bar}'), keySlot('bar'), 'an empty tag {} means the whole key is hashed');
+  });
+});
+
+describe('groupBySlot', () => {
+  test('one group per hash slot, first-seen order, hash tags together', () => {
+    const groups = groupBySlot(['{a}.1', 'foo', '{a}.2', 'bar', 'foo'], (c) => c);
+    assert.deepEqual(groups, [['{a}.1', '{a}.2'], ['foo', 'foo'], ['bar']]);
+    assert.ok(groups.every((g) => g.every((c) => keySlot(c) === keySlot(g[0]))));
+    assert.deepEqual(groupBySlot([], (c: string) => c), []);
   });
 });

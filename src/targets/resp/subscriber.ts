@@ -6,7 +6,7 @@
 import type { NodeContext } from '../node-connection.js';
 import type { NodeSubscribeConnection, SubscriberHandlers } from '../types.js';
 import { TargetError } from '../../core/errors.js';
-import { keySlot } from '../slot.js';
+import { groupBySlot } from '../slot.js';
 import { hostPort } from '../url.js';
 import { encodeCommand } from './encode.js';
 import { RespError, type RespValue } from './reader.js';
@@ -93,14 +93,7 @@ export class NativeSubscriber implements NodeSubscribeConnection, RespSocketOwne
     if (channels.length === 0) return Promise.resolve();
     const verb = this.sharded ? 'SSUBSCRIBE' : 'SUBSCRIBE';
     if (!this.splitBySlot) return this.command([verb, ...channels], channels.length);
-    const bySlot = new Map<number, string[]>();
-    for (const channel of channels) {
-      const slot = keySlot(channel);
-      const group = bySlot.get(slot);
-      if (group) group.push(channel);
-      else bySlot.set(slot, [channel]);
-    }
-    return Promise.all([...bySlot.values()].map((group) => this.command([verb, ...group], group.length))).then(() => undefined);
+    return Promise.all(groupBySlot(channels, (c) => c).map((group) => this.command([verb, ...group], group.length))).then(() => undefined);
   }
 
   /** Sends one subscribe-type command and resolves once all `confirmations` arrived. */
