@@ -91,8 +91,9 @@ async function interruptRun(
     assert.fail(`the CLI did not exit within 15 s of ${sig}`);
   }
   assert.ok(Date.now() - signalledAt < 10_000, 'stopped promptly');
-  const runs = readdirSync(out);
-  assert.equal(runs.length, 1, 'one run (or series) folder');
+  // Folders only: the run history beside them (index.html, index.json, latest, latest.txt) is not a run.
+  const runs = readdirSync(out, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  assert.equal(runs.length, 1, `one run (or series) folder: ${readdirSync(out).join(', ')}`);
   return { code, stderr, children, runDir: join(out, runs[0]) };
 }
 
@@ -136,8 +137,8 @@ test('SIGINT during run --matrix: exit 130 in the first variant, the second neve
   assert.match(runDir, /-matrix$/);
   assert.match(stderr, /variant 1\/2/);
   assert.doesNotMatch(stderr, /variant 2\/2/);
-  const variants = readdirSync(runDir);
-  assert.equal(variants.length, 1, `one variant folder: ${variants.join(', ')}`);
+  const variants = readdirSync(runDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  assert.equal(variants.length, 1, `one variant folder: ${readdirSync(runDir).join(', ')}`);
   assert.equal((JSON.parse(readFileSync(join(runDir, variants[0], 'result.json'), 'utf8')) as RunResult).interrupted, true);
   assertNoneLeft(children);
 });

@@ -86,6 +86,7 @@ test('the installed tarball runs against a local redis-server: exit 0 and a resu
   const out = join(work, 'out');
   const bench = await run(bin, ['run', '--duration', '1s', '--warmup', '300ms', '--out', out, '--target', `redis://${node.host}:${node.port}`], { cwd: project, timeoutMs: 120_000 });
   assert.equal(bench.code, 0, `the installed pubsub-bench run failed:\n${shown(bench)}`);
-  const runs = readdirSync(out).filter((d) => existsSync(join(out, d, 'result.json')));
+  // Real folders only: the run history adds index.html/json and a `latest` symlink to the same run.
+  const runs = readdirSync(out, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(out, d.name, 'result.json'))).map((d) => d.name);
   assert.equal(runs.length, 1, `one run folder with a result.json in ${out}: ${readdirSync(out).join(', ')}`);
 });
