@@ -19,6 +19,9 @@ import { joinServerWatch, type ServerWatch } from './telemetry.js';
 import { buildChaosReports, describeChaos } from './chaos.js';
 import { thresholdsOutcome, type ThresholdAbort } from './gates.js';
 import type { RecordedSnapshot, WorkerFailure } from './recording.js';
+import type { ServerCostWindow } from './execute.js';
+import { buildServerCost } from '../metrics/server-cost.js';
+import type { TelemetrySample } from '../core/reliability.js';
 
 /** The open-loop schedule as it ran (epoch µs, shared clock); `measureEndUs` is earlier when the run ended early. */
 export interface RunSchedule {
@@ -54,6 +57,8 @@ export interface AssembleInput {
   thresholdAbort?: ThresholdAbort;
   server: ServerWatch;
   chaos?: FiredChaos[];
+  /** Server-cost snapshots at measure start and after the drain (execute.ts), when both were read. */
+  serverCost?: ServerCostWindow;
   /** Warnings about test hooks in force (src/core/test-hooks.ts). */
   hookWarnings: string[];
 }
@@ -83,6 +88,16 @@ export function assembleResult(a: AssembleInput): RunResult {
   try {
     const measureMs = Math.max(1, (schedule.measureEndUs - schedule.measureStartUs) / 1000);
     const summary = agg.summary(measureMs, a.repliesComparable);
+    const costWarnings: string[] = [];
+    if (a.serverCost) {
+      const built = buildServerCost({
+        start: a.serverCost.start, end: a.serverCost.end, windowMs: a.serverCost.windowMs, published: summary.published, delivered: summary.delivered,
+        peakOutputBufferBytes: peakOutputBuffer(a.server.samples, (schedule.measureStartUs - schedule.startUs) / 1000),
+        clusterClassic: a.info.mode === 'cluster' && !scenario.channels.sharded,
+      });
+      summary.serverCost = built.cost;
+      costWarnings.push(...a.serverCost.warnings, ...built.warnings);
+    }
     const totals = agg.totals();
     const timeline = agg.timeline();
     const p = scenario.publishers;
@@ -94,7 +109,7 @@ export function assembleResult(a: AssembleInput): RunResult {
     const errors = a.failures.map(describeFailure);
     warnings.push(...a.hookWarnings, ...errors);
     const serverSide = joinServerWatch(a.server, outages, schedule.startUs, a.intervalMs);
-    warnings.push(...serverSide.warnings);
+    warnings.push(...serverSide.warnings, ...costWarnings);
     const chaos = a.chaos ? buildChaosReports(a.chaos, outages, timeline, schedule.startUs) : undefined;
     warnings.push(...(chaos ?? []).map(describeChaos));
     const thresholds = thresholdsOutcome(a.thresholds, summary, a.thresholdAbort);
@@ -139,4 +154,15 @@ export function assembleResult(a: AssembleInput): RunResult {
   } finally {
     agg.destroy();
   }
+}
+
+/** Largest output buffer telemetry saw from the measure start on (harness omem or the server's recent max), or undefined without samples. */
+export function peakOutputBuffer(samples: readonly TelemetrySample[], measureStartMs: number): number | undefined {
+  let peak: number | undefined;
+  for (const s of samples) {
+    if (s.atMs < measureStartMs) continue;
+    const v = Math.max(s.maxOmemBytes ?? 0, s.recentMaxOutputBufferBytes);
+    peak = Math.max(peak ?? 0, v);
+  }
+  return peak;
 }

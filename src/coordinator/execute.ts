@@ -13,7 +13,8 @@ import { DEFAULT_ABORT_GRACE_MS } from '../core/run.js';
 import { WORKER_PROTOCOL_VERSION as V } from '../core/messages.js';
 import { nowUs } from '../core/clock.js';
 import { RunAggregator } from '../metrics/aggregate.js';
-import { startTelemetry, type TelemetrySampler } from '../targets/telemetry.js';
+import { openCostProbe, startTelemetry, type CostProbe, type TelemetrySampler } from '../targets/telemetry.js';
+import type { NodeCostCounters } from '../metrics/server-cost.js';
 import type { RunSchedule } from './assemble.js';
 import { ChaosRunner, type FiredChaos } from './chaos.js';
 import { RunGates, type ThresholdAbort } from './gates.js';
@@ -48,6 +49,16 @@ export interface Execution {
   processCpuCores: number;
   server: ServerWatch;
   chaos?: FiredChaos[];
+  /** Server-cost counters read at measure start and after the drain (absent when either reading failed). */
+  serverCost?: ServerCostWindow;
+}
+
+/** The two server-cost snapshots and how far apart they were. */
+export interface ServerCostWindow {
+  start: NodeCostCounters[];
+  end: NodeCostCounters[];
+  windowMs: number;
+  warnings: string[];
 }
 
 /**
@@ -59,29 +70,59 @@ export async function executeRun(req: RunRequest, setup: RunSetup, pool: WorkerP
   const wallStartUs = nowUs();
   let chaos: ChaosRunner | null = null;
   let telemetry: TelemetrySampler | null = null;
+  let probe: CostProbe | null = null;
   try {
     if (req.chaos && req.chaos.length > 0) chaos = await ChaosRunner.open(req.chaos, setup.spec, setup.info.masters, setup.local, setup.connectTimeoutMs);
     const run = new ScheduledRun(req, setup, pool, recording, runId);
     telemetry = startTelemetry(setup.spec, { nodes: setup.info.masters, originUs: run.schedule.startUs, intervalMs: setup.intervalMs, connectTimeoutMs: setup.connectTimeoutMs });
+    // Server cost: one snapshot exactly at measure start (before 'start' without a warmup, so every measured PUBLISH
+    // is inside), one after the drain (publishing stops at measure end, so the window holds every measured call).
+    probe = await openCostProbe(setup.spec, setup.info.masters, setup.connectTimeoutMs);
+    const costProbe = probe;
+    let costStart: Promise<{ counters: NodeCostCounters[]; atUs: number }>;
+    const snap = async (): Promise<{ counters: NodeCostCounters[]; atUs: number }> => ({ counters: await costProbe.snapshot(), atUs: nowUs() });
+    let costTimer: NodeJS.Timeout | undefined;
+    let startTaken = req.scenario.warmupMs === 0;
+    if (startTaken) {
+      costStart = snap();
+      await costStart;
+    } else {
+      costStart = new Promise((resolve) => {
+        costTimer = setTimeout(() => {
+          startTaken = true;
+          resolve(snap());
+        }, Math.max(0, (run.schedule.measureStartUs - nowUs()) / 1000));
+      });
+    }
     run.start();
     chaos?.arm(run.schedule.measureStartUs);
+    let costEnd: { counters: NodeCostCounters[]; atUs: number } | undefined;
     try {
       await run.scheduled();
       await run.drain();
+      // Ended during warmup: the start snapshot never came, and there is no measure phase to cost.
+      if (startTaken) costEnd = await snap();
     } finally {
+      clearTimeout(costTimer);
       await run.finish();
     }
+    const started = costEnd ? await costStart : undefined;
+    const serverCost: ServerCostWindow | undefined = costEnd && started && started.counters.length > 0
+      ? { start: started.counters, end: costEnd.counters, windowMs: (costEnd.atUs - Math.max(started.atUs, run.schedule.measureStartUs)) / 1000, warnings: [...costProbe.problems] }
+      : undefined;
     const cpu = process.cpuUsage(cpuStart);
     return {
       schedule: run.schedule, interrupted: run.interrupted, ...(run.gates.aborted ? { thresholdAbort: run.gates.aborted } : {}),
       processCpuCores: (cpu.user + cpu.system) / (nowUs() - wallStartUs),
       server: await stopServerWatch(telemetry),
       ...(chaos ? { chaos: await chaos.stop() } : {}),
+      ...(serverCost ? { serverCost } : {}),
     };
   } finally {
     // A fault in progress (a restart) must end before the local server is stopped, or its new pid could escape.
     await chaos?.stop();
     await telemetry?.stop();
+    await probe?.close();
     await pool.close(true);
   }
 }

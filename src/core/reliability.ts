@@ -51,6 +51,13 @@ export interface TelemetrySample {
   buffers?: ClientBuffer[];
   /** The `pubsub` class of client-output-buffer-limit, when CONFIG GET is allowed. */
   pubsubLimit?: OutputBufferLimit;
+  /**
+   * PUBLISH + SPUBLISH calls this node executed since its previous sample (INFO commandstats) and the µs per call
+   * inside Redis (null with no calls). Absent on the first sample, after a reset of the counters, and when INFO
+   * commandstats is not allowed.
+   */
+  publishCalls?: number;
+  usPerPublish?: number | null;
 }
 
 /** Faults `--chaos` can inject during the measure phase. */

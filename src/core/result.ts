@@ -4,6 +4,7 @@
  */
 import type { Counters, ErrorTextCount, OutageEvent, ViolationExample } from './messages.js';
 import type { ChaosReport, TelemetrySample } from './reliability.js';
+import type { ServerCost } from './server-cost.js';
 import type { Scenario } from './scenario.js';
 import type { TargetDescription } from './target.js';
 
@@ -105,6 +106,11 @@ export interface RunSummary {
   reconnects: number;
   /** Cluster redirections (MOVED, ASK) and slot-map refreshes the connections handled. */
   topologyEvents?: number;
+  /**
+   * What the measure phase cost the server (per-node deltas of INFO counters between measure start and the end of
+   * the drain; see src/metrics/server-cost.ts). Absent when the counters could not be read, and in older results.
+   */
+  serverCost?: ServerCost;
   /** Sum of PUBLISH replies for measured messages (receivers as Redis counted them), or null when not comparable. */
   publishReplyReceivers: number | null;
   /** Measured messages per second over the measure phase. */

@@ -25,6 +25,8 @@ export interface MetricDef {
   about: string;
   /** Reads the value from a summary; null when it cannot be measured (no latency samples, no target rate). */
   read: (s: RunSummary) => number | null;
+  /** A µs metric whose value may be written without a unit (server cost: `server.cpuUsPerPublish < 10`). */
+  plainUs?: boolean;
 }
 
 const LATENCY_STATS = ['p50', 'p90', 'p99', 'p999', 'max', 'min', 'mean'] as const;
@@ -35,7 +37,7 @@ type LatencyKey = keyof RunSummary['latencyUs'];
  * The metric catalogue, in one table. A `*` row is a latency family: `e2e.*` stands for `e2e.p50` … `e2e.mean`.
  * `lostRatio` and `achievedRatio` are 0..1 shares (a value may be written as a percentage: `lostRatio < 0.1%`).
  */
-const CATALOGUE: ReadonlyArray<{ name: string; unit: ThresholdUnit; early: EarlyJudgement; about: string; from: LatencyKey | ((s: RunSummary) => number | null) }> = [
+const CATALOGUE: ReadonlyArray<{ name: string; unit: ThresholdUnit; early: EarlyJudgement; about: string; from: LatencyKey | ((s: RunSummary) => number | null); plainUs?: boolean }> = [
   { name: 'e2e.*', unit: 'us', early: 'any', from: 'endToEnd', about: 'end-to-end latency from the intended send time (coordinated-omission corrected)' },
   { name: 'e2e_uncorrected.*', unit: 'us', early: 'any', from: 'endToEndUncorrected', about: 'end-to-end latency from the actual send time' },
   { name: 'publish.*', unit: 'us', early: 'any', from: 'publish', about: 'PUBLISH command latency (until the reply)' },
@@ -56,6 +58,11 @@ const CATALOGUE: ReadonlyArray<{ name: string; unit: ThresholdUnit; early: Early
   { name: 'publishRate', unit: 'per_s', early: 'any', from: (s) => s.publishRate, about: 'measured messages published per second' },
   { name: 'deliveryRate', unit: 'per_s', early: 'any', from: (s) => s.deliveryRate, about: 'unique deliveries per second' },
   { name: 'achievedRatio', unit: 'ratio', early: 'any', from: (s) => (s.targetRate ? s.publishRate / s.targetRate : null), about: 'publishRate / target rate (none at --rate max)' },
+  // Server cost (src/metrics/server-cost.ts): known once the drain has ended, absent when the counters could not be read.
+  { name: 'server.cpuUsPerPublish', unit: 'us', plainUs: true, early: 'never', from: (s) => s.serverCost?.cpuUsPerPublish ?? null, about: 'server CPU µs (every node) per published message' },
+  { name: 'server.cpuUsPerDelivery', unit: 'us', plainUs: true, early: 'never', from: (s) => s.serverCost?.cpuUsPerDelivery ?? null, about: 'server CPU µs (every node) per delivery' },
+  { name: 'server.usPerPublish', unit: 'us', plainUs: true, early: 'never', from: (s) => s.serverCost?.usPerPublish ?? null, about: 'µs per PUBLISH/SPUBLISH call inside Redis (INFO commandstats)' },
+  { name: 'server.bytesPerDelivery', unit: 'count', early: 'never', from: (s) => s.serverCost?.bytesPerDelivery ?? null, about: 'server output bytes (every node) per delivery' },
 ];
 
 function latencyValue(l: LatencySummaryUs, stat: LatencyStat): number | null {
@@ -66,7 +73,7 @@ function latencyValue(l: LatencySummaryUs, stat: LatencyStat): number | null {
 export const METRICS: ReadonlyMap<string, MetricDef> = new Map(
   CATALOGUE.flatMap((row): Array<[string, MetricDef]> => {
     const { from } = row;
-    if (typeof from === 'function') return [[row.name, { name: row.name, unit: row.unit, early: row.early, about: row.about, read: from }]];
+    if (typeof from === 'function') return [[row.name, { name: row.name, unit: row.unit, early: row.early, about: row.about, read: from, ...(row.plainUs ? { plainUs: true } : {}) }]];
     const family = row.name.slice(0, -2);
     return LATENCY_STATS.map((stat): [string, MetricDef] => {
       const name = `${family}.${stat}`;
@@ -104,8 +111,8 @@ export function parseThreshold(expression: string, field: string, abortOnFail = 
   const unit = v[2]?.toLowerCase();
   let limit: number;
   if (metric.unit === 'us') {
-    if (unit === undefined || unit === '%') return bad(`${metric.name} is a latency: its value needs a unit in ${JSON.stringify(expression)}`, unitHint(metric));
-    limit = number * LATENCY_UNIT_US[unit];
+    if (unit === '%' || (unit === undefined && !metric.plainUs)) return bad(`${metric.name} is a latency: its value needs a unit in ${JSON.stringify(expression)}`, unitHint(metric));
+    limit = unit === undefined ? number : number * LATENCY_UNIT_US[unit];
   } else if (unit === '%' && metric.unit === 'ratio') {
     limit = number / 100;
   } else if (unit !== undefined) {

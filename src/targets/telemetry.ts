@@ -13,6 +13,7 @@ import { connectNode, type NodeHandle } from './node-connection.js';
 import { nodeContext, quietEvents } from './context.js';
 import { parseInfo } from './control.js';
 import { redactSecrets } from './url.js';
+import { intervalPublishCost, parseCostCounters, publishCommandstats, type NodeCostCounters } from '../metrics/server-cost.js';
 
 /** Client names of harness connections (see the worker: `pb-sub-<id>`, `pb-pub-<id>`). */
 const HARNESS_NAME_RE = / name=(pb-(?:sub|pub)-\S*)/;
@@ -103,6 +104,8 @@ class NodeSampler {
   private samplesTaken = 0;
   private listEvery = 1;
   private configAllowed = true;
+  private commandstatsAllowed = true;
+  private prevPublish: { calls: number; usec: number } | undefined;
   private inFlight: Promise<void> | undefined;
   private failures = 0;
   private attempts = 0;
@@ -139,15 +142,17 @@ class NodeSampler {
   private async sample(originUs: number): Promise<TelemetrySample> {
     const redis = this.handle!.redis;
     const listNow = this.clientListAllowed && this.samplesTaken++ % this.listEvery === 0;
-    const [info, list, config] = await Promise.allSettled([
+    const [info, list, config, stats] = await Promise.allSettled([
       redis.info(),
       listNow ? redis.call('CLIENT', 'LIST') : Promise.resolve(undefined),
       this.configAllowed ? redis.call('CONFIG', 'GET', 'client-output-buffer-limit') : Promise.resolve(undefined),
+      this.commandstatsAllowed ? redis.info('commandstats') : Promise.resolve(undefined),
     ]);
     const atUs = nowUs();
     if (info.status === 'rejected') throw info.reason;
     if (list.status === 'rejected') this.refused('CLIENT LIST', list.reason, () => (this.clientListAllowed = false), 'output buffers are not sampled');
     if (config.status === 'rejected') this.refused('CONFIG GET', config.reason, () => (this.configAllowed = false), 'the output-buffer limit is unknown');
+    if (stats.status === 'rejected') this.refused('INFO commandstats', stats.reason, () => (this.commandstatsAllowed = false), 'PUBLISH cost per interval is not sampled');
     const f = parseInfo(String(info.value));
     this.listEvery = clientListEvery(num(f, 'connected_clients'));
     const cpuSeconds = num(f, 'used_cpu_sys') + num(f, 'used_cpu_user');
@@ -175,6 +180,12 @@ class NodeSampler {
     }
     const limit = config.status === 'fulfilled' ? parsePubsubLimit(config.value) : undefined;
     if (limit) sample.pubsubLimit = limit;
+    if (stats.status === 'fulfilled' && stats.value !== undefined) {
+      const now = publishCommandstats(String(stats.value));
+      const interval = intervalPublishCost(this.prevPublish, now);
+      this.prevPublish = now;
+      if (interval) Object.assign(sample, { publishCalls: interval.calls, usPerPublish: interval.usPerCall });
+    }
     return sample;
   }
 
@@ -230,6 +241,50 @@ export function startTelemetry(spec: TargetSpec, opts: TelemetryOptions): Teleme
         .then(() => Promise.all(nodes.map((n) => n.stop())))
         .then(() => samples.sort((a, b) => a.atMs - b.atMs));
       return stopping;
+    },
+  };
+}
+
+/** Reads the server-cost counters of every node on demand (measure start and end): see src/metrics/server-cost.ts. */
+export interface CostProbe {
+  /** One reading per node that answered; a node that did not is named in `problems`. */
+  snapshot(): Promise<NodeCostCounters[]>;
+  close(): Promise<void>;
+  readonly problems: string[];
+}
+
+/**
+ * Opens one connection per node for the two server-cost snapshots (its own, so a slow telemetry sample never
+ * delays them). Never throws: an unreachable node is a problem, and its cost is left out.
+ */
+export async function openCostProbe(spec: TargetSpec, nodes: string[], connectTimeoutMs: number): Promise<CostProbe> {
+  const problems: string[] = [];
+  const redact = (err: unknown): string => redactSecrets(err instanceof Error ? err.message : String(err), spec);
+  const handles = await Promise.all(nodes.map(async (name) => {
+    try {
+      return { name, handle: await connectNode(nodeContext(spec), splitHostPort(name), { clientName: 'pb-telemetry', connectTimeoutMs }, quietEvents) };
+    } catch (err) {
+      problems.push(`Server cost: could not connect to ${name}: ${redact(err)}`);
+      return undefined;
+    }
+  }));
+  const open = handles.filter((h): h is { name: string; handle: NodeHandle } => h !== undefined);
+  return {
+    problems,
+    async snapshot(): Promise<NodeCostCounters[]> {
+      const read = await Promise.all(open.map(async ({ name, handle }) => {
+        try {
+          const [cpu, stats, cmd] = await Promise.all([handle.redis.info('cpu'), handle.redis.info('stats'), handle.redis.info('commandstats')]);
+          return parseCostCounters(name, `${cpu}\n${stats}\n${cmd}`);
+        } catch (err) {
+          problems.push(`Server cost: INFO on ${name} failed: ${redact(err)}`);
+          return undefined;
+        }
+      }));
+      return read.filter((c): c is NodeCostCounters => c !== undefined);
+    },
+    async close(): Promise<void> {
+      await Promise.all(open.map(({ handle }) => handle.close().catch(() => undefined)));
     },
   };
 }
