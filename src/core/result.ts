@@ -205,6 +205,11 @@ export interface BaselineCheck {
   passed: boolean;
   /** One plain sentence explaining the verdict. */
   note: string;
+  /**
+   * Minimum detectable change of this comparison (relative, 0.05 = 5%): the smallest change of the mean Welch's
+   * t-test at 95% confidence would tell from the noise of both sides. Absent with a single run on a side.
+   */
+  mdc?: number;
 }
 
 /** The comparison of N current runs with M baseline runs. */
@@ -354,4 +359,38 @@ export interface RunResult {
   };
   /** Present when the run was compared with baseline runs (`--baseline`); the same object for every repeat. */
   baseline?: BaselineComparison;
+  /** Present in every run of a `--repeat N` series (N ≥ 2): the spread of the key metrics over the series. */
+  noise?: NoiseReport;
+}
+
+/** Spread of one metric over the runs of a series, and the smallest change a baseline gate could tell from it. */
+export interface NoiseMetric {
+  /** Metric name from the threshold catalogue (`e2e.p99`, `deliveryRate`, `server.usPerPublish`, …). */
+  metric: string;
+  unit: ThresholdUnit;
+  /** Runs the metric could be measured in, and their mean, extremes, median and sample standard deviation. */
+  n: number;
+  mean: number;
+  min: number;
+  median: number;
+  max: number;
+  sd: number;
+  /** Coefficient of variation sd / |mean| (0.05 = 5%); null when the mean is 0 but the values differ. */
+  cv: number | null;
+  /**
+   * Minimum detectable change: the smallest relative change of the mean that Welch's t-test at 95% confidence
+   * would call significant against a next series of the same size and spread (power not considered: a true change
+   * of this size is caught about half of the time). Null when it cannot be computed (`mdcNote` says why).
+   */
+  mdc: number | null;
+  mdcNote?: string;
+}
+
+/** The noise of a `--repeat` series. */
+export interface NoiseReport {
+  /** Runs in the series that completed (interrupted runs are left out). */
+  runs: number;
+  /** Significance level the MDC is computed for (0.05). */
+  alpha: number;
+  metrics: NoiseMetric[];
 }

@@ -7,9 +7,10 @@
  * flagged inconclusive, because one run cannot tell noise from change.
  */
 import { UsageError, type Problem } from '../core/errors.js';
-import type { BaselineCheck, BaselineComparison, RunSummary } from '../core/result.js';
+import type { BaselineCheck, BaselineComparison, NoiseReport, RunSummary } from '../core/result.js';
 import type { Scenario } from '../core/scenario.js';
 import { mean, welchTTest } from './stats.js';
+import { minDetectableChange, noiseReport, type NoiseMetricDef } from './noise.js';
 import { METRICS } from './thresholds.js';
 
 /** Significance level of the t-test. */
@@ -103,8 +104,13 @@ function checkMetric(
   const inconclusive = test === null;
   const significant = test !== null && test.p < alpha;
   const beyond = Math.abs(worseBy) > tolerance;
+  const mdc = minDetectableChange(baselineValues, currentValues, { alpha, floor: def.floor });
+  const mdcValue = mdc.value;
   const pText = pValue === null ? '' : `, p = ${pValue.toPrecision(2)}`;
-  const changeText = `${def.metric} ${percent(change)} (${def.better} is better; tolerance ${(tolerance * 100).toFixed(0)}%${pText})`;
+  const noiseText = mdcValue === undefined ? '' : Math.abs(change) > mdcValue
+    ? ` — beyond noise (MDC ${(mdcValue * 100).toFixed(1)}%)`
+    : ` — within noise (MDC ${(mdcValue * 100).toFixed(1)}%)`;
+  const changeText = `${def.metric} ${percent(change)} (${def.better} is better; tolerance ${(tolerance * 100).toFixed(0)}%${pText})${noiseText}`;
   let verdict: BaselineCheck['verdict'];
   let note: string;
   if (!beyond) {
@@ -117,7 +123,10 @@ function checkMetric(
     verdict = 'not-significant';
     note = `${changeText}: beyond the tolerance but not significant at p < ${alpha}; more runs (--repeat) would tell.`;
   }
-  return { ...base, currentMean, baselineMean, change, pValue, verdict, inconclusive, passed: verdict !== 'regression', note };
+  return {
+    ...base, currentMean, baselineMean, change, pValue, verdict, inconclusive, passed: verdict !== 'regression', note,
+    ...(mdcValue === undefined ? {} : { mdc: mdcValue }),
+  };
 }
 
 /** Scenario fields that make two runs comparable (the seed may differ between repeats); `compare` uses it too. */
@@ -150,4 +159,25 @@ export function compareWithBaseline(
     currentRuns: current.length, baselineRuns: baseline.length, alpha, checks,
     regressed: checks.some((c) => c.verdict === 'regression'), inconclusive, warnings,
   };
+}
+
+/**
+ * The metrics whose noise a `--repeat` series reports: the compared ones, then every `server.*` metric of the
+ * catalogue (left out of the report when the runs did not measure them).
+ */
+export function noiseMetrics(): NoiseMetricDef[] {
+  const compared = BASELINE_METRICS.map((def) => {
+    const m = METRICS.get(def.metric)!;
+    return { metric: def.metric, unit: m.unit, floor: def.floor, read: m.read };
+  });
+  const known = new Set(compared.map((d) => d.metric));
+  const server = [...METRICS.values()]
+    .filter((m) => m.name.startsWith('server.') && !known.has(m.name))
+    .map((m) => ({ metric: m.name, unit: m.unit, floor: 0, read: m.read }));
+  return [...compared, ...server];
+}
+
+/** The noise of a series of runs (`--repeat N`): spread and minimum detectable change per key metric. */
+export function seriesNoise(runs: ReadonlyArray<{ summary: RunSummary }>, alpha = ALPHA): NoiseReport {
+  return noiseReport(runs, noiseMetrics(), alpha);
 }

@@ -17,20 +17,11 @@
  * this series can tell apart in the next one. Fewer than two values on a side leave the MDC undefined: one run has
  * no spread to measure.
  */
+import type { NoiseMetric, NoiseReport, RunSummary } from '../core/result.js';
 import { mean, median, sampleVariance, studentTTwoSidedP } from './stats.js';
 
-/** Spread of one metric over a series of runs. */
-export interface Spread {
-  n: number;
-  mean: number;
-  min: number;
-  median: number;
-  max: number;
-  /** Sample standard deviation (n − 1); 0 for a single value. */
-  sd: number;
-  /** Coefficient of variation sd / |mean|; 0 when every value is 0, null when the mean is 0 but values differ. */
-  cv: number | null;
-}
+/** Spread of one metric over a series of runs (the fields of result.json's `noise.metrics[]`, see NoiseMetric). */
+export type Spread = Pick<NoiseMetric, 'n' | 'mean' | 'min' | 'median' | 'max' | 'sd' | 'cv'>;
 
 /** Spread of the values, or null when there are none. */
 export function spreadOf(values: readonly number[]): Spread | null {
@@ -98,4 +89,32 @@ export function minDetectableChange(a: readonly number[], b?: readonly number[],
   const t = tTwoSidedQuantile(alpha, df) + (power === null ? 0 : tTwoSidedQuantile(2 * (1 - power), df));
   const absolute = t * Math.sqrt(se2);
   return { value: absolute / ref, absolute, df, t, alpha, power };
+}
+
+/** A metric to report the noise of: its name, unit, how to read it, and the floor changes are measured against. */
+export interface NoiseMetricDef {
+  metric: string;
+  unit: NoiseMetric['unit'];
+  floor: number;
+  read: (summary: RunSummary) => number | null;
+}
+
+/**
+ * The noise of a series: per metric, the spread over the runs it could be measured in and the MDC against a next
+ * series like it. Metrics measured in no run are left out (e.g. `server.*` when the server could not be read).
+ */
+export function noiseReport(runs: ReadonlyArray<{ summary: RunSummary }>, metrics: readonly NoiseMetricDef[], alpha = 0.05): NoiseReport {
+  const out: NoiseMetric[] = [];
+  for (const def of metrics) {
+    const values = runs.map((r) => def.read(r.summary)).filter((v): v is number => v !== null && Number.isFinite(v));
+    const spread = spreadOf(values);
+    if (spread === null) continue;
+    const mdc = minDetectableChange(values, undefined, { alpha, floor: def.floor });
+    out.push({
+      metric: def.metric, unit: def.unit, ...spread,
+      mdc: mdc.value === undefined ? null : mdc.value,
+      ...(mdc.value === undefined ? { mdcNote: mdc.reason } : {}),
+    });
+  }
+  return { runs: runs.length, alpha, metrics: out };
 }

@@ -8,6 +8,7 @@ import {
 } from './format.js';
 import { heading, makeStyler, plainText, renderTable, type Styler } from './table.js';
 import { describeBaselineCheck, formatOutcomeLine } from './ci/values.js';
+import { NOISE_HEADER, noiseClause, noiseLegend, noiseRows, noiseTitle } from './noise-table.js';
 import { describeStage, stageFigures } from './stages.js';
 import { chaosLines, errorLines, shardLines } from './terminal-reliability.js';
 import { describeMemory, memoryFigures } from './memory.js';
@@ -36,6 +37,7 @@ export function formatSummary(result: RunResult, opts: SummaryOptions = { color:
   lines.push(...stageLines(result, st));
   lines.push(heading('Harness health', st), ...healthLines(result, st));
   lines.push(...gateLines(result, st));
+  lines.push(...noiseLines(result, st));
   lines.push(...chaosLines(result, st), ...shardLines(result, st));
   if (result.warnings.length > 0) {
     lines.push('', heading('Warnings', st), ...result.warnings.map((w) => st.yellow(`  ! ${plainText(w)}`)));
@@ -137,6 +139,14 @@ function healthLines(result: RunResult, st: Styler): string[] {
 /** Outages this many or fewer are listed one per line; more are summarised. */
 const OUTAGE_LINES = 5;
 
+/** The spread of the key metrics over a `--repeat` series, and what a gate can tell from it. */
+function noiseLines(result: RunResult, st: Styler): string[] {
+  if (!result.noise || result.noise.metrics.length === 0) return [];
+  const rows = [NOISE_HEADER, ...noiseRows(result.noise)];
+  return ['', heading(noiseTitle(result.noise), st), renderTable(rows, NOISE_HEADER.map((_, i) => (i === 0 ? 'left' : 'right'))),
+    st.dim(`  ${noiseLegend(result.noise)}`)];
+}
+
 /** Thresholds, baseline checks and connection outages, when the result has them. */
 function gateLines(result: RunResult, st: Styler): string[] {
   const lines: string[] = [];
@@ -147,7 +157,7 @@ function gateLines(result: RunResult, st: Styler): string[] {
   if (result.baseline) {
     lines.push('', heading(`Baseline (${result.baseline.currentRuns} run(s) vs ${result.baseline.baselineRuns})`, st));
     for (const c of result.baseline.checks) {
-      const text = plainText(`  ${c.metric}: ${describeBaselineCheck(c)} — ${c.verdict}${c.inconclusive ? ' (inconclusive)' : ''}`);
+      const text = plainText(`  ${c.metric}: ${describeBaselineCheck(c)} — ${c.verdict}${c.inconclusive ? ' (inconclusive)' : ''}${noiseClause(c)}`);
       lines.push(c.verdict === 'regression' ? st.red(text) : c.verdict === 'improvement' ? st.green(text) : text);
     }
     // What weakens the comparison (unlike scenarios, a single run) belongs beside it, not only in result.json.

@@ -10,7 +10,7 @@ import { DEFAULT_ABORT_GRACE_MS } from '../../core/run.js';
 import type { RunResult } from '../../core/result.js';
 import type { RunOutcome } from '../../coordinator/index.js';
 import { checkThresholds, type Threshold } from '../../metrics/thresholds.js';
-import { compareWithBaseline, parseMaxRegression, type RegressionTolerance } from '../../metrics/baseline.js';
+import { compareWithBaseline, parseMaxRegression, seriesNoise, type RegressionTolerance } from '../../metrics/baseline.js';
 import { appendStepSummary, renderJunitSections, renderStepSummary } from '../../reporting/ci/index.js';
 import { readRunResult, writeRunOutputs, type WriteFailure } from '../../reporting/write.js';
 import { attemptWrite, attemptWriteText, failuresOf } from '../../reporting/safe-write.js';
@@ -119,10 +119,14 @@ export async function judgeRuns(groups: readonly RunGroup[], plan: GatePlan, env
   const ran = groups.filter((g) => g.runs.length > 0);
   for (const g of ran) {
     const complete = g.runs.filter((r) => !r.result.interrupted);
-    if (plan.baselines.length === 0 || complete.length === 0) continue;
-    const comparison = compareWithBaseline(complete.map((r) => r.result), plan.baselines, plan.tolerance);
+    // A series of repeats records its noise in every run; a baseline comparison is judged on the complete runs.
+    const noise = complete.length >= 2 ? seriesNoise(complete.map((r) => r.result)) : undefined;
+    const comparison = plan.baselines.length > 0 && complete.length > 0
+      ? compareWithBaseline(complete.map((r) => r.result), plan.baselines, plan.tolerance) : undefined;
+    if (noise === undefined && comparison === undefined) continue;
     for (const r of complete) {
-      r.result.baseline = comparison;
+      if (comparison !== undefined) r.result.baseline = comparison;
+      if (noise !== undefined) r.result.noise = noise;
       const rewritten = await writeRunOutputs(r.result, r.runDir);
       r.resultPath = rewritten.resultPath;
       r.writeFailures = rewritten.failures;
@@ -131,7 +135,10 @@ export async function judgeRuns(groups: readonly RunGroup[], plan: GatePlan, env
   // A group is judged by its last run: thresholds are judged in every run alike, and a baseline covers them all.
   const sections = ran.map((g) => {
     const last = g.runs[g.runs.length - 1].result;
-    return { label: g.label, result: last, outcomes: last.thresholds?.outcomes ?? [], baseline: last.baseline, noData: noDataReason(last) ?? undefined };
+    return {
+      label: g.label, result: last, outcomes: last.thresholds?.outcomes ?? [], baseline: last.baseline, noData: noDataReason(last) ?? undefined,
+      noise: last.noise,
+    };
   });
   const summary = (): string => sections.map((s) => renderStepSummary(s.result, s.outcomes, s.baseline)).join('\n');
   const summaryFile = env.GITHUB_STEP_SUMMARY;

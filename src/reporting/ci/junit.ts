@@ -2,8 +2,9 @@
  * JUnit XML for CI systems: one testcase per threshold and one per baseline check, so a failed gate shows up in the
  * CI's test view with the measured value as its message. Every text goes through `xmlEscape`.
  */
-import type { BaselineComparison, ThresholdOutcome } from '../../core/index.js';
+import type { BaselineComparison, NoiseReport, ThresholdOutcome } from '../../core/index.js';
 import { describeBaselineCheck, describeMeasured, formatMetricValue } from './values.js';
+import { noisePlainText } from '../noise-table.js';
 
 /**
  * Escapes text for XML content and double-quoted attributes. Characters XML 1.0 cannot hold at all (most control
@@ -63,6 +64,8 @@ export interface JunitSection {
   baseline?: BaselineComparison;
   /** Why the run measured nothing (noDataReason), when it did: a failed testcase of its own, never a green suite. */
   noData?: string;
+  /** The noise of a `--repeat` series: written to the thresholds suite's system-out. */
+  noise?: NoiseReport;
 }
 
 /** Renders the JUnit XML document for threshold outcomes and, when given, a baseline comparison. */
@@ -76,7 +79,7 @@ export function renderJunit(outcomes: readonly ThresholdOutcome[], baseline?: Ba
  */
 export function renderJunitSections(sections: readonly JunitSection[]): string {
   const suites: JunitSuite[] = [];
-  for (const { label, outcomes, baseline, noData } of sections) {
+  for (const { label, outcomes, baseline, noData, noise } of sections) {
     const named = (name: string): string => (label ? `[${label}] ${name}` : name);
     const suiteName = (kind: string): string => (label ? `${kind} [${label}]` : kind);
     if (noData !== undefined) {
@@ -85,6 +88,7 @@ export function renderJunitSections(sections: readonly JunitSection[]): string {
     suites.push({
       name: suiteName('thresholds'),
       kind: 'thresholds',
+      ...(noise && noise.metrics.length > 0 ? { out: noisePlainText(noise) } : {}),
       cases: outcomes.map((o) => {
         const text = `${describeMeasured(o)}; limit ${formatMetricValue(o.limit, o.unit)}`;
         return o.passed ? { name: named(o.expression), out: text } : { name: named(o.expression), failure: `${named(o.expression)} failed: ${text}` };

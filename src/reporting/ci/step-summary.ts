@@ -8,6 +8,7 @@ import type { BaselineComparison, RunResult, ThresholdOutcome } from '../../core
 import { describeScenario, describeTarget, noDataReason } from '../describe.js';
 import { formatCount, formatLatencyUs, formatPercent, formatRate } from '../format.js';
 import { describeMeasured, formatChange, formatMetricValue } from './values.js';
+import { NOISE_HEADER, noiseClause, noiseLegend, noiseRows, noiseTitle } from '../noise-table.js';
 
 /** Escapes text for Markdown table cells and paragraphs: no HTML, no emphasis, no table breaks, one line. */
 export function markdownText(text: string): string {
@@ -56,9 +57,13 @@ export function renderStepSummary(result: RunResult, outcomes: readonly Threshol
     lines.push(...table(['', 'metric', 'baseline', 'current', 'change', 'p', 'verdict'], baseline.checks.map((c) => [
       c.verdict === 'regression' ? '❌' : c.verdict === 'improvement' ? '🟢' : c.verdict === 'skipped' ? '–' : '✅',
       code(c.metric), formatMetricValue(c.baselineMean, c.unit), formatMetricValue(c.currentMean, c.unit), formatChange(c.change),
-      c.pValue === null ? 'n/a' : c.pValue.toPrecision(2), `${c.verdict}${c.inconclusive && c.verdict !== 'skipped' ? ' (inconclusive)' : ''}`,
+      c.pValue === null ? 'n/a' : c.pValue.toPrecision(2), `${c.verdict}${c.inconclusive && c.verdict !== 'skipped' ? ' (inconclusive)' : ''}${markdownText(noiseClause(c))}`,
     ])));
     lines.push(...baseline.warnings.map((w) => `\n> ${markdownText(w)}`));
+  }
+  if (result.noise && result.noise.metrics.length > 0) {
+    lines.push('', `### ${noiseTitle(result.noise)}`, '', ...table(NOISE_HEADER, noiseRows(result.noise).map((r) => [code(r[0]), ...r.slice(1).map(markdownText)])));
+    lines.push('', `> ${markdownText(noiseLegend(result.noise))}`);
   }
   if (result.warnings.length > 0) lines.push('', '### Warnings', '', ...result.warnings.map((w) => `- ${markdownText(w)}`));
   return lines.join('\n') + '\n';
