@@ -12,6 +12,7 @@ import { NOISE_HEADER, noiseClause, noiseLegend, noiseRows, noiseTitle } from '.
 import { describeStage, stageFigures } from './stages.js';
 import { chaosLines, errorLines, shardLines } from './terminal-reliability.js';
 import { describeMemory, memoryFigures } from './memory.js';
+import { serverCostLines } from './server-cost.js';
 
 export { formatLatencyUs } from './format.js';
 
@@ -36,6 +37,7 @@ export function formatSummary(result: RunResult, opts: SummaryOptions = { color:
   lines.push(heading('Latency (measure phase)', st), latencyTable(result), '');
   lines.push(...stageLines(result, st));
   lines.push(heading('Harness health', st), ...healthLines(result, st));
+  lines.push(...serverCostLines(result, st));
   lines.push(...gateLines(result, st));
   lines.push(...noiseLines(result, st));
   lines.push(...chaosLines(result, st), ...shardLines(result, st));

@@ -3,16 +3,19 @@
  * published count exactly (snapshots at measure start and after the drain), CPU and output bytes per delivery are
  * there, per interval the telemetry carries PUBLISH calls, and a 3-master cluster shows the per-node split.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateThresholds, parseThresholds } from '../../src/metrics/thresholds.js';
+import { formatSummary } from '../../src/reporting/terminal.js';
 import { assertAccounting, runScenario, useServer } from '../helpers/runs.js';
 
 const single = useServer('pb-server-cost');
 const cluster = useServer('pb-server-cost-cluster', { kind: 'cluster', shards: 3 });
 
 test('the PUBLISH calls of the measure window are exactly the measured published messages', { timeout: 30_000 }, async () => {
-  const { result: r } = await runScenario(single.server.spec, single.outDir, {
+  const { result: r, runDir } = await runScenario(single.server.spec, single.outDir, {
     warmup: '0s',
     channels: { count: 4, naming: 'cost.{i}' },
     publishers: { count: 2, rate: 2000 },
@@ -43,6 +46,12 @@ test('the PUBLISH calls of the measure window are exactly the measured published
   const outcomes = r.thresholds?.outcomes ?? [];
   assert.deepEqual(outcomes.map((o) => [o.metric, o.passed]), [['server.cpuUsPerPublish', true], ['server.usPerPublish', true], ['server.bytesPerDelivery', true]]);
   assert.equal(evaluateThresholds(parseThresholds(['server.cpuUsPerPublish < 0.001'], 't'), r)[0].passed, false, 'a limit below the measure fails');
+  // The terminal summary and report.html show it.
+  const text = formatSummary(r);
+  assert.match(text, /Server cost \(measure phase/);
+  assert.match(text, new RegExp(`commandstats, ${r.summary.published.toLocaleString('en-US')} calls`));
+  assert.match(readFileSync(join(runDir, 'report.html'), 'utf8'), /<h2>Server cost<\/h2>/);
+  if (process.env.PB_SERVER_COST_SAMPLE) writeFileSync(process.env.PB_SERVER_COST_SAMPLE, JSON.stringify({ serverCost: c, sample: samples.find((s) => s.publishCalls), text }, null, 2));
 });
 
 test('with a warmup the window starts at measure start: calls within a hair of the measured published count', { timeout: 30_000 }, async () => {

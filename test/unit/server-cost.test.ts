@@ -96,3 +96,33 @@ test('server.* thresholds parse as plain numbers (µs, bytes) and judge summary.
   assert.equal(evaluateThreshold(t, summary).measured, 6.5);
   assert.equal(evaluateThreshold(parseThresholds(['server.bytesPerDelivery < 100'], 'f')[0], summary).passed, false, 'not measured: fails');
 });
+
+test('terminal and report show the server cost, per node for a cluster, with its notes; nothing without it', async () => {
+  const { formatSummary } = await import('../../src/reporting/terminal.js');
+  const { renderReport } = await import('../../src/reporting/html/index.js');
+  const { makeResult, makeSummary } = await import('../helpers/summary.js');
+  const plain = makeResult(makeSummary());
+  assert.doesNotMatch(formatSummary(plain), /Server cost/);
+  assert.doesNotMatch(await renderReport(plain), /Server cost/);
+  const { cost } = buildServerCost({
+    start: [counters('10.0.0.1:7000', {}), counters('10.0.0.2:7001', {})],
+    end: [counters('10.0.0.1:7000', { cpuUs: 40_000, publishCalls: 10_000, publishUsec: 31_200, netOutputBytes: 2_000_000 }), counters('10.0.0.2:7001', { cpuUs: 20_000, netOutputBytes: 1_000_000 })],
+    windowMs: 1000, published: 10_000, delivered: 40_000, peakOutputBufferBytes: 20_480, clusterClassic: true,
+  });
+  const summary = makeSummary();
+  summary.serverCost = cost;
+  const result = makeResult(summary);
+  const text = formatSummary(result);
+  assert.match(text, /Server cost \(measure phase, from Redis INFO\)/);
+  assert.match(text, /CPU per publish\s+6 µs\s+server CPU 60 ms over 2 nodes/);
+  assert.match(text, /CPU per delivery\s+1\.5 µs/);
+  assert.match(text, /per PUBLISH call\s+3\.12 µs\s+commandstats, 10,000 calls/);
+  assert.match(text, /bytes per delivery\s+75 B/);
+  assert.match(text, /peak output buffer\s+20 KB/);
+  assert.match(text, /10\.0\.0\.2:7001\s+20 ms\s+0\s+–\s+977 KB/);
+  assert.match(text, /note: Classic PUBLISH in a cluster is forwarded over the cluster bus/);
+  const page = await renderReport(result);
+  assert.match(page, /<h2>Server cost<\/h2>/);
+  assert.match(page, /3\.12 µs/);
+  assert.match(page, /10\.0\.0\.2:7001/);
+});

@@ -15,6 +15,7 @@ import { chaosSection } from './chaos.js';
 import { timeMarkers } from './markers.js';
 import { outagesSection } from './outages.js';
 import { serverSection } from './server.js';
+import { serverCostSection } from './server-cost.js';
 import { stageSpans } from '../stages.js';
 import { stagesSection } from './stages.js';
 import { chartTimeline, MAX_TIMELINE_POINTS } from './timeline.js';
@@ -35,6 +36,7 @@ ${baselineSection(result)}
 ${warningsSection(result)}
 ${await latencySection(result, tl, markers)}
 ${await serverSection(result, tl, markers)}
+${await serverCostSection(result, tl, markers)}
 ${stagesSection(result)}
 ${await throughputSection(tl, markers)}
 ${await deliverySection(result, tl)}
