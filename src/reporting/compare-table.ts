@@ -5,6 +5,7 @@
  */
 import { formatChange, formatMetric, type Comparison, type MetricComparison } from './compare.js';
 import { significanceNote, winnerLines } from './compare-winners.js';
+import { COMPARE_NOISE_NOTE, compareNoise, compareNoiseRows } from './compare-noise.js';
 import { heading, makeStyler, plainText, renderTable, visibleWidth, type Styler } from './table.js';
 
 /** Width when the output is not a terminal (a pipe, a CI log): what most log viewers show without wrapping. */
@@ -105,5 +106,14 @@ export function formatComparison(c: Comparison, opts: ComparisonFormat = { color
   return [
     head('Runs'), ...runs, ...warnings, '', head(title), table,
     ...(winners.length > 0 ? ['', head('Winners'), ...winners, ...wrap(significanceNote(c.groups), width, '  ').map((l) => st.dim(l))] : []),
+    ...noiseSection(c, head, width, st),
   ].join('\n');
+}
+
+/** Repeated sides: per metric the spread (cv) and the minimum detectable change at 95%. */
+function noiseSection(c: Comparison, head: (t: string) => string, width: number, st: Styler): string[] {
+  const rows = compareNoiseRows(compareNoise(c, c.groups));
+  if (rows.length === 0) return [];
+  return ['', head('Noise of the repeats'), renderTable(rows, rows[0].map((_, i) => (i === 0 ? 'left' : 'right'))),
+    ...wrap(COMPARE_NOISE_NOTE, width, '  ').map((l) => st.dim(l))];
 }

@@ -5,6 +5,8 @@
  */
 import { ALPHA } from '../metrics/baseline.js';
 import { mean, welchTTest } from '../metrics/stats.js';
+import { minDetectableChange } from '../metrics/noise.js';
+import { formatNoiseShare } from './compare-noise.js';
 import { SAME_WITHIN, formatMetric, type Comparison, type MetricComparison } from './compare.js';
 import { formatShare } from './format.js';
 
@@ -52,7 +54,9 @@ function significance(a: number[], b: number[]): string {
   const test = welchTTest(a, b);
   if (!test) return '';
   const p = test.p < 0.001 ? 'p < 0.001' : `p = ${test.p.toPrecision(2)}`;
-  return test.p < ALPHA ? `; ${p}, beyond run-to-run noise` : `; ${p}, within run-to-run noise`;
+  const mdc = minDetectableChange(b, a).value;
+  const mdcText = mdc === undefined ? '' : ` (MDC ${formatNoiseShare(mdc)})`;
+  return test.p < ALPHA ? `; ${p}, beyond run-to-run noise${mdcText}` : `; ${p}, within run-to-run noise${mdcText}`;
 }
 
 /** The winner line of each family, best group against the next best (groups: one label per run, repeats alike). */

@@ -9,6 +9,7 @@ import type { RunResult } from '../../src/core/index.js';
 import { compareResults, deriveLabels, formatComparison, significanceNote, uniqueLabels, winnerLines } from '../../src/reporting/compare.js';
 import { renderCompareReport } from '../../src/reporting/html/index.js';
 import { RUN_PALETTE } from '../../src/reporting/html/charts.js';
+import { compareNoise } from '../../src/reporting/compare-noise.js';
 import { fixturePath } from '../helpers/fixtures.js';
 
 const load = (name: string): RunResult => JSON.parse(readFileSync(fixturePath(name), 'utf8')) as RunResult;
@@ -72,13 +73,22 @@ test('repeats under one label are compared by their means with a t-test', () => 
   const groups = ['await', 'await', 'await', 'pipeline', 'pipeline', 'pipeline'];
   const c = compareResults(runs, uniqueLabels(groups), { groups });
   const [latency] = winnerLines(c, c.groups);
-  assert.match(latency.text, /^latency: pipeline — e2e p99 1\.66 ms \(mean of 3\), 62% lower than await \(4\.36 ms\); p < 0\.001, beyond run-to-run noise$/);
+  assert.match(latency.text, /^latency: pipeline — e2e p99 1\.66 ms \(mean of 3\), 62% lower than await \(4\.36 ms\); p < 0\.001, beyond run-to-run noise \(MDC \d+(\.\d+)?%\)$/);
   assert.match(significanceNote(c.groups), /Welch's t-test/);
   // Overlapping repeats: the difference is within noise.
   const close = [scaled(a, 1), scaled(a, 1.3), scaled(a, 0.7), scaled(a, 1.05), scaled(a, 1.35), scaled(a, 0.75)];
   const [noisy] = winnerLines(compareResults(close, uniqueLabels(groups), { groups }), groups);
   assert.match(noisy.text, /within run-to-run noise/);
   assert.match(formatComparison(c, { color: false, width: 100 }), /Winners[\s\S]*beyond run-to-run\s+noise/);
+  // Repeated sides: the noise table, cv and MDC per metric and side; single runs have none.
+  const text = formatComparison(c, { color: false, width: 100 });
+  assert.match(text, /Noise of the repeats[\s\S]*await \(n=3\) cv \/ MDC\s+pipeline \(n=3\) cv \/ MDC/);
+  const p99 = compareNoise(c, c.groups).find((r) => r.key === 'latency.endToEnd.p99')!;
+  assert.deepEqual(p99.sides.map((s) => s.group), ['await', 'pipeline']);
+  // Scaled by 1, 1.02, 0.98: cv 2%; MDC = t(0.975, 4) × 0.02 × sqrt(2/3) ≈ 4.5%.
+  assert.ok(Math.abs(p99.sides[0].cv! - 0.02) < 1e-3, `cv ${p99.sides[0].cv}`);
+  assert.ok(Math.abs(p99.sides[0].mdc! - 2.776445 * 0.02 * Math.sqrt(2 / 3)) < 2e-3, `mdc ${p99.sides[0].mdc}`);
+  assert.doesNotMatch(formatComparison(compareResults([a, p], ['a', 'b']), { color: false, width: 100 }), /Noise of the repeats/);
 });
 
 test('compare.html draws runs in neutral colours and shows the winner lines', async () => {
