@@ -30,6 +30,11 @@ export const BASELINE_METRICS: ReadonlyArray<{ metric: string; better: 'lower' |
   { metric: 'publishRate', better: 'higher', floor: 1 },
   { metric: 'deliveryRate', better: 'higher', floor: 1 },
   { metric: 'lostRatio', better: 'lower', floor: 1e-4 },
+  // Server cost (summary.serverCost): what client noise cannot move; skipped when a side could not read the server.
+  { metric: 'server.cpuUsPerPublish', better: 'lower', floor: 0.01 },
+  { metric: 'server.cpuUsPerDelivery', better: 'lower', floor: 0.01 },
+  { metric: 'server.usPerPublish', better: 'lower', floor: 0.01 },
+  { metric: 'server.bytesPerDelivery', better: 'lower', floor: 1 },
 ];
 
 /** Tolerances: a default and per-metric overrides, as shares (0.1 = 10%). */

@@ -126,3 +126,21 @@ test('terminal and report show the server cost, per node for a cluster, with its
   assert.match(page, /3\.12 µs/);
   assert.match(page, /10\.0\.0\.2:7001/);
 });
+
+test('baselines compare the server.* metrics, and skip them when a side has no server cost', async () => {
+  const { compareWithBaseline, parseMaxRegression } = await import('../../src/metrics/baseline.js');
+  const { makeSummary } = await import('../helpers/summary.js');
+  const run = (runId: string, usPerPublish?: number) => {
+    const summary = makeSummary();
+    if (usPerPublish !== undefined) summary.serverCost = { usPerPublish, cpuUsPerPublish: 6, cpuUsPerDelivery: 2, bytesPerDelivery: 100, windowMs: 1000, nodes: [], notes: [] };
+    return { runId, summary };
+  };
+  const b = compareWithBaseline([run('c1', 3.5), run('c2', 3.52), run('c3', 3.49)], [run('b1', 3.1), run('b2', 3.12), run('b3', 3.09)], parseMaxRegression(['5%']));
+  const check = b.checks.find((c) => c.metric === 'server.usPerPublish')!;
+  assert.equal(check.verdict, 'regression', check.note);
+  assert.equal(b.checks.find((c) => c.metric === 'server.cpuUsPerPublish')!.verdict, 'within-tolerance');
+  assert.deepEqual(parseMaxRegression(['server.usPerPublish=3%']).perMetric, { 'server.usPerPublish': 0.03 });
+  const old = compareWithBaseline([run('c1', 3.5)], [run('b1')]);
+  assert.equal(old.checks.find((c) => c.metric === 'server.usPerPublish')!.verdict, 'skipped', 'a baseline without server cost');
+  assert.equal(old.regressed, false);
+});
