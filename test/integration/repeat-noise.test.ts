@@ -1,0 +1,52 @@
+/**
+ * `run --repeat N` on a real server records the series' noise in every result.json, prints the noise table, writes it
+ * to JUnit system-out, and a baseline comparison of the series against itself is within noise with an MDC per metric.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunResult } from '../../src/core/index.js';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../helpers/cli-io.js';
+import { useServer } from '../helpers/runs.js';
+
+const bench = useServer('pb-repeat-noise');
+const target = (): string => `redis://${bench.server.spec.nodes[0].host}:${bench.server.spec.nodes[0].port}`;
+const SHORT = ['--duration', '1s', '--warmup', '200ms', '--rate', '1000', '--subscribers', '2'];
+
+function results(dir: string): RunResult[] {
+  return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name.endsWith('fan-out'))
+    .map((d) => JSON.parse(readFileSync(join(dir, d.name, 'result.json'), 'utf8')) as RunResult);
+}
+
+test('--repeat 3: the noise table in the terminal, every result.json and JUnit; --baseline says within noise', { timeout: 120_000 }, async () => {
+  const out = join(bench.outDir, 'series');
+  const junit = join(bench.outDir, 'junit.xml');
+  const cap = captureIo();
+  const code = await main(['run', 'fan-out', '--target', target(), ...SHORT, '--repeat', '3', '--junit', junit, '--out', out], cap.io);
+  assert.equal(code, 0, cap.stderr());
+  assert.match(cap.stdout(), /Noise over 3 runs[\s\S]*e2e\.p99[\s\S]*MDC: the smallest change/);
+  const runs = results(out);
+  assert.equal(runs.length, 3);
+  for (const r of runs) {
+    assert.equal(r.noise?.runs, 3);
+    assert.deepEqual(r.noise, runs[0].noise, 'the same noise object in every run of the series');
+  }
+  const p99 = runs[0].noise!.metrics.find((m) => m.metric === 'e2e.p99')!;
+  assert.equal(p99.n, 3);
+  assert.ok(p99.min <= p99.median && p99.median <= p99.max);
+  assert.ok(p99.mdc !== null && p99.mdc >= 0);
+  assert.match(readFileSync(junit, 'utf8'), /<system-out>Noise over 3 runs/);
+
+  const again = captureIo();
+  const files = readdirSync(out, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name.endsWith('fan-out'))
+    .flatMap((d) => ['--baseline', join(out, d.name, 'result.json')]);
+  const compared = await main(['run', 'fan-out', '--target', target(), ...SHORT, '--repeat', '2', ...files, '--max-regression', '1000%', '--out', join(bench.outDir, 'again')], again.io);
+  assert.equal(compared, 0, again.stderr());
+  const last = results(join(bench.outDir, 'again'))[0];
+  const check = last.baseline!.checks.find((c) => c.metric === 'e2e.p50')!;
+  assert.ok(check.mdc !== undefined, 'an MDC with two runs or more a side');
+  assert.match(check.note, /(within|beyond) noise \(MDC/);
+  assert.match(again.stdout(), /e2e\.p50: baseline .* — (within|beyond) noise \(MDC/);
+});
