@@ -153,7 +153,7 @@ test('a real short run writes a report (and a comparison) that open the same way
       // Server charts need telemetry samples inside the (short) timeline: present on a local server, but not required.
       // Memory (RSS and heap per interval) is recorded by every run since the timeline carries it.
       ['spectrum', 'latency-over-time', 'publish-rate', 'delivered-rate', 'event-loop-utilisation', 'event-loop-delay', 'memory'],
-      ['violations', 'server-cpu', 'server-omem']);
+      ['violations', 'server-cpu', 'server-omem', 'server-us-per-publish']);
     const { htmlPath } = await runCompare({ results: runs, out: path.join(work, 'real-compare.html'), color: false });
     assertHealthy(await visit(readFileSync(htmlPath, 'utf8'), 'compare-real-runs'),
       ['compare-spectrum-endToEnd', 'compare-spectrum-publish', 'compare-publish-rate', 'compare-delivered-rate', 'compare-latency']);
