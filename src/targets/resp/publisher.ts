@@ -121,14 +121,8 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
 
   add(channel: number, token: number): Buffer {
     const out = this.out;
-    let at = this.placeFor(this.slotBytes);
+    let at = this.reserve(this.slotBytes);
     if (at < 0) throw new Error('publisher ring full: add() called without hasRoom()');
-    if (at !== this.wpos) {
-      // Wrapping: what is written but not sent goes out first, so every write is one contiguous range.
-      this.flushBytes();
-      at = 0;
-      this.sendFrom = 0;
-    }
     const start = at;
     if (this.multi) {
       const slot = this.slots[channel];
@@ -142,22 +136,45 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
       }
       this.txOpen++;
     }
+    this.wpos = this.writeFrame(at, channel, this.template);
+    this.enqueue(token, start, channel);
+    this.pendingCount++;
+    return out;
+  }
+
+  /**
+   * Where `need` bytes go, wrapping to the ring's start when they do not fit at its end (what is written but not sent
+   * goes out first, so every write is one contiguous range); -1 when there is no room yet.
+   */
+  private reserve(need: number): number {
+    const at = this.placeFor(need);
+    if (at < 0 || at === this.wpos) return at;
+    this.flushBytes();
+    this.sendFrom = 0;
+    return 0;
+  }
+
+  /** Writes `PUBLISH channel <payload>` at `at` (payloadOffset marks the payload); returns the end of the frame. */
+  private writeFrame(at: number, channel: number, payload: Uint8Array): number {
+    const out = this.out;
     const prefix = this.prefixes[channel];
     out.set(prefix, at);
     at += prefix.length;
     this.payloadOffset = at;
-    out.set(this.template, at);
+    out.set(payload, at);
     at += this.messageBytes;
     out[at] = 13;
     out[at + 1] = 10;
-    this.wpos = at + 2;
+    return at + 2;
+  }
+
+  /** Queues an entry whose reply comes next after those already queued. */
+  private enqueue(token: number, start: number, channel: number): void {
     const q = (this.qHead + this.qCount) % this.qToken.length;
     this.qToken[q] = token;
     this.qStart[q] = start;
     this.qChannel[q] = channel;
     this.qCount++;
-    this.pendingCount++;
-    return out;
   }
 
   /** The message just answered under `token` (inside onReply only): its channel and a view of its payload. */
@@ -175,33 +192,13 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
   sendAsking(channel: number, token: number, payload: Buffer): boolean {
     if (this.multi || !this.socket.up || payload.length !== this.messageBytes) return false;
     if (this.qCount + 2 > this.qToken.length - 1) return false;
-    const prefix = this.prefixes[channel];
-    let at = this.placeFor(ASKING_FRAME.length + prefix.length + this.messageBytes + 2);
+    let at = this.reserve(ASKING_FRAME.length + this.prefixes[channel].length + this.messageBytes + 2);
     if (at < 0) return false;
-    if (at !== this.wpos) {
-      this.flushBytes();
-      at = 0;
-      this.sendFrom = 0;
-    }
-    const out = this.out;
-    let q = (this.qHead + this.qCount) % this.qToken.length;
-    this.qToken[q] = ASKING_TOKEN;
-    this.qStart[q] = at;
-    this.qChannel[q] = channel;
-    ASKING_FRAME.copy(out, at);
+    this.enqueue(ASKING_TOKEN, at, channel);
+    ASKING_FRAME.copy(this.out, at);
     at += ASKING_FRAME.length;
-    q = q + 1 === this.qToken.length ? 0 : q + 1;
-    this.qToken[q] = token;
-    this.qStart[q] = at;
-    this.qChannel[q] = channel;
-    this.qCount += 2;
-    out.set(prefix, at);
-    at += prefix.length;
-    payload.copy(out, at);
-    at += this.messageBytes;
-    out[at] = 13;
-    out[at + 1] = 10;
-    this.wpos = at + 2;
+    this.enqueue(token, at, channel);
+    this.wpos = this.writeFrame(at, channel, payload);
     this.flushBytes();
     return true;
   }
