@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { minDetectableChange, spreadOf, tTwoSidedQuantile } from '../../src/metrics/noise.js';
 import { welchTTest } from '../../src/metrics/stats.js';
+import { seededRandom } from '../helpers/histograms.js';
 
 function close(actual: number, expected: number, tolerance: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: got ${actual}, expected ${expected} ± ${tolerance}`);
@@ -9,14 +10,7 @@ function close(actual: number, expected: number, tolerance: number, what: string
 
 /** Deterministic normal samples (mulberry32 + Box–Muller), so the tolerances below are not flaky. */
 function normals(n: number, mu: number, sd: number, seed: number): number[] {
-  let s = seed >>> 0;
-  const rand = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = seededRandom(seed);
   const out: number[] = [];
   while (out.length < n) {
     const u = 1 - rand();

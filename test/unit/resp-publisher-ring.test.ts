@@ -13,16 +13,12 @@ import { createConnectionFactory } from '../../src/targets/connection.js';
 import { keySlot } from '../../src/targets/slot.js';
 import type { PublishConnection, PublisherOptions } from '../../src/targets/types.js';
 import type { PublishMode } from '../../src/core/scenario.js';
+import { seededRandom } from '../helpers/histograms.js';
 
-/** mulberry32: small, fast, and the same sequence everywhere for one seed. */
+/** Whole numbers below n from the shared seeded generator: the same sequence everywhere for one seed. */
 function prng(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n: number): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
+  const next = seededRandom(seed);
+  return (n: number): number => Math.floor(next() * n);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RespError, RespProtocolError, RespReader, type RespHandler, type RespValue } from '../../src/targets/resp/reader.js';
+import { seededRandom } from '../helpers/histograms.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Recording handler: the buffers handed to onDelivery / onSimple are only valid during the call, so copy them.
@@ -71,15 +72,10 @@ function feedIsolated(reader: RespReader, bytes: Buffer, size: (i: number) => nu
   }
 }
 
-/** mulberry32: small, fast, and the same sequence everywhere for one seed. */
+/** Whole numbers below n from the shared seeded generator: the same sequence everywhere for one seed. */
 function prng(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n: number): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
+  const next = seededRandom(seed);
+  return (n: number): number => Math.floor(next() * n);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
