@@ -2,6 +2,7 @@
  * result.json: the source of truth of a run. Everything a report shows can be rebuilt from it.
  * Names may grow, never change meaning; bump RESULT_SCHEMA_VERSION on an incompatible change.
  */
+import type { SegmentInfo } from './segment.js';
 import type { Counters, ErrorTextCount, OutageEvent, ViolationExample } from './messages.js';
 import type { ChaosReport, TelemetrySample } from './reliability.js';
 import type { ServerCost } from './server-cost.js';
@@ -361,6 +362,12 @@ export interface RunResult {
   baseline?: BaselineComparison;
   /** Present in every run of a `--repeat N` series (N ≥ 2): the spread of the key metrics over the series. */
   noise?: NoiseReport;
+  /** Present in the result of one segment of a distributed run (`run --segment I/N`); `merge` turns a set into one run. */
+  segment?: SegmentInfo;
+  /** Present in a merged result (`pubsub-bench merge`): the segments it was made of, in index order. */
+  segments?: SegmentInfo[];
+  /** Present in a merged result made with `--allow-partial` when segments were missing: their indexes. */
+  missingSegments?: number[];
 }
 
 /** Spread of one metric over the runs of a series, and the smallest change a baseline gate could tell from it. */
