@@ -1,15 +1,17 @@
 /**
  * The npm package as a user gets it: `npm pack` the built tree, install the tarball into an empty project, check
- * what it ships, and run the installed `pubsub-bench run` against a redis-server started here.
+ * what it ships, and run the installed `pubsub-bench run` against a redis-server started here. The container
+ * image's runtime stage is replayed from the same tarball: the Dockerfile's own install command (no Docker here).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, type ExecFileException } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalTargetDetails } from '../../src/targets/local.js';
+import { parseDockerfile } from '../helpers/deploy.js';
 import { startServer } from '../helpers/redis.js';
 
 /** The package folder: this file is compiled to <root>/<outDir>/test/integration/. */
@@ -24,9 +26,9 @@ interface Ran {
 }
 
 /** Runs a program to its end; never throws on a non-zero exit (the caller shows the output). */
-function run(file: string, args: string[], opts: { cwd: string; timeoutMs: number }): Promise<Ran> {
+function run(file: string, args: string[], opts: { cwd: string; timeoutMs: number; env?: Record<string, string> }): Promise<Ran> {
   return new Promise((done) => {
-    execFile(file, args, { cwd: opts.cwd, timeout: opts.timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } }, (err: ExecFileException | null, stdout, stderr) => {
+    execFile(file, args, { cwd: opts.cwd, timeout: opts.timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', ...opts.env } }, (err: ExecFileException | null, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       done({ code, stdout: String(stdout), stderr: `${String(stderr)}${err && err.killed ? `\n(killed after ${opts.timeoutMs} ms)` : ''}` });
     });
@@ -89,4 +91,34 @@ test('the installed tarball runs against a local redis-server: exit 0 and a resu
   // Real folders only: the run history adds index.html/json and a `latest` symlink to the same run.
   const runs = readdirSync(out, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(out, d.name, 'result.json'))).map((d) => d.name);
   assert.equal(runs.length, 1, `one run folder with a result.json in ${out}: ${readdirSync(out).join(', ')}`);
+});
+
+test('the Dockerfile\'s runtime stage, replayed from the tarball: production dependencies only, the CLI answers', { timeout: INSTALL_TIMEOUT_MS + 60_000 }, async () => {
+  const stages = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  const runtime = stages[stages.length - 1];
+  // The stage's ENV, and its install command up to the first `&&` (the rest removes the tarball and the cache).
+  const env = Object.fromEntries(runtime.instructions.filter((i) => i.keyword === 'ENV').flatMap((i) => i.args.split(/\s+/)).map((kv) => kv.split('=') as [string, string]));
+  const install = runtime.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args.split('&&')[0].trim()).find((c) => c.startsWith('npm install'));
+  assert.ok(install, 'the runtime stage has an `npm install` RUN');
+  const words = install.split(/\s+/);
+  assert.equal(words.filter((w) => w.endsWith('.tgz')).length, 1, `one tarball in: ${install}`);
+  // The image installs into /usr/local (the global prefix of the node images); here into a scratch prefix.
+  const prefix = join(work, 'image-prefix');
+  const args = [...words.slice(1).map((w) => (w.endsWith('.tgz') ? tarball : w)), '--prefix', prefix, '--prefer-offline'];
+  const installed = await run('npm', args, { cwd: work, timeoutMs: INSTALL_TIMEOUT_MS, env });
+  assert.equal(installed.code, 0, `npm ${args.join(' ')} failed:\n${shown(installed)}`);
+
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const deps = join(prefix, 'lib', 'node_modules', 'pubsub-bench', 'node_modules');
+  for (const dep of Object.keys(pkg.dependencies)) assert.ok(existsSync(join(deps, dep, 'package.json')), `dependency ${dep} is installed`);
+  for (const dev of Object.keys(pkg.devDependencies)) assert.ok(!existsSync(join(deps, dev)), `dev dependency ${dev} is not in the image`);
+
+  // ENTRYPOINT ["pubsub-bench"] finds the CLI on PATH, in the prefix's bin folder.
+  const bin = join(prefix, 'bin', 'pubsub-bench');
+  const version = await run(bin, ['--version'], { cwd: work, timeoutMs: 30_000, env });
+  assert.equal(version.code, 0, shown(version));
+  assert.equal(version.stdout.trim(), pkg.version);
+  const help = await run(bin, ['--help'], { cwd: work, timeoutMs: 30_000, env }); // the image's CMD
+  assert.equal(help.code, 0, shown(help));
+  assert.match(help.stdout, /pubsub-bench run/);
 });
