@@ -63,7 +63,7 @@ after(async () => {
 });
 
 test('the tarball ships the CLI, docs, compose file, LICENSE and CHANGELOG — no tests, benchmarks or source maps', () => {
-  for (const f of ['bin/pubsub-bench.js', 'dist/src/cli/main.js', 'dist/src/workers/worker.js', 'LICENSE', 'CHANGELOG.md', 'README.md', 'docker-compose.cluster.yml', 'docs/architecture.md', 'docs/result-schema.md', 'package.json']) {
+  for (const f of ['bin/pubsub-bench.js', 'dist/src/cli/main.js', 'dist/src/workers/worker.js', 'LICENSE', 'CHANGELOG.md', 'README.md', 'docker-compose.cluster.yml', 'docs/architecture.md', 'docs/result-schema.md', 'docs/scale-out.md', 'package.json']) {
     assert.ok(files.includes(f), `${f} is in the tarball`);
   }
   assert.deepEqual(files.filter((f) => /^dist\/(test|bench)\//.test(f)), [], 'no compiled tests or benchmarks');
