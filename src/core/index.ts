@@ -3,6 +3,8 @@ export * from './scenario.js';
 export * from './target.js';
 export * from './messages.js';
 export * from './result.js';
+export * from './segment.js';
+export * from './merged-segment.js';
 export * from './reliability.js';
 export * from './errors.js';
 export * from './run.js';

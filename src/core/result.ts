@@ -3,6 +3,7 @@
  * Names may grow, never change meaning; bump RESULT_SCHEMA_VERSION on an incompatible change.
  */
 import type { SegmentInfo } from './segment.js';
+import type { MergedSegment } from './merged-segment.js';
 import type { Counters, ErrorTextCount, OutageEvent, ViolationExample } from './messages.js';
 import type { ChaosReport, TelemetrySample } from './reliability.js';
 import type { ServerCost } from './server-cost.js';
@@ -365,7 +366,7 @@ export interface RunResult {
   /** Present in the result of one segment of a distributed run (`run --segment I/N`); `merge` turns a set into one run. */
   segment?: SegmentInfo;
   /** Present in a merged result (`pubsub-bench merge`): the segments it was made of, in index order. */
-  segments?: SegmentInfo[];
+  segments?: MergedSegment[];
   /** Present in a merged result made with `--allow-partial` when segments were missing: their indexes. */
   missingSegments?: number[];
 }

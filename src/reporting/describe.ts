@@ -61,7 +61,7 @@ export function describeScenario(scenario: Scenario): string {
 }
 
 /** Overall outcome of a run, most serious first. */
-export type VerdictKind = 'interrupted' | 'errors' | 'no-data' | 'thresholds-failed' | 'regression' | 'harness-bottleneck' | 'loss' | 'violations' | 'ok';
+export type VerdictKind = 'interrupted' | 'errors' | 'no-data' | 'thresholds-failed' | 'regression' | 'partial' | 'harness-bottleneck' | 'loss' | 'violations' | 'ok';
 
 /** A verdict with a headline and the reasons behind it. */
 export interface Verdict {
@@ -113,6 +113,10 @@ export function judge(result: RunResult): Verdict {
   const s = result.summary;
   const details: string[] = [];
   if (result.interrupted) details.push(`The run was interrupted after ${Math.round(result.measureMs / 1000)} s of measuring.`);
+  const missing = result.missingSegments ?? [];
+  if (missing.length > 0) {
+    details.push(`Partial: segment${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${result.segments?.[0]?.count ?? '?'} missing (merged with --allow-partial); loss and rates cover the segments present only.`);
+  }
   if (result.health.harnessBottleneck) {
     details.push('The harness itself, not Redis, limited this run: ' + (result.health.reasons.join('; ') || 'see harness health') + '.');
   }
@@ -133,6 +137,8 @@ export function judge(result: RunResult): Verdict {
   else if (noData !== null) kind = 'no-data';
   else if (result.thresholds && !result.thresholds.passed) kind = 'thresholds-failed';
   else if (result.baseline?.regressed) kind = 'regression';
+  // Ahead of loss: a partial merge counts the missing segments' deliveries as lost, so loss says little there.
+  else if (missing.length > 0) kind = 'partial';
   else if (result.health.harnessBottleneck) kind = 'harness-bottleneck';
   else if (s.lost > 0) kind = 'loss';
   else if (violations + s.malformed + s.publishErrors > 0) kind = 'violations';
@@ -142,6 +148,7 @@ export function judge(result: RunResult): Verdict {
     'no-data': `NO DATA: ${noData}`,
     'thresholds-failed': 'Thresholds failed',
     regression: 'Regression against the baseline',
+    partial: 'PARTIAL: segments of this run are missing, the numbers cover only part of the fleet',
     loss: 'Messages lost',
     violations: 'Ordering or delivery violations',
     'harness-bottleneck': 'Harness bottleneck: these numbers describe the load generator, not Redis',

@@ -145,3 +145,17 @@ export async function readRunResult(input: string): Promise<RunResult> {
     hint: `pass the run folder of one of its steps${steps.length > 0 ? ` (e.g. ${steps.join(', ')})` : ''}, or rebuild its report with \`pubsub-bench report ${read.file}\``,
   }], 'Not a pubsub-bench result.json');
 }
+
+/**
+ * The problem with reading one segment of a distributed run as if it were a whole run (its counts are a share, its
+ * loss compares unlike things), or null for any other result. `report` and `compare` refuse such a file.
+ */
+export function unmergedSegmentProblem(result: RunResult, file: string): Problem | null {
+  const seg = result.segment;
+  if (!seg) return null;
+  return {
+    field: file,
+    message: `is segment ${seg.index}/${seg.count} of run ${JSON.stringify(seg.runId)}, not a whole run`,
+    hint: `merge the run's ${seg.count} segments first: \`pubsub-bench merge <the ${seg.count} result.json files or their folders>\`, then use the merged result.json`,
+  };
+}

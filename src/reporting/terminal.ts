@@ -27,7 +27,7 @@ export function formatSummary(result: RunResult, opts: SummaryOptions = { color:
   const st = makeStyler(opts.color);
   const lines: string[] = [];
   const verdict = judge(result);
-  const verdictStyle = verdict.kind === 'ok' ? st.green : verdict.kind === 'interrupted' ? st.yellow : st.red;
+  const verdictStyle = verdict.kind === 'ok' ? st.green : verdict.kind === 'interrupted' || verdict.kind === 'partial' ? st.yellow : st.red;
   lines.push(verdictStyle(st.bold(verdict.title)));
   lines.push(...errorLines(result, st));
   lines.push(...verdict.details.map((d) => verdictStyle(`  ${plainText(d)}`)));

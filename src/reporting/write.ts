@@ -11,7 +11,7 @@ import { renderReport } from './html/index.js';
 import { ensureDir } from './output-probe.js';
 import { attemptWrite, attemptWriteText, failuresOf, writeSourceFile, type WriteFailure } from './safe-write.js';
 
-export { readReportInput, readRunResult } from './read-input.js';
+export { readReportInput, readRunResult, unmergedSegmentProblem } from './read-input.js';
 export type { WriteFailure } from './safe-write.js';
 
 /** What `writeRunOutputs` wrote, and what it could not. */

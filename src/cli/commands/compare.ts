@@ -6,7 +6,7 @@ import type { CommandModule } from 'yargs';
 import { colorEnabled, type CliIo } from '../io.js';
 import { compareResults, deriveLabels, formatComparison, uniqueLabels } from '../../reporting/compare.js';
 import { renderCompareReport } from '../../reporting/html/index.js';
-import { readRunResult } from '../../reporting/write.js';
+import { readRunResult, unmergedSegmentProblem } from '../../reporting/write.js';
 import { probeOutputs } from '../../reporting/output-probe.js';
 import { attemptWriteText, writeFailureProblem } from '../../reporting/safe-write.js';
 import { UsageError } from '../../core/index.js';
@@ -34,7 +34,8 @@ export async function runCompare(args: CompareArgs): Promise<{ table: string; ht
   // Read every file (and probe --out) before failing, so one run of the command reports every problem.
   const settled = await Promise.allSettled(args.results.map((p) => readRunResult(p)));
   const unreadable = settled.flatMap((s) => (s.status === 'rejected' ? (s.reason instanceof UsageError ? s.reason.problems : [{ field: 'results', message: String(s.reason) }]) : []));
-  const problems = [...(await probeOutputs([{ path: args.out, kind: 'file', flag: '--out' }])), ...unreadable];
+  const segments = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [unmergedSegmentProblem(s.value, args.results[i])] : []).filter((p) => p !== null));
+  const problems = [...(await probeOutputs([{ path: args.out, kind: 'file', flag: '--out' }])), ...unreadable, ...segments];
   if (problems.length > 0) throw new UsageError(problems, 'Cannot read the result files');
   const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   // Names a reader tells runs apart by; a name given to several runs makes them repeats of one side (t-tested).

@@ -39,6 +39,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async (io) => (await import('./compare.js')).compareCommand(io),
   },
   {
+    name: 'merge', command: 'merge [files..]',
+    describe: 'Merge the segments of a run (`run --segment I/N`) into one result.json and report.html, judged by thresholds',
+    load: async (io, set) => (await import('./merge.js')).mergeCommand(io, set),
+  },
+  {
     name: 'target', command: 'target',
     describe: 'Start or stop local Redis targets (single, TLS, cluster) without Docker; make test certificates',
     load: async (io) => (await import('./target.js')).targetCommand(io),

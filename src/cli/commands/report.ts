@@ -10,7 +10,7 @@ import type { CliIo } from '../io.js';
 import { renderReport } from '../../reporting/html/index.js';
 import { probeOutputs } from '../../reporting/output-probe.js';
 import { attemptWriteText, writeFailureProblem } from '../../reporting/safe-write.js';
-import { readReportInput, writeCapacityOutputs, writeHistogramExports, type WriteFailure } from '../../reporting/write.js';
+import { readReportInput, unmergedSegmentProblem, writeCapacityOutputs, writeHistogramExports, type WriteFailure } from '../../reporting/write.js';
 
 /** Arguments of the report command. */
 export interface ReportArgs {
@@ -30,6 +30,8 @@ function throwIfFailed(failures: readonly WriteFailure[]): void {
 /** Does the work of `report`; returns the files written. Tests call it directly. */
 export async function runReport(args: ReportArgs): Promise<string[]> {
   const input = await readReportInput(args.result);
+  const segment = input.kind === 'run' ? unmergedSegmentProblem(input.result, input.file) : null;
+  if (segment) throw new UsageError([segment], 'Cannot report on one segment');
   const dir = path.dirname(input.file);
   const out = args.out ?? path.join(dir, input.kind === 'capacity' ? 'capacity.html' : 'report.html');
   if (input.kind === 'capacity' && args.hdr) {

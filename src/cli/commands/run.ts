@@ -246,7 +246,7 @@ function readDuration(value: unknown, flag: string, minMs: number, maxMs: number
   return undefined;
 }
 
-function readPassword(varName: unknown, env: NodeJS.ProcessEnv, problems: Problem[], flag = '--password-env'): string | undefined {
+export function readPassword(varName: unknown, env: NodeJS.ProcessEnv, problems: Problem[], flag = '--password-env'): string | undefined {
   if (varName === undefined) return undefined;
   if (typeof varName !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(varName)) {
     problems.push({ field: flag, message: 'needs the NAME of an environment variable', hint: `e.g. ${flag} REDIS_PASSWORD (the password itself never goes on the command line)` });

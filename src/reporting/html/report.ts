@@ -14,6 +14,7 @@ import { channelsSection, shardsSection } from './breakdown.js';
 import { chaosSection } from './chaos.js';
 import { timeMarkers } from './markers.js';
 import { outagesSection } from './outages.js';
+import { segmentSections } from './segments.js';
 import { serverSection } from './server.js';
 import { serverCostSection } from './server-cost.js';
 import { stageSpans } from '../stages.js';
@@ -34,6 +35,7 @@ ${headline(result)}
 ${thresholdsSection(result)}
 ${baselineSection(result)}
 ${warningsSection(result)}
+${segmentSections(result)}
 ${await latencySection(result, tl, markers)}
 ${await serverSection(result, tl, markers)}
 ${await serverCostSection(result, tl, markers)}

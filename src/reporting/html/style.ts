@@ -13,7 +13,7 @@ h3 { font-size: 14px; margin: 14px 0 4px; color: #333; }
 .verdict ul { margin: 4px 0 0; padding-left: 20px; }
 .verdict-ok { background: var(--ok); }
 .verdict-errors, .verdict-no-data, .verdict-loss, .verdict-violations, .verdict-harness-bottleneck, .verdict-thresholds-failed, .verdict-regression { background: var(--bad); }
-.verdict-interrupted { background: var(--warn); }
+.verdict-interrupted, .verdict-partial { background: var(--warn); }
 .verdict li.error, .warning.error { background: #fff; color: var(--bad); font-weight: 600; }
 .verdict li.error { list-style: none; margin-left: -20px; padding: 1px 6px; border-radius: 3px; }
 .warning.error { border-left-color: var(--bad); background: #ffebee; }
