@@ -1,0 +1,79 @@
+/**
+ * `merge --from-redis`: reads the results segments stored under segmentKeys.result in a real redis-server, waits for
+ * one that arrives late, learns N from the results, and names the segments still missing when the wait ends.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { ExitCode, UsageError, segmentKeys, type RunResult } from '../../src/core/index.js';
+import { runMerge } from '../../src/cli/commands/merge.js';
+import { LOSSLESS, buildSegments } from '../helpers/fixtures-segments.js';
+import { captureIo } from '../helpers/cli-io.js';
+import { useServer } from '../helpers/runs.js';
+
+const bench = useServer('pb-merge-redis');
+const T = { timeout: 60_000 };
+
+async function withClient<T>(fn: (r: Redis) => Promise<T>): Promise<T> {
+  const node = bench.server.spec.nodes[0];
+  const r = new Redis({ host: node.host, port: node.port, lazyConnect: true });
+  await r.connect();
+  try {
+    return await fn(r);
+  } finally {
+    r.disconnect();
+  }
+}
+
+const urlOf = () => `redis://${bench.server.spec.nodes[0].host}:${bench.server.spec.nodes[0].port}`;
+
+test('waits for a late segment, then merges all three', T, async () => {
+  const segs = buildSegments({ ...LOSSLESS, runId: 'redis-run-1' });
+  await withClient(async (r) => {
+    await r.set(segmentKeys.result('redis-run-1', 0), JSON.stringify(segs[0]));
+    await r.set(segmentKeys.result('redis-run-1', 2), JSON.stringify(segs[2]));
+  });
+  const late = new Promise<void>((resolve, reject) => {
+    setTimeout(() => withClient((r) => r.set(segmentKeys.result('redis-run-1', 1), JSON.stringify(segs[1]))).then(() => resolve(), reject), 1500);
+  });
+  const out = path.join(bench.outDir, 'merged-1');
+  const c = captureIo();
+  const code = await runMerge({ fromRedis: urlOf(), runId: 'redis-run-1', wait: '20s', out }, c.io);
+  await late;
+  assert.equal(code, ExitCode.ok, c.stderr());
+  assert.match(c.stderr(), /waiting for segment 1 of 3/);
+  const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as RunResult;
+  assert.deepEqual(result.segments?.map((s) => s.index), [0, 1, 2]);
+  assert.equal(result.summary.lost, 0);
+  assert.equal(result.summary.latencyUs.endToEnd.count, result.summary.delivered);
+});
+
+test('when the wait ends, the missing segment is named (exit 2); --allow-partial merges the rest', T, async () => {
+  const segs = buildSegments({ ...LOSSLESS, runId: 'redis-run-2' });
+  await withClient(async (r) => {
+    await r.set(segmentKeys.result('redis-run-2', 0), JSON.stringify(segs[0]));
+    await r.set(segmentKeys.result('redis-run-2', 1), JSON.stringify(segs[1]));
+  });
+  const started = Date.now();
+  await assert.rejects(runMerge({ fromRedis: urlOf(), runId: 'redis-run-2', segments: '3', wait: '1s', out: path.join(bench.outDir, 'm2') }, captureIo().io), (err: unknown) => {
+    assert.ok(err instanceof UsageError);
+    assert.match(err.message, /segment 2 of 3 \(run redis-run-2\) is missing/);
+    return true;
+  });
+  assert.ok(Date.now() - started >= 900, 'waited for the missing segment');
+  const out = path.join(bench.outDir, 'm2p');
+  assert.equal(await runMerge({ fromRedis: urlOf(), runId: 'redis-run-2', segments: '3', allowPartial: true, out }, captureIo().io), ExitCode.ok);
+  const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as RunResult;
+  assert.deepEqual(result.missingSegments, [2]);
+});
+
+test('a run id with nothing stored is exit 2 naming the key looked for', T, async () => {
+  await assert.rejects(runMerge({ fromRedis: urlOf(), runId: 'never-ran', out: path.join(bench.outDir, 'm3') }, captureIo().io), (err: unknown) => {
+    assert.ok(err instanceof UsageError);
+    assert.match(err.message, /no segment result of run "never-ran" is stored/);
+    assert.match(err.message, /pubsub-bench:seg:\{never-ran\}:result:0/);
+    return true;
+  });
+});
