@@ -19,6 +19,8 @@ import { findTool } from '../../src/targets/tools.js';
 import { renderCompareReport, renderReport } from '../../src/reporting/html/index.js';
 import { updateRunHistory } from '../../src/reporting/history/index.js';
 import { REPO_ROOT, fixturePath } from '../helpers/fixtures.js';
+import { buildSegments } from '../helpers/fixtures-segments.js';
+import { mergeSegments } from '../../src/coordinator/merge.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = path.join(REPO_ROOT, 'reports', 'screenshots');
@@ -117,6 +119,25 @@ test('report.html of a troubled run (hostile names) opens offline with every cha
 test('compare.html opens offline with every chart drawn', T, async () => {
   const v = await visit(await renderCompareReport([load('await.json'), load('pipeline.json')], ['await', 'pipeline ×100']), 'compare');
   assertHealthy(v, ['compare-spectrum-endToEnd', 'compare-spectrum-publish', 'compare-publish-rate', 'compare-delivered-rate', 'compare-latency']);
+});
+
+test('report.html of a merged run (partial, a doubtful clock) opens offline with its segment tables shown', T, async () => {
+  const segs = buildSegments();
+  segs[2].segment!.clockUncertaintyUs = 5000;
+  const merged = mergeSegments([segs[0], segs[2]].map((result, i) => ({ source: `seg${i}`, result })), { allowPartial: true, thresholds: [] });
+  const v = await visit(await renderReport(merged), 'report-merged');
+  assertHealthy(v, ['spectrum', 'latency-over-time', 'publish-rate', 'delivered-rate', 'event-loop-utilisation', 'event-loop-delay']);
+  const page = await context!.newPage();
+  try {
+    await page.goto(pathToFileURL(path.join(work, 'report-merged.html')).href);
+    // Segments 0 and 2 and the missing 1; a 3 × 3 delivery matrix; the clock warning visible on screen.
+    assert.equal(await page.locator('table.segments tbody tr').count(), 3);
+    assert.equal(await page.locator('table.delivery-matrix tbody tr').count(), 3);
+    assert.ok(await page.locator('[data-clock-warning]').isVisible());
+    assert.match(await page.locator('.verdict').innerText(), /PARTIAL/);
+  } finally {
+    await page.close();
+  }
 });
 
 test('index.html of an --out folder opens offline with its trend charts drawn', T, async () => {
