@@ -12,7 +12,7 @@ import type { TargetSpec } from '../../core/target.js';
 import type { SegmentInput } from '../../coordinator/merge.js';
 import { readRunResult } from '../../reporting/write.js';
 import { checkRunResult } from '../../reporting/validate.js';
-import { readStoredSegments } from '../../targets/segment-store.js';
+import { readStoredSegments } from '../../targets/segment-results.js';
 
 /** How deep below a folder result.json files are looked for (a folder of segment folders of run folders). */
 const MAX_DEPTH = 3;
