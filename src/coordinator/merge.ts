@@ -27,10 +27,6 @@ export interface MergeOptions {
   thresholds: readonly Threshold[];
 }
 
-/** Times in a segment's result are its own clock's epoch µs; this puts them on the server's clock, which every segment shares. */
-function serverUs(us: number, seg: SegmentInfo): number {
-  return us + seg.clockOffsetUs;
-}
 
 /**
  * Merges the segment results. Throws a UsageError (exit 2) naming every problem when the set is not one complete,
@@ -56,7 +52,8 @@ export function mergeSegments(inputs: readonly SegmentInput[], opts: MergeOption
   const thresholds = thresholdsOutcome(opts.thresholds, summary, aborted);
   const startMs = Math.min(...results.map((r) => Date.parse(r.startedAt)));
   const endMs = Math.max(...results.map((r) => Date.parse(r.startedAt) + r.durationMs));
-  const schedules = results.flatMap((r) => (r.schedule ? [{ s: r.schedule, seg: r.segment }] : []));
+  // A segment's clock reads server time (its offset is applied to every reading), so its times compare as they are.
+  const schedules = results.flatMap((r) => (r.schedule ? [r.schedule] : []));
   const chaos = results.flatMap((r) => r.chaos ?? []);
   const warnings = [
     ...partialWarnings(check.missing, check.count, first.segment.runId),
@@ -82,9 +79,9 @@ export function mergeSegments(inputs: readonly SegmentInput[], opts: MergeOption
     versions: { ...first.versions },
     ...(schedules.length > 0 ? {
       schedule: {
-        startUs: Math.min(...schedules.map(({ s, seg }) => serverUs(s.startUs, seg))),
-        measureStartUs: Math.min(...schedules.map(({ s, seg }) => serverUs(s.measureStartUs, seg))),
-        measureEndUs: Math.max(...schedules.map(({ s, seg }) => serverUs(s.measureEndUs, seg))),
+        startUs: Math.min(...schedules.map((s) => s.startUs)),
+        measureStartUs: Math.min(...schedules.map((s) => s.measureStartUs)),
+        measureEndUs: Math.max(...schedules.map((s) => s.measureEndUs)),
       },
     } : {}),
     target: first.target,
@@ -101,7 +98,7 @@ export function mergeSegments(inputs: readonly SegmentInput[], opts: MergeOption
     health,
     ...(channels ? { channels } : {}),
     ...(shards ? { shards } : {}),
-    outages: results.flatMap((r) => (r.outages ?? []).map((o): OutageEvent => ({ ...o, atUs: serverUs(o.atUs, r.segment) }))).sort((a, b) => a.atUs - b.atUs),
+    outages: results.flatMap((r) => (r.outages ?? []).map((o): OutageEvent => ({ ...o }))).sort((a, b) => a.atUs - b.atUs),
     ...(server ? { server } : {}),
     ...(chaos.length > 0 ? { chaos } : {}),
     ...(thresholds ? { thresholds } : {}),
@@ -156,6 +153,9 @@ function clockWarnings(segments: readonly SegmentInfo[], summary: RunSummary): s
   return out;
 }
 
+/** Segment warnings the merged result says again in its own words (health, the early abort, negative latencies) or that no longer hold (what a segment alone means). */
+const SAID_AGAIN = [/^Harness: /, /^A failing threshold ended the run/, /^Segment \d+\/\d+ of run /, /deliveries had a negative end-to-end latency/];
+
 /**
  * What a segment warned about that the merged figures do not say again: its loss, duplicates, cross-checks and health
  * are recomputed over the whole run (and a segment's own loss compares unlike things), so those are left out; the
@@ -171,7 +171,7 @@ function segmentOwnWarnings(results: readonly SegmentResult[]): string[] {
     }));
     const errors = new Set(r.errors ?? []);
     for (const w of r.warnings) {
-      if (recomputed.has(w) || errors.has(w) || w.startsWith('Harness: ') || w.startsWith('A failing threshold ended the run')) continue;
+      if (recomputed.has(w) || errors.has(w) || SAID_AGAIN.some((re) => re.test(w))) continue;
       who.set(w, [...(who.get(w) ?? []), r.segment.index]);
     }
   }
@@ -180,6 +180,6 @@ function segmentOwnWarnings(results: readonly SegmentResult[]): string[] {
 
 /** The first MAX_VIOLATION_EXAMPLES ordering violations of every segment, in server-time order. */
 function firstExamples(results: readonly SegmentResult[]): ViolationExample[] {
-  return results.flatMap((r) => r.ordering.examples.map((v) => ({ ...v, atUs: serverUs(v.atUs, r.segment) })))
+  return results.flatMap((r) => r.ordering.examples.map((v) => ({ ...v })))
     .sort((a, b) => a.atUs - b.atUs).slice(0, MAX_VIOLATION_EXAMPLES);
 }

@@ -179,10 +179,20 @@ test('clock: an offset uncertainty over 10% of the e2e p50 is a warning; a small
   assert.ok(r.warnings.some((w) => w.startsWith('Clock: segment 2 knew the server\'s time only to ±5 ms')), r.warnings.join('\n'));
 });
 
-test('times of outages and violations move to the server clock (local + offset)', () => {
+test('outages are concatenated in time order, on the one server clock the segments share', () => {
   const segs = buildSegments();
   segs[1].outages = [{ role: 'subscriber', id: 1, cause: 'server closed the connection', atUs: 5_000_000, durationMs: 10, lostMessages: 0 }];
+  segs[2].outages = [{ role: 'publisher', id: 2, cause: 'timeout', atUs: 4_000_000, durationMs: null, lostMessages: 0 }];
   const r = merge(segs);
-  assert.equal(r.outages?.length, 1);
-  assert.equal(r.outages?.[0].atUs, 5_000_000 + segs[1].segment!.clockOffsetUs);
+  assert.deepEqual(r.outages?.map((o) => [o.atUs, o.role]), [[4_000_000, 'publisher'], [5_000_000, 'subscriber']]);
+});
+
+test('a segment\'s own notes (what a segment alone means) are left out; its other warnings are kept once, naming the segments', () => {
+  const segs = buildSegments();
+  segs.forEach((s, i) => s.warnings.push(`Segment ${i}/3 of run seg-run-1: its expected deliveries are its publishers' messages to every subscriber of the run.`,
+    'TLS certificate verification was OFF (--tls-insecure): the server was not authenticated.'));
+  const r = merge(segs);
+  assert.ok(!r.warnings.some((w) => w.includes('its expected deliveries are')));
+  assert.deepEqual(r.warnings.filter((w) => w.includes('TLS certificate verification')),
+    ['Segments 0, 1, 2: TLS certificate verification was OFF (--tls-insecure): the server was not authenticated.']);
 });
