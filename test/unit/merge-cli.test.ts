@@ -75,6 +75,20 @@ test('a failing threshold exits 99 and writes JUnit naming it', async () => {
   assert.match(xml, /e2e\.p50 &lt; 10us/);
 });
 
+test('--baseline compares the merged run: latency ten times the baseline\'s is a regression (exit 98)', async () => {
+  const out = path.join(dir, 'merged'); // written by the first test
+  const base = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as RunResult;
+  for (const k of ['p50', 'p90', 'p99', 'p999', 'max', 'mean'] as const) base.summary.latencyUs.endToEnd[k] /= 10;
+  const baseFile = path.join(dir, 'baseline.json');
+  writeFileSync(baseFile, JSON.stringify(base));
+  const c = captureIo();
+  const code = await runMerge({ files: segDirs, out: path.join(dir, 'vs-baseline'), baseline: [baseFile] }, c.io);
+  assert.equal(code, ExitCode.regression, c.stdout());
+  const merged = JSON.parse(readFileSync(path.join(dir, 'vs-baseline', 'result.json'), 'utf8')) as RunResult;
+  assert.equal(merged.baseline?.regressed, true);
+  assert.ok(merged.baseline?.checks.some((x) => x.metric === 'e2e.p99' && x.verdict === 'regression'));
+});
+
 test('a missing segment is exit 2 naming it; --allow-partial writes a partial result', async () => {
   const msg = await usageError(runMerge({ files: [segDirs[0], segDirs[2]], out: path.join(dir, 'x') }, captureIo().io));
   assert.match(msg, /segment 1 of 3 \(run seg-run-1\) is missing/);

@@ -7,8 +7,6 @@ import type { CommandModule } from 'yargs';
 import { ExitCode, UsageError, exitCodesLine, type Problem } from '../../core/errors.js';
 import { mergeSegments, type SegmentInput } from '../../coordinator/merge.js';
 import { checkThresholds } from '../../metrics/thresholds.js';
-import { parseMaxRegression } from '../../metrics/baseline.js';
-import { DEFAULT_ABORT_GRACE_MS } from '../../core/run.js';
 import { formatSummary } from '../../reporting/terminal.js';
 import { verdictLines } from '../../reporting/ci/verdict-lines.js';
 import { probeOutputs } from '../../reporting/output-probe.js';
@@ -16,7 +14,7 @@ import { writeRunOutputs } from '../../reporting/write.js';
 import { checkDurationMs } from '../../scenarios/duration.js';
 import { parseTargetSpec } from '../../targets/url.js';
 import { colorEnabled, type CliIo } from '../io.js';
-import { judgeRuns } from './run-gates.js';
+import { judgeRuns, readGates } from './run-gates.js';
 import { reportWriteFailures } from './run-errors.js';
 import { readPassword } from './run.js';
 import { readSegmentFiles, readSegmentsFromRedis } from './merge-inputs.js';
@@ -28,6 +26,8 @@ export interface MergeArgs {
   threshold?: string[];
   junit?: string;
   allowPartial?: boolean;
+  baseline?: string[];
+  maxRegression?: string[];
   fromRedis?: string;
   runId?: string;
   segments?: unknown;
@@ -95,10 +95,11 @@ export async function runMerge(args: MergeArgs, io: CliIo): Promise<number> {
   if (problems.length > 0 || source === null) throw new UsageError(problems, 'Invalid flags for merge');
 
   const inputs = await readInputs(source, io);
+  // The scenario's thresholds apply as in a one-machine run; the baselines are read here too (every problem at once).
   const scenarioThresholds = inputs.find((i) => i.result.segment)?.result.scenario.thresholds;
-  const fromScenario = checkThresholds(scenarioThresholds ?? [], 'scenario thresholds');
-  if (fromScenario.problems.length > 0) throw new UsageError(fromScenario.problems, 'Invalid thresholds in the segments\' scenario');
-  const thresholds = [...fromScenario.thresholds, ...flagged.thresholds];
+  const gates = await readGates({ threshold: args.threshold, baseline: args.baseline, maxRegression: args.maxRegression, junit: args.junit }, scenarioThresholds, problems);
+  if (problems.length > 0) throw new UsageError(problems, 'Invalid thresholds or baselines for merge');
+  const thresholds = gates.thresholds;
   const result = mergeSegments(inputs, { allowPartial: args.allowPartial === true, thresholds });
 
   const runDir = args.out ?? join('reports', `${result.runId}-merged`);
@@ -109,10 +110,6 @@ export async function runMerge(args: MergeArgs, io: CliIo): Promise<number> {
   if (unwritable.length > 0) throw new UsageError(unwritable, 'Cannot write the merged result');
   const written = await writeRunOutputs(result, runDir);
   const outcome = { result, runDir, resultPath: written.resultPath, writeFailures: written.failures };
-  const gates = {
-    thresholds, abortGraceMs: DEFAULT_ABORT_GRACE_MS, baselines: [], tolerance: parseMaxRegression(undefined), repeat: 1,
-    ...(args.junit ? { junitPath: args.junit } : {}),
-  };
   const { exitCode, writeFailures } = await judgeRuns([{ runs: [outcome] }], gates, io.env);
   if (io.quiet) io.stdout(`${verdictLines(result, join(runDir, 'report.html')).join('\n')}\n`);
   else io.stdout(`${formatSummary(result, { color: colorEnabled(io) })}\n\nMerged ${result.segments?.length ?? 0} segments into ${written.resultPath} and ${written.reportPath}\n`);
@@ -133,6 +130,8 @@ export function mergeCommand(io: CliIo, setExitCode: (code: number) => void): Co
         .option('out', { type: 'string', describe: 'folder for the merged result.json, report.html and HdrHistogram files', defaultDescription: 'reports/<run id>-merged' })
         .option('threshold', { type: 'string', array: true, describe: "Fail (exit 99) unless this holds on the merged run, e.g. --threshold 'e2e.p99 < 5ms' --threshold 'lost == 0'; the scenario's thresholds apply too", defaultDescription: 'none' })
         .option('junit', { type: 'string', describe: 'Write JUnit XML (one testcase per threshold) to this file', defaultDescription: 'none' })
+        .option('baseline', { type: 'string', array: true, describe: 'Compare the merged run with earlier result.json files (repeatable); a regression beyond --max-regression exits 98', defaultDescription: 'none' })
+        .option('max-regression', { type: 'string', array: true, describe: "Tolerated change for the worse: '10%' for every metric, or per metric 'e2e.p99=20%'", defaultDescription: '10%' })
         .option('allow-partial', { type: 'boolean', describe: 'Merge even when segments are missing: the result is marked partial (missingSegments, a warning, the verdict)', defaultDescription: 'false' })
         .option('from-redis', { type: 'string', describe: 'Read the results the segments stored in this Redis (redis://[user:password@]host:port) under --run-id', defaultDescription: 'none' })
         .option('run-id', { type: 'string', describe: 'With --from-redis: the --run-id the segments ran with' })
