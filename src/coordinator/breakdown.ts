@@ -24,7 +24,7 @@ export class ChannelTotals {
   }
 }
 
-/** The per-channel and (for clusters) per-shard breakdowns. */
+/** The per-channel and (for clusters and client-sharded servers) per-shard breakdowns. */
 export function buildBreakdowns(plan: FleetPlan, totals: ChannelTotals, info: TargetInfo): { channels?: ChannelBreakdown[]; shards?: ShardBreakdown[] } {
   const channels: ChannelBreakdown[] = plan.channelNames.map((name, i) => ({
     name,
@@ -34,7 +34,7 @@ export function buildBreakdowns(plan: FleetPlan, totals: ChannelTotals, info: Ta
     delivered: totals.delivered[i],
   }));
   let shards: ShardBreakdown[] | undefined;
-  if (info.mode === 'cluster' && info.slotRanges) {
+  if ((info.mode === 'cluster' && info.slotRanges) || info.clientSharding) {
     const byMaster = new Map<string, ShardBreakdown>(
       info.masters.map((master) => [master, { master, channels: 0, subscriptions: 0, published: 0, expected: 0, delivered: 0 }]),
     );

@@ -22,10 +22,13 @@ export interface FleetCredentials {
   password?: string;
 }
 
-/** A target: one node (plain or TLS) or a cluster given by seed nodes. */
+/**
+ * A target: one node (plain or TLS), a cluster given by seed nodes, or several independent servers over which the
+ * client spreads the channels by a stable hash (`servers`, `--client-sharding`).
+ */
 export interface TargetSpec {
-  kind: 'single' | 'cluster';
-  /** Seed nodes as host:port (one for 'single'). */
+  kind: 'single' | 'cluster' | 'servers';
+  /** Seed nodes as host:port (one for 'single'; every server for 'servers'). */
   nodes: Array<{ host: string; port: number }>;
   /** Logical database (single only). */
   db?: number;
@@ -43,7 +46,7 @@ export interface TargetSpec {
 
 /** A target described without secrets, as written to result.json. */
 export interface TargetDescription {
-  kind: 'single' | 'cluster';
+  kind: 'single' | 'cluster' | 'servers';
   /** URL(s) with the password replaced by `***`. */
   urls: string[];
   tls: boolean;

@@ -12,6 +12,7 @@
  */
 import type { ClusterFactory } from './cluster.js';
 import { homeMaster, spreadIndexOf } from './shards.js';
+import { RoutedSends } from './routed-send.js';
 import { keySlot } from './slot.js';
 import type { Topology } from './topology.js';
 import { hostPort } from './url.js';
@@ -33,7 +34,7 @@ export function sameSlotMap(a: Topology, b: Topology): boolean {
  * The per-node connections of one sharded connection, as one: a node's causes are prefixed with its name, the
  * outage starts when the first node drops and ends only when every node is back (or was retired after a failover).
  */
-class NodeOutages {
+export class NodeOutages {
   private readonly down = new Set<string>();
 
   constructor(private readonly events: ConnectionEvents) {}
@@ -72,7 +73,7 @@ export class ShardedPublisher implements PublishConnection {
   /** Hash slot of every channel index, computed once. */
   private readonly slots: Uint16Array;
   /** Connections that got messages since the last send. */
-  private readonly touched = new Set<PublishConnection>();
+  private readonly sends = new RoutedSends();
   private refreshing = false;
   /** Slot maps are adopted one after the other. */
   private adopting: Promise<void> = Promise.resolve();
@@ -153,7 +154,7 @@ export class ShardedPublisher implements PublishConnection {
       if (topology.masters.includes(name) || !this.outages.isDown(name)) continue;
       // Down, so nothing is queued on it (what was in flight failed when it dropped).
       this.pubs.delete(name);
-      this.touched.delete(pub);
+      this.sends.forget(pub);
       await pub.close();
       this.outages.up(name);
     }
@@ -248,21 +249,17 @@ export class ShardedPublisher implements PublishConnection {
   }
 
   hasRoom(): boolean {
-    for (const pub of this.byOwner) if (!pub.hasRoom()) return false;
-    return true;
+    return RoutedSends.hasRoom(this.byOwner);
   }
 
   add(channel: number, token: number): Buffer {
-    const pub = this.byOwner[this.topology.slotOwner[this.slots[channel]]];
-    const buf = pub.add(channel, token);
-    this.payloadOffset = pub.payloadOffset;
-    this.touched.add(pub);
+    const buf = this.sends.add(this.byOwner[this.topology.slotOwner[this.slots[channel]]], channel, token);
+    this.payloadOffset = this.sends.payloadOffset;
     return buf;
   }
 
   send(): void {
-    for (const pub of this.touched) pub.send();
-    this.touched.clear();
+    this.sends.send();
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import type { TargetSpec } from '../core/target.js';
 import { ClusterFactory } from './cluster.js';
+import { ServersFactory } from './servers.js';
 import { NodesControl } from './control.js';
 import { connectNode, type NodeContext } from './node-connection.js';
 import { dataPlane, type DataPlane } from './data-plane.js';
@@ -54,10 +55,12 @@ export class SingleFactory implements ConnectionFactory {
 }
 
 /**
- * Connections to the target: one server (`kind: 'single'`) or a Redis Cluster (`kind: 'cluster'`), publishing and
- * subscribing over the `client` data path (native when not given).
+ * Connections to the target: one server (`kind: 'single'`), a Redis Cluster (`kind: 'cluster'`) or independent
+ * servers sharing the channels out by hash (`kind: 'servers'`), publishing and subscribing over the `client` data
+ * path (native when not given).
  * Reads the TLS files right away, so a missing file fails here with a TargetError naming it.
  */
 export function createConnectionFactory(spec: TargetSpec, client?: ClientKind): ConnectionFactory {
-  return spec.kind === 'cluster' ? new ClusterFactory(spec, client) : new SingleFactory(spec, client);
+  if (spec.kind === 'cluster') return new ClusterFactory(spec, client);
+  return spec.kind === 'servers' ? new ServersFactory(spec, client) : new SingleFactory(spec, client);
 }

@@ -35,7 +35,7 @@ export class NodesControl implements ControlConnection {
    * @param shardOwner for sharded counts in a cluster: index into `handles` of the node owning a slot.
    */
   constructor(
-    private readonly handles: NodeHandle[],
+    protected readonly handles: NodeHandle[],
     private readonly shardOwner?: (slot: number) => number,
   ) {}
 

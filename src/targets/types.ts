@@ -142,6 +142,11 @@ export interface TargetInfo {
   slotRanges?: Array<{ start: number; end: number; master: string }>;
   /** Cluster only: replicas (host:port) per master. */
   replicas?: Record<string, string[]>;
+  /**
+   * `--client-sharding`: `masters` are independent servers and each channel lives on the one `serverOfChannel`
+   * picks (per-server accounting like per-shard accounting in a cluster).
+   */
+  clientSharding?: boolean;
 }
 
 /** A connection for the coordinator: preflight and checks, never on the hot path. */

@@ -13,6 +13,8 @@ export interface TargetInput {
   targets: string[];
   /** `--cluster`. */
   cluster?: boolean;
+  /** `--client-sharding`: the targets are independent servers, channels spread over them by a stable hash. */
+  clientSharding?: boolean;
   tlsCa?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -130,6 +132,21 @@ function tlsOf(input: TargetInput, problems: Problem[]): TlsSpec {
   return tls;
 }
 
+/** `--client-sharding` needs two or more distinct servers and excludes `--cluster`. */
+function checkClientSharding(input: TargetInput, parsed: ParsedUrl[], problems: Problem[]): void {
+  if (input.cluster) {
+    problems.push({ field: '--client-sharding', message: 'cannot be combined with --cluster', hint: 'a cluster places channels by hash slot itself: drop --client-sharding, or give independent servers without --cluster' });
+  }
+  const names = parsed.map((p) => hostPort(p));
+  if (names.length < 2) {
+    problems.push({ field: '--client-sharding', message: `needs at least 2 servers, got ${names.length}`, hint: 'e.g. --target redis://10.0.0.1:6379 --target redis://10.0.0.2:6379 --client-sharding' });
+  }
+  const doubled = names.filter((n, i) => names.indexOf(n) !== i);
+  if (doubled.length > 0) {
+    problems.push({ field: '--target', message: `${[...new Set(doubled)].join(', ')} given more than once`, hint: 'name each server once: channels are spread over distinct servers' });
+  }
+}
+
 /**
  * Parses the target flags. Every problem is reported at once as a UsageError naming the flag; no message
  * contains a password.
@@ -141,9 +158,10 @@ export function parseTargetSpec(input: TargetInput): TargetSpec {
     problems.push({ field: '--target', message: 'no target given', hint: 'e.g. --target redis://127.0.0.1:6379' });
   }
   const parsed = raws.map((raw) => parseOne(raw, problems)).filter((p): p is ParsedUrl => p !== undefined);
-  if (raws.length > 1 && !input.cluster) {
-    problems.push({ field: '--target', message: `${raws.length} targets given without --cluster`, hint: 'several targets are the seed nodes of a cluster: add --cluster, or give one target' });
+  if (raws.length > 1 && !input.cluster && !input.clientSharding) {
+    problems.push({ field: '--target', message: `${raws.length} targets given without --cluster`, hint: 'several targets are the seed nodes of a cluster (add --cluster) or independent servers to spread channels over (add --client-sharding); or give one target' });
   }
+  if (input.clientSharding) checkClientSharding(input, parsed, problems);
   const schemeTls = agreed(parsed.map((p) => p.tls), 'the scheme (redis:// vs rediss://)', problems);
   const urlUser = agreed(parsed.map((p) => p.username), 'the user name', problems);
   const urlPassword = agreed(parsed.map((p) => p.password), 'the password', problems);
@@ -163,7 +181,7 @@ export function parseTargetSpec(input: TargetInput): TargetSpec {
   if (problems.length > 0) throw new UsageError(problems, 'Invalid target');
 
   const spec: TargetSpec = {
-    kind: input.cluster ? 'cluster' : 'single',
+    kind: input.cluster ? 'cluster' : input.clientSharding ? 'servers' : 'single',
     nodes: parsed.map((p) => ({ host: p.host, port: p.port })),
   };
   if (db !== undefined && db !== 0) spec.db = db;

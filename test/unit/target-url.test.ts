@@ -130,3 +130,25 @@ describe('groupBySlot', () => {
     assert.deepEqual(groupBySlot([], (c: string) => c), []);
   });
 });
+
+describe('--client-sharding target flags', () => {
+  test('two or more servers become a `servers` target, described with every URL', () => {
+    const spec = parseTargetSpec({ targets: ['redis://10.0.0.1:6379', '10.0.0.2:6380'], clientSharding: true, password: 'pw' });
+    assert.equal(spec.kind, 'servers');
+    assert.deepEqual(spec.nodes, [{ host: '10.0.0.1', port: 6379 }, { host: '10.0.0.2', port: 6380 }]);
+    const described = describeTarget(spec, false);
+    assert.equal(described.kind, 'servers');
+    assert.deepEqual(described.urls, ['redis://:***@10.0.0.1:6379', 'redis://:***@10.0.0.2:6380']);
+  });
+
+  test('refused: one server, a server named twice, combined with --cluster; several targets without either flag hint at it', () => {
+    assert.match(usageProblems(() => parseTargetSpec({ targets: ['redis://a:1'], clientSharding: true }))[0].message, /needs at least 2 servers, got 1/);
+    const twice = usageProblems(() => parseTargetSpec({ targets: ['redis://a:1', 'a:1', 'b:1'], clientSharding: true }));
+    assert.deepEqual(twice.map((p) => p.field), ['--target']);
+    assert.match(twice[0].message, /a:1 given more than once/);
+    const both = usageProblems(() => parseTargetSpec({ targets: ['a:1', 'b:1'], clientSharding: true, cluster: true }));
+    assert.deepEqual(both.map((p) => p.field), ['--client-sharding']);
+    const neither = usageProblems(() => parseTargetSpec({ targets: ['a:1', 'b:1'] }));
+    assert.match(neither[0].hint ?? '', /--client-sharding/);
+  });
+});

@@ -70,6 +70,7 @@ export const RUN_OPTIONS: Record<string, Options> = {
     group: TARGET, type: 'string', array: true, describe: 'redis://[user:password@]host:port[/db] or rediss://… (TLS); repeat or comma-separate for cluster seed nodes', defaultDescription: 'local redis-server',
   },
   cluster: { group: TARGET, type: 'boolean', describe: 'The target is a Redis Cluster (the --target nodes are seeds)', defaultDescription: 'false' },
+  'client-sharding': { group: TARGET, type: 'boolean', describe: 'The --target servers are independent (no cluster): each channel lives on one of them, chosen by a stable hash of its name; per-server counts in result.json (shards)', defaultDescription: 'false' },
   'tls-ca': { group: TARGET, type: 'string', describe: 'CA bundle (PEM) to verify the server certificate', defaultDescription: 'system CAs' },
   'tls-cert': { group: TARGET, type: 'string', describe: 'Client certificate (PEM) for mutual TLS', defaultDescription: 'none' },
   'tls-key': { group: TARGET, type: 'string', describe: 'Client private key (PEM) for mutual TLS', defaultDescription: 'none' },
@@ -106,6 +107,7 @@ export interface RunArgs extends ScenarioFlags, GateArgs, LiveArgs {
   scenario?: string;
   target?: unknown;
   cluster?: unknown;
+  clientSharding?: unknown;
   tlsCa?: unknown;
   tlsCert?: unknown;
   tlsKey?: unknown;

@@ -90,6 +90,7 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv, opt
       parseTargetSpec({
         targets,
         cluster: args.cluster === true,
+        clientSharding: args.clientSharding === true,
         tlsCa: optionalString(args.tlsCa),
         tlsCert: optionalString(args.tlsCert),
         tlsKey: optionalString(args.tlsKey),
@@ -101,13 +102,16 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv, opt
       }),
     ) ?? null;
   } else {
-    const stray = ['cluster', 'tlsCa', 'tlsCert', 'tlsKey', 'tlsServername', 'tlsInsecure', 'user', 'passwordEnv', ...FLEET_FLAGS]
+    const stray = ['cluster', 'clientSharding', 'tlsCa', 'tlsCert', 'tlsKey', 'tlsServername', 'tlsInsecure', 'user', 'passwordEnv', ...FLEET_FLAGS]
       .filter((k) => args[k as keyof RunArgs] !== undefined && args[k as keyof RunArgs] !== false);
     for (const k of stray) {
       problems.push({ field: `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, message: 'only applies with --target', hint: 'add --target redis://host:port, or drop this flag' });
     }
   }
 
+  if (target?.kind === 'servers' && scenario?.channels.sharded) {
+    problems.push({ field: '--client-sharding', message: 'cannot be combined with --sharded', hint: 'sharded pub/sub (SPUBLISH) needs a Redis Cluster: drop --sharded, or use --cluster' });
+  }
   const chaos = collect(() => parseChaos(args.chaos, '--chaos', { durationMs: scenario?.durationMs, localTarget: targets.length === 0 }));
 
   // Scenario thresholds were checked with the scenario; only the flags' are new problems here.
