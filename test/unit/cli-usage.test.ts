@@ -36,6 +36,8 @@ describe('CLI usage errors (exit 2, no stack trace)', { timeout: 30_000 }, () =>
     [['run', '--workers', '0'], [/--workers/]],
     [['run', '--interval', '1h'], [/--interval/]],
     [['run', '--user', 'bench'], [/--user/, /only applies with --target/]],
+    [['run', '--client-sharding'], [/--client-sharding/, /only applies with --target/]],
+    [['run', '--target', '127.0.0.1:1', '--target', '127.0.0.1:2', '--client-sharding', '--sharded'], [/--client-sharding: cannot be combined with --sharded/]],
     [['run', '--target', 'redis://127.0.0.1:1', '--password-env', 'PB_TEST_UNSET'], [/--password-env/, /PB_TEST_UNSET is not set/]],
     [['run', '--target', 'http://example.com'], [/--target/]],
     [['run', '--rate', '5', '--rate', '6'], [/--rate/, /given 2 times/]],
