@@ -5,6 +5,10 @@
  */
 import { ExitCode } from '../core/errors.js';
 import type { CliIo } from './io.js';
+import { runExitCleanups } from '../coordinator/exit-cleanup.js';
+
+/** Longest wait for undo work (a CONFIG SET put back) before a second signal ends the process. */
+const EXIT_CLEANUP_MS = 2000;
 
 /** What the body sees of the interrupt. */
 export interface Interrupt {
@@ -33,7 +37,8 @@ export async function withSignals<T>(io: CliIo, texts: SignalTexts, body: (inter
     texts.beforeWrite?.();
     if (code !== undefined) {
       io.stderr(`pubsub-bench: ${sig} again, stopping at once.\n`);
-      io.exit(now);
+      // Settings changed on the target for the run (--pubsub-buffer-limit) are put back first, briefly.
+      void runExitCleanups(EXIT_CLEANUP_MS).finally(() => io.exit(now));
       return;
     }
     code = now;

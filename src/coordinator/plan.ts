@@ -19,7 +19,10 @@ export interface WorkerPlan {
 
 /** The whole fleet split over worker threads. */
 export interface FleetPlan {
-  /** Worker threads actually used: min(requested, publishers + subscribers), at least 1. */
+  /**
+   * Worker threads actually used: min(requested, publishers + subscribers), at least 1; with slow subscribers, one
+   * more thread that runs only them (the last one).
+   */
   workers: number;
   /** Channel names, index = channel index. */
   channelNames: string[];
@@ -85,16 +88,24 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
   const publisherCount = scenario.publishers.count;
   const subscriberCount = scenario.subscribers.reduce((n, g) => n + g.count, 0);
   const requested = Number.isFinite(workersRequested) ? Math.floor(workersRequested) : 1;
-  const workers = Math.max(1, Math.min(requested, publisherCount + subscriberCount));
+  // Slow subscribers (ids 0 … slow − 1) stall the thread they run on: they get one of their own, beyond the request.
+  const slow = Math.min(scenario.slowSubscribers?.count ?? 0, subscriberCount);
+  const fastConnections = publisherCount + subscriberCount - slow;
+  const fastWorkers = slow > 0 && fastConnections === 0 ? 0 : Math.max(1, Math.min(requested, fastConnections));
+  const workers = fastWorkers + (slow > 0 ? 1 : 0);
   const perWorker: WorkerPlan[] = Array.from({ length: workers }, () => ({ publishers: [], subscribers: [] }));
 
   const rates = splitRate(scenario.publishers.rate, publisherCount);
   const rate = scenario.publishers.rate;
-  const roles = rate === 'max' ? splitRoles(workers, publisherCount, subscriberCount) : null;
-  // Worker of publisher i and of subscriber j: shared threads, or publishers on 0 … Wp−1 and subscribers on Wp … W−1.
-  const publisherWorker = (i: number): number => (roles ? i % roles.publisherWorkers : i % workers);
-  const subscriberWorker = (j: number): number =>
-    roles ? roles.publisherWorkers + (j % (workers - roles.publisherWorkers)) : (publisherCount + j) % workers;
+  const roles = rate === 'max' ? splitRoles(fastWorkers, publisherCount, subscriberCount - slow) : null;
+  // Worker of publisher i and of subscriber j: shared threads, or publishers on 0 … Wp−1 and subscribers on Wp … W−1;
+  // a slow subscriber on the last thread. Fast subscribers are numbered from 0 among themselves (k = j − slow).
+  const publisherWorker = (i: number): number => (roles ? i % roles.publisherWorkers : i % fastWorkers);
+  const subscriberWorker = (j: number): number => {
+    if (j < slow) return workers - 1;
+    const k = j - slow;
+    return roles ? roles.publisherWorkers + (k % (fastWorkers - roles.publisherWorkers)) : (publisherCount + k) % fastWorkers;
+  };
   const curve = scenario.stages && rate !== 'max' ? new RateCurve(scenario.stages, 0, scenario.warmupMs * 1000) : null;
   for (let i = 0; i < publisherCount; i++) {
     perWorker[publisherWorker(i)].publishers.push({
@@ -118,6 +129,7 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
         subscriberId,
         channels,
         patterns: [...group.patterns],
+        ...(subscriberId < slow ? { slowUs: scenario.slowSubscribers!.delayUs } : {}),
       });
       subscriberId++;
     }

@@ -56,12 +56,15 @@ export async function runBenchmark(req: RunRequest, shared?: SharedTarget): Prom
       const recording = new RunRecording(setup.tasks.length, sampleProcessMemory);
       const { pool, notes } = await startFleet(setup, recording, req.signal);
       const execution = await executeRun(req, setup, pool, recording, runId);
+      // Put back before the result is built, so a failed restore is in its warnings.
+      const restoreProblems = (await setup.bufferLimit?.restore()) ?? [];
+      for (const p of restoreProblems) req.onWarning?.(p);
       const result = assembleResult({
         runId, startedAt, endedAt: new Date(), scenario: req.scenario, plan: setup.plan,
         snapshots: recording.snapshots, failures: recording.failures, intervalMs: setup.intervalMs,
         target: setup.target, info: setup.info, repliesComparable: setup.repliesComparable, subscriptionNotes: notes,
         versions: { harness: harnessVersion(), node: process.versions.node, redis: setup.info.redisVersion, ...(await gitCommit()) },
-        thresholds: req.thresholds ?? [], hookWarnings: describeTestHooks(process.env), ...execution,
+        thresholds: req.thresholds ?? [], hookWarnings: [...describeTestHooks(process.env), ...restoreProblems], ...execution,
       });
       const written = await writeRunOutputs(result, join(req.outDir, runId));
       const errorLog = await writeErrorLog(written.runDir, recording.failures);
@@ -70,6 +73,8 @@ export async function runBenchmark(req: RunRequest, shared?: SharedTarget): Prom
       for (const warning of history.warnings) req.onWarning?.(warning);
       return { result, runDir: written.runDir, resultPath: written.resultPath, writeFailures: [...written.failures, ...(errorLog ? [errorLog] : [])] };
     } finally {
+      // Also when the run failed or was interrupted (restore runs once, so the normal path does not repeat it).
+      await setup.bufferLimit?.restore();
       await setup.control.close();
     }
   } finally {

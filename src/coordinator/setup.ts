@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RunRequest } from '../core/run.js';
 import type { TargetDescription, TargetSpec } from '../core/target.js';
-import { BenchError, ExitCode, TargetError } from '../core/errors.js';
+import { BenchError, ExitCode, TargetError, UsageError } from '../core/errors.js';
 import { WORKER_PROTOCOL_VERSION as V, type WorkerTask } from '../core/messages.js';
 import { createConnectionFactory } from '../targets/connection.js';
 import { describeTarget } from '../targets/url.js';
@@ -19,6 +19,9 @@ import { checkPermissions } from './preflight-acl.js';
 import { preflightLoad } from './preflight-load.js';
 import type { RunRecording, WorkerFailure } from './recording.js';
 import { waitFor } from './wait.js';
+import { applyPubsubLimit, type AppliedPubsubLimit } from '../targets/config-limit.js';
+import { registerExitCleanup } from './exit-cleanup.js';
+import { hostPort } from '../targets/url.js';
 
 /** What setup found and decided. */
 export interface RunSetup {
@@ -36,6 +39,8 @@ export interface RunSetup {
   connectTimeoutMs: number;
   /** Notes of the permission check (what the fleets' users may not do, but the run can do without). */
   notes: string[];
+  /** The output-buffer limit set for this run (`pubsubBufferLimit`); restore it when the run ends. */
+  bufferLimit: AppliedPubsubLimit | null;
 }
 
 /** Opens the control connection, reads the target and plans the fleet. The caller closes `control`. */
@@ -45,6 +50,7 @@ export async function setupRun(req: RunRequest, local: LocalTargetDetails | null
   const spec = local ? local.spec : req.target!;
   const factory = createConnectionFactory(spec);
   const control = await factory.openControl(connectTimeoutMs);
+  let bufferLimit: AppliedPubsubLimit | null = null;
   try {
     const info = await control.info();
     checkTargetKind(spec, info);
@@ -58,12 +64,32 @@ export async function setupRun(req: RunRequest, local: LocalTargetDetails | null
     }));
     const comparable = repliesComparable(factory.capabilities, req.scenario.channels.sharded);
     const notes = await checkPermissions(control, spec, plan, req.scenario, info.redisVersion, connectTimeoutMs);
+    // Before the load preflight, which judges the plan against the limit in force.
+    bufferLimit = await setBufferLimit(req, spec, info, local !== null, connectTimeoutMs);
+    if (bufferLimit) notes.push(bufferLimit.note);
     notes.push(...await preflightLoad(req, spec, info, plan, local !== null, connectTimeoutMs));
-    return { spec, local, control, info, target, repliesComparable: comparable, plan, tasks, intervalMs, connectTimeoutMs, notes };
+    return { spec, local, control, info, target, repliesComparable: comparable, plan, tasks, intervalMs, connectTimeoutMs, notes, bufferLimit };
   } catch (err) {
+    await bufferLimit?.restore();
     await control.close();
     throw err;
   }
+}
+
+/**
+ * Sets the scenario's `pubsubBufferLimit` on every master, with an undo that also runs on a hard exit (a second
+ * Ctrl-C). A --target needs `allowConfigSet` (the CLI refuses earlier with a hint; this guards other callers).
+ */
+async function setBufferLimit(req: RunRequest, spec: TargetSpec, info: TargetInfo, local: boolean, connectTimeoutMs: number): Promise<AppliedPubsubLimit | null> {
+  const limit = req.scenario.pubsubBufferLimit;
+  if (!limit) return null;
+  if (!local && !req.allowConfigSet) {
+    throw new UsageError([{ field: '--pubsub-buffer-limit', message: "would change the --target's client-output-buffer-limit, and --allow-config-set was not given", hint: 'add --allow-config-set' }]);
+  }
+  const nodes = info.mode === 'cluster' ? info.masters : spec.nodes.map(hostPort);
+  const applied = await applyPubsubLimit(spec, nodes, limit, connectTimeoutMs, local);
+  const unregister = registerExitCleanup(applied.restore);
+  return { note: applied.note, restore: () => applied.restore().finally(unregister) };
 }
 
 /**

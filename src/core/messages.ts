@@ -28,6 +28,8 @@ export interface SubscriberAssignment {
   channels: number[];
   /** Patterns to PSUBSCRIBE. */
   patterns: string[];
+  /** A slow consumer on purpose: µs it spends on each delivery (`slowSubscribers`); absent: as fast as it can. */
+  slowUs?: number;
 }
 
 /** Everything one worker thread needs for its single long task. */

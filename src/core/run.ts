@@ -30,6 +30,11 @@ export interface RunRequest {
   thresholds?: Threshold[];
   /** With abortOnFail thresholds: nothing is judged early during this first part of the measure phase (ms, default DEFAULT_ABORT_GRACE_MS). */
   abortGraceMs?: number;
+  /**
+   * `--allow-config-set`: the scenario's `pubsubBufferLimit` may CONFIG SET a --target (read first, restored after).
+   * Not needed for the throwaway local server.
+   */
+  allowConfigSet?: boolean;
   /** Called about once a second with a one-line progress text. */
   onProgress?: (line: string) => void;
   /** Called before measuring with each warning about the planned load (output-buffer limit, memory); also in result.json. */

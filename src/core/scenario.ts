@@ -2,6 +2,7 @@
  * The scenario contract: what to run, as plain JSON-serialisable data.
  * Built-in scenarios and user files share this one shape; `src/scenarios/validate.ts` checks it.
  */
+import type { OutputBufferLimit } from './reliability.js';
 
 /**
  * How publishers send: one PUBLISH in flight ('await'), explicit pipeline batches of `batch` ('pipeline'), those
@@ -79,6 +80,24 @@ export function stagesDurationMs(stages: readonly RateStage[]): number {
   return stages.reduce((sum, s) => sum + s.durationMs, 0);
 }
 
+/**
+ * Subscribers that consume slowly on purpose, like an application that spends `delayUs` on every message: the first
+ * `count` subscribers (ids 0 … count − 1) busy-wait that long per delivery, on a worker thread of their own, so
+ * their sockets are read late and the server's output buffer for them grows (what `pubsubBufferLimit` then cuts).
+ */
+export interface SlowSubscribersSpec {
+  /** How many subscribers are slow (1 … the number of subscribers). */
+  count: number;
+  /** Time each of them spends per message (µs, > 0). */
+  delayUs: number;
+}
+
+/**
+ * `client-output-buffer-limit pubsub HARD SOFT SECONDS` to set for the run (restored afterwards): a subscriber whose
+ * output buffer passes `hardBytes`, or stays above `softBytes` (0: none) for `softSeconds`, is disconnected.
+ */
+export type PubsubBufferLimitSpec = OutputBufferLimit;
+
 /** A complete, resolved scenario (every field present). */
 export interface Scenario {
   /** Short name (built-ins: `fan-out`, `chat`, …; files: the file's `name` or its base name). */
@@ -111,4 +130,8 @@ export interface Scenario {
    * the stages). Not allowed with `publishers.rate: 'max'`. Absent: a constant rate.
    */
   stages?: RateStage[];
+  /** Slow consumers on purpose (`--slow-subscribers N:DELAY`); absent: every subscriber reads as fast as it can. */
+  slowSubscribers?: SlowSubscribersSpec;
+  /** Output-buffer limit for subscribers during the run (`--pubsub-buffer-limit`); absent: the server's own. */
+  pubsubBufferLimit?: PubsubBufferLimitSpec;
 }

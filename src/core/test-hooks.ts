@@ -1,13 +1,12 @@
 /**
  * Test-only fault hooks, read from the environment so integration tests can make a real run misbehave in ways a
- * server alone cannot: a worker thread that crashes, a subscriber that consumes slowly. They distort results on
+ * server alone cannot: a worker thread that crashes, a write that fails (a slow subscriber is the `slowSubscribers`
+ * scenario field now). They distort results on
  * purpose, so they are hard to switch on by accident and impossible to miss when on:
  *  - nothing happens unless PUBSUB_BENCH_TEST_HOOKS is exactly `distort-this-run`;
  *  - every hook variable that is set, used or not, is named in the run's warnings (see `describeTestHooks`).
  *
  * PUBSUB_BENCH_TEST_CRASH_WORKER=<workerId>@<ms>   worker <workerId> throws an uncaught error <ms> after the start.
- * PUBSUB_BENCH_TEST_SLOW_SUBSCRIBER=<subscriberId>:<µs>  subscriber <subscriberId> busy-waits <µs> per delivery
- *   (its whole worker thread stalls, so give it a worker of its own).
  * PUBSUB_BENCH_TEST_FAIL_WRITE=<file name>[,<file name>…]  every write after a run of a file with that name (e.g.
  *   result.json, junit.xml) fails with EACCES, as a folder made read-only would (root ignores permissions).
  */
@@ -18,7 +17,6 @@ export const TEST_HOOKS_ARMED = 'distort-this-run';
 /** Hooks in force for this process. */
 export interface TestHooks {
   crashWorker?: { workerId: number; afterMs: number };
-  slowSubscriber?: { subscriberId: number; perMessageUs: number };
   /** File names (no folder) whose writes fail. */
   failWrites?: string[];
 }
@@ -26,7 +24,6 @@ export interface TestHooks {
 type Env = Record<string, string | undefined>;
 
 const CRASH_RE = /^(\d{1,4})@(\d{1,7})$/;
-const SLOW_RE = /^(\d{1,7}):(\d{1,6})$/;
 const FAIL_WRITE_RE = /^[\w.-]{1,100}(,[\w.-]{1,100}){0,20}$/;
 
 /** The hooks `env` arms; empty unless PUBSUB_BENCH_TEST_HOOKS arms them. Malformed values are ignored. */
@@ -35,8 +32,6 @@ export function parseTestHooks(env: Env): TestHooks {
   const hooks: TestHooks = {};
   const crash = CRASH_RE.exec(env.PUBSUB_BENCH_TEST_CRASH_WORKER ?? '');
   if (crash) hooks.crashWorker = { workerId: Number(crash[1]), afterMs: Number(crash[2]) };
-  const slow = SLOW_RE.exec(env.PUBSUB_BENCH_TEST_SLOW_SUBSCRIBER ?? '');
-  if (slow) hooks.slowSubscriber = { subscriberId: Number(slow[1]), perMessageUs: Number(slow[2]) };
   const failWrite = env.PUBSUB_BENCH_TEST_FAIL_WRITE ?? '';
   if (FAIL_WRITE_RE.test(failWrite)) hooks.failWrites = failWrite.split(',');
   return hooks;
@@ -49,7 +44,6 @@ export function describeTestHooks(env: Env): string[] {
   const out: string[] = [];
   for (const [name, active] of [
     ['PUBSUB_BENCH_TEST_CRASH_WORKER', hooks.crashWorker !== undefined],
-    ['PUBSUB_BENCH_TEST_SLOW_SUBSCRIBER', hooks.slowSubscriber !== undefined],
     ['PUBSUB_BENCH_TEST_FAIL_WRITE', hooks.failWrites !== undefined],
   ] as const) {
     const value = env[name];

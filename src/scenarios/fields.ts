@@ -184,6 +184,19 @@ export const STAGE_OBJECT = {
   },
 } as const satisfies ObjectField;
 
+/** `slowSubscribers`: slow consumers on purpose (flag `--slow-subscribers N:DELAY`). */
+export const SLOW_SUBSCRIBER_FIELDS = {
+  count: { type: 'integer', min: 1, max: LIMITS.subscribers, hint: 'how many subscribers are slow, at most the number of subscribers', description: 'How many subscribers are slow: the first ones (ids 0 … count − 1), on a worker thread of their own.' },
+  delayUs: { type: 'integer', min: 1, max: 10_000_000, hint: 'µs per message, e.g. 1000 (1 ms)', description: 'Time each slow subscriber spends per message, in µs (a busy wait: its socket is read that much later).' },
+} as const satisfies Record<string, Field>;
+
+/** `pubsubBufferLimit`: client-output-buffer-limit pubsub for the run (flag `--pubsub-buffer-limit SIZE[:SOFT:SECONDS]`). */
+export const BUFFER_LIMIT_FIELDS = {
+  hardBytes: { type: 'integer', min: LIMITS.messageBytesMin, max: 64 * 1024 ** 3, hint: 'bytes, at least one message, e.g. 4194304', description: 'Hard limit in bytes: a subscriber whose output buffer passes it is disconnected at once (at least one message).' },
+  softBytes: { type: 'integer', min: 0, max: 64 * 1024 ** 3, hint: 'bytes, 0 for none, e.g. 2097152', description: 'Soft limit in bytes (0: none): disconnected after staying above it for softSeconds.' },
+  softSeconds: { type: 'integer', min: 0, max: 3600, hint: 'seconds, e.g. 1', description: 'Seconds above the soft limit before the disconnect.' },
+} as const satisfies Record<string, Field>;
+
 /** The `$schema` key: editors read it, the harness ignores its value. */
 const SCHEMA_KEY_CHARS = 2000;
 
@@ -223,6 +236,14 @@ export const SCENARIO = {
     thresholds: {
       type: 'thresholds', examples: [['e2e.p99 < 5ms', 'lost == 0']],
       description: "Pass/fail rules on the measure phase, 'metric operator value' (e2e.p99 < 5ms, lost == 0, lostRatio < 0.1%); a failed one exits 99.",
+    },
+    slowSubscribers: {
+      type: 'object', fields: SLOW_SUBSCRIBER_FIELDS, required: ['count', 'delayUs'], hint: 'e.g. "slowSubscribers": {"count": 1, "delayUs": 1000}',
+      description: 'Slow consumers on purpose: the first count subscribers spend delayUs per message on a thread of their own, so the server buffers for them.',
+    },
+    pubsubBufferLimit: {
+      type: 'object', fields: BUFFER_LIMIT_FIELDS, required: ['hardBytes'], hint: 'e.g. "pubsubBufferLimit": {"hardBytes": 4194304, "softBytes": 2097152, "softSeconds": 1}',
+      description: 'client-output-buffer-limit pubsub for the run, restored afterwards: set on the local redis-server; on a --target only with --allow-config-set.',
     },
     // Last, so the list of allowed keys in a hint starts with the ones that change a run.
     $schema: { type: 'string', maxChars: SCHEMA_KEY_CHARS, description: 'The JSON Schema of this file, for editors; pubsub-bench ignores it.' },

@@ -19,6 +19,8 @@ export const MATRIX_KEYS: Record<string, keyof ScenarioFlags> = {
   channels: 'channels',
   'channels-per-subscriber': 'channelsPerSubscriber',
   client: 'client',
+  'slow-subscribers': 'slowSubscribers',
+  'pubsub-buffer-limit': 'pubsubBufferLimit',
 };
 
 /** One axis: a flag and the values it takes in turn. */

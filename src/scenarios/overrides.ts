@@ -7,9 +7,10 @@ import { closest, isPlainRecord, own, type PlainRecord } from './checks.js';
 import { describeType } from './duration.js';
 import { LIMITS } from './defaults.js';
 import { parseBytes, parseRate } from './human-numbers.js';
+import { applyShapeFlags, type ShapeFlags } from './shape-flags.js';
 
 /** Scenario flags as the CLI parsed them (strings as typed; undefined when not given). */
-export interface ScenarioFlags {
+export interface ScenarioFlags extends ShapeFlags {
   publishers?: unknown;
   subscribers?: unknown;
   channels?: unknown;
@@ -107,6 +108,7 @@ export function applyOverrides(raw: unknown, flags: ScenarioFlags): Overridden {
   set('--seed', flags.seed, top, 'seed', 'seed', toNumber);
   set('--client', flags.client, top, 'client', 'client', asIs);
   applyStages(top, flags, rename, problems);
+  applyShapeFlags(top, flags, rename, problems);
   return { input: top, rename, problems };
 }
 

@@ -11,6 +11,7 @@ import { checkDurationMs, describeType } from './duration.js';
 import { keysOf, PUBLISHER_FIELDS, SCENARIO, type DurationField } from './fields.js';
 import { checkChannels, checkStagesField, checkSubscriberGroups, stagesMeasureMs } from './validate-sections.js';
 import { checkThresholds } from '../metrics/thresholds.js';
+import { checkShapes } from './validate-shapes.js';
 
 /** Options of `resolveScenario`. */
 export interface ResolveOptions {
@@ -85,6 +86,7 @@ function check(c: Checker, input: unknown, source: string): Scenario | undefined
   const thresholds = readThresholds(c, own(top, 'thresholds'));
   const rawSeed = own(top, 'seed');
   const seed = rawSeed === undefined ? DEFAULTS.seed : c.intField(rawSeed, 'seed', F.seed);
+  const shapes = checkShapes(c, top, publishers, subscribers);
 
   if (publishers && subscribers && publishers.count === 0 && subscribers.every((g) => g.count === 0)) {
     c.add('publishers.count', 'the scenario has no publishers and no subscribers', 'set publishers.count or a subscriber group count above 0');
@@ -92,12 +94,12 @@ function check(c: Checker, input: unknown, source: string): Scenario | undefined
   if (
     name === undefined || description === undefined || client === undefined || !channels || !publishers || !subscribers ||
     warmupMs === undefined || durationMs === undefined || drainTimeoutMs === undefined || seed === undefined ||
-    profile === undefined
+    profile === undefined || shapes === undefined
   ) {
     return undefined;
   }
   const scenario: Scenario = { name, description, client, channels: channels.spec, publishers, subscribers, warmupMs, durationMs, drainTimeoutMs, seed };
-  return { ...scenario, ...(profile ? { stages: profile.stages } : {}), ...(thresholds ? { thresholds } : {}) };
+  return { ...scenario, ...(profile ? { stages: profile.stages } : {}), ...(thresholds ? { thresholds } : {}), ...shapes };
 }
 
 /** Scenario `thresholds`: a list of expressions such as "e2e.p99 < 5ms", each checked as --threshold would be. */

@@ -20,7 +20,8 @@ import { WorkerContext } from './context.js';
 import { Publisher, payloadTemplate, windowOf } from './publisher.js';
 import { SubscriberSink } from './subscriber.js';
 import { parseTestHooks } from '../core/test-hooks.js';
-import { armCrash, slowHandlers } from './test-hooks.js';
+import { armCrash } from './test-hooks.js';
+import { slowHandlers } from './slow.js';
 
 /** Connections opened at once while connecting the fleet. */
 const CONNECT_CONCURRENCY = 32;
@@ -59,8 +60,7 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
         const sink = new SubscriberSink(ctx, a);
         sinks.push(sink);
         const opts = { sharded, clientName: `pb-sub-${a.subscriberId}`, connectTimeoutMs: task.connectTimeoutMs };
-        const slow = hooks.slowSubscriber?.subscriberId === a.subscriberId ? hooks.slowSubscriber.perMessageUs : 0;
-        const conn = await factory.openSubscriber(opts, slow > 0 ? slowHandlers(sink, slow) : sink);
+        const conn = await factory.openSubscriber(opts, a.slowUs ? slowHandlers(sink, a.slowUs) : sink);
         subs.push(conn);
         let n = 0;
         const names = a.channels.map((i) => task.channelNames[i]);

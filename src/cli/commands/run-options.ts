@@ -65,6 +65,12 @@ export const RUN_OPTIONS: Record<string, Options> = {
   client: {
     group: SCENARIO, type: 'string', describe: "Data-plane client of publishers and subscribers: 'native' (our own RESP connections, fast: the harness stays out of the numbers) or 'ioredis' (what a Node.js application using ioredis would see)", defaultDescription: from(base.client),
   },
+  'slow-subscribers': {
+    group: SCENARIO, type: 'string', describe: 'Slow consumers on purpose: N:DELAY makes the first N subscribers spend DELAY per message (a busy wait, on a worker thread of their own), so the server buffers for them, e.g. --slow-subscribers 1:1ms', defaultDescription: 'none',
+  },
+  'pubsub-buffer-limit': {
+    group: SCENARIO, type: 'string', describe: 'client-output-buffer-limit pubsub for the run, SIZE[:SOFT:SECONDS], restored afterwards (on a --target only with --allow-config-set), e.g. --pubsub-buffer-limit 4MiB:2MiB:1', defaultDescription: "the server's own",
+  },
 
   target: {
     group: TARGET, type: 'string', array: true, describe: 'redis://[user:password@]host:port[/db] or rediss://… (TLS); repeat or comma-separate for cluster seed nodes', defaultDescription: 'local redis-server',
@@ -81,6 +87,7 @@ export const RUN_OPTIONS: Record<string, Options> = {
   'publisher-user': { group: TARGET, type: 'string', describe: 'ACL user of the publisher connections, when they need other rights than --user (checked before measuring)', defaultDescription: 'the --user' },
   'publisher-password-env': { group: TARGET, type: 'string', describe: "Name of the environment variable holding --publisher-user's password", defaultDescription: 'none (a nopass user)' },
   'subscriber-user': { group: TARGET, type: 'string', describe: 'ACL user of the subscriber connections (checked before measuring)', defaultDescription: 'the --user' },
+  'allow-config-set': { group: TARGET, type: 'boolean', describe: 'Let --pubsub-buffer-limit CONFIG SET the --target (CONFIG GET first, the old value restored after the run, also on Ctrl-C and failures)', defaultDescription: 'false' },
   'subscriber-password-env': { group: TARGET, type: 'string', describe: "Name of the environment variable holding --subscriber-user's password", defaultDescription: 'none (a nopass user)' },
 
   matrix: {
@@ -119,6 +126,7 @@ export interface RunArgs extends ScenarioFlags, GateArgs, LiveArgs {
   publisherPasswordEnv?: unknown;
   subscriberUser?: unknown;
   subscriberPasswordEnv?: unknown;
+  allowConfigSet?: unknown;
   workers?: unknown;
   out?: unknown;
   keep?: unknown;

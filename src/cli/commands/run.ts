@@ -102,7 +102,7 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv, opt
       }),
     ) ?? null;
   } else {
-    const stray = ['cluster', 'clientSharding', 'tlsCa', 'tlsCert', 'tlsKey', 'tlsServername', 'tlsInsecure', 'user', 'passwordEnv', ...FLEET_FLAGS]
+    const stray = ['allowConfigSet', 'cluster', 'clientSharding', 'tlsCa', 'tlsCert', 'tlsKey', 'tlsServername', 'tlsInsecure', 'user', 'passwordEnv', ...FLEET_FLAGS]
       .filter((k) => args[k as keyof RunArgs] !== undefined && args[k as keyof RunArgs] !== false);
     for (const k of stray) {
       problems.push({ field: `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, message: 'only applies with --target', hint: 'add --target redis://host:port, or drop this flag' });
@@ -112,6 +112,15 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv, opt
   if (target?.kind === 'servers' && scenario?.channels.sharded) {
     problems.push({ field: '--client-sharding', message: 'cannot be combined with --sharded', hint: 'sharded pub/sub (SPUBLISH) needs a Redis Cluster: drop --sharded, or use --cluster' });
   }
+
+  const allowConfigSet = args.allowConfigSet === true;
+  if (scenario?.pubsubBufferLimit && targets.length > 0 && !allowConfigSet) {
+    problems.push({
+      field: '--pubsub-buffer-limit', message: "would change the --target's client-output-buffer-limit, and --allow-config-set was not given",
+      hint: 'add --allow-config-set (the old limit is read first and restored after the run), or run without --target on a throwaway local redis-server',
+    });
+  }
+
   const chaos = collect(() => parseChaos(args.chaos, '--chaos', { durationMs: scenario?.durationMs, localTarget: targets.length === 0 }));
 
   // Scenario thresholds were checked with the scenario; only the flags' are new problems here.
@@ -123,7 +132,7 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv, opt
     throw new UsageError(problems, `Invalid scenario or flags (${source})`);
   }
   const secrets = [password, fleets.publisherPassword, fleets.subscriberPassword].filter((p): p is string => p !== undefined);
-  return { request: { scenario, target, workers, outDir, intervalMs, connectTimeoutMs, ...(chaos && chaos.length > 0 ? { chaos } : {}) }, password, secrets, gates, keep, live };
+  return { request: { scenario, target, workers, outDir, intervalMs, connectTimeoutMs, ...(chaos && chaos.length > 0 ? { chaos } : {}), ...(allowConfigSet ? { allowConfigSet } : {}) }, password, secrets, gates, keep, live };
 }
 
 /** Runs the command; returns the exit code. */
