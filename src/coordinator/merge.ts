@@ -124,9 +124,11 @@ function mergeHealth(results: readonly SegmentResult[], summary: RunSummary, tim
     maxEventLoopDelayP99Us: Math.max(merged.maxEventLoopDelayP99Us, ...results.map((r) => r.health.maxEventLoopDelayP99Us)),
     processCpuCores,
     harnessBottleneck: merged.harnessBottleneck || slow.length > 0,
+    // One line for the segments: each one's reasons are in its row of the report's segment table (segments[].totals).
     reasons: [
       ...merged.reasons,
-      ...slow.map((r) => `segment ${r.segment.index} (${r.segment.host}) was a harness bottleneck: ${r.health.reasons.join('; ') || 'see its harness health'}`),
+      ...(slow.length > 0 ? [`${slow.length === 1 ? 'segment' : 'segments'} ${slow.map((r) => `${r.segment.index} (${r.segment.host})`).join(', ')} `
+        + `${slow.length === 1 ? 'was a harness bottleneck' : 'were harness bottlenecks'} (the report's segment table says why)`] : []),
     ],
   };
 }

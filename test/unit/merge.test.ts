@@ -164,7 +164,8 @@ test('one segment that was a harness bottleneck makes the merged run one, naming
   segs[1].health = { ...segs[1].health, harnessBottleneck: true, reasons: ['event loop 99% busy in worker 0'] };
   const r = merge(segs);
   assert.equal(r.health.harnessBottleneck, true);
-  assert.ok(r.health.reasons.some((x) => x === 'segment 1 (pod-1) was a harness bottleneck: event loop 99% busy in worker 0'));
+  assert.ok(r.health.reasons.some((x) => x === 'segment 1 (pod-1) was a harness bottleneck (the report\'s segment table says why)'), r.health.reasons.join('\n'));
+  assert.deepEqual(r.segments?.[1].totals.healthReasons, ['event loop 99% busy in worker 0']);
   assert.equal(r.segments?.[1].totals.harnessBottleneck, true);
   assert.equal(judge(r).kind, 'harness-bottleneck');
 });
