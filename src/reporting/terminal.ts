@@ -13,6 +13,7 @@ import { describeStage, stageFigures } from './stages.js';
 import { chaosLines, errorLines, shardLines } from './terminal-reliability.js';
 import { describeMemory, memoryFigures } from './memory.js';
 import { serverCostLines } from './server-cost.js';
+import { segmentLines } from './terminal-segments.js';
 
 export { formatLatencyUs } from './format.js';
 
@@ -31,7 +32,8 @@ export function formatSummary(result: RunResult, opts: SummaryOptions = { color:
   lines.push(verdictStyle(st.bold(verdict.title)));
   lines.push(...errorLines(result, st));
   lines.push(...verdict.details.map((d) => verdictStyle(`  ${plainText(d)}`)));
-  lines.push(...runSection(result), '');
+  lines.push(...runSection(result));
+  lines.push(...segmentLines(result, st), '');
   lines.push(heading('Throughput', st), throughputTable(result, st), '');
   lines.push(heading('Delivery', st), deliveryTable(result, st), '');
   lines.push(heading('Latency (measure phase)', st), latencyTable(result), '');

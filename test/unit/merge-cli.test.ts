@@ -50,6 +50,7 @@ test('a folder of segment folders merges into result.json and report.html', asyn
   const code = await runMerge({ files: [path.join(dir, 'segments')], out }, c.io);
   assert.equal(code, ExitCode.ok, c.stderr());
   assert.match(c.stdout(), /Merged 3 segments into/);
+  assert.match(c.stdout(), /── Segments \(3\) ─+\n.*#\s+host\s+published\s+delivered.*\n\s+0\s+pod-0\s+1,000\s+2,900\s+0 /);
   const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as RunResult;
   assert.deepEqual(checkRunResult(result, 'merged'), []);
   assert.equal(result.segment, undefined);
