@@ -19,6 +19,7 @@ COPY docs ./docs
 COPY schema ./schema
 COPY README.md CHANGELOG.md LICENSE docker-compose.cluster.yml ./
 RUN npm run build \
+ && mkdir -p /pkg \
  && npm pack --ignore-scripts --pack-destination /pkg \
  && mv /pkg/pubsub-bench-*.tgz /pkg/pubsub-bench.tgz
 

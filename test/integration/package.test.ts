@@ -93,10 +93,26 @@ test('the installed tarball runs against a local redis-server: exit 0 and a resu
   assert.equal(runs.length, 1, `one run folder with a result.json in ${out}: ${readdirSync(out).join(', ')}`);
 });
 
-test('the Dockerfile\'s runtime stage, replayed from the tarball: production dependencies only, the CLI answers', { timeout: INSTALL_TIMEOUT_MS + 60_000 }, async () => {
+test('the Dockerfile replayed: the build stage packs, the runtime stage installs production dependencies only, the CLI answers', { timeout: INSTALL_TIMEOUT_MS + 120_000 }, async () => {
   const stages = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
   const runtime = stages[stages.length - 1];
-  // The stage's ENV, and its install command up to the first `&&` (the rest removes the tarball and the cache).
+
+  // Build stage: its packing RUN after `npm run build` (the tests run from that build already; rebuilding would
+  // delete dist under them), with its folder /pkg moved to a scratch one that does not exist yet, as in the image.
+  const packRun = stages[0].instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).find((r) => r.includes('npm pack'));
+  assert.ok(packRun, 'the build stage has an `npm pack` RUN');
+  const steps = packRun.split('&&').map((c) => c.trim());
+  assert.ok(steps[0] === 'npm run build', `it builds first: ${packRun}`);
+  const pkgDir = join(work, 'image-pkg');
+  const script = steps.slice(1).map((c) => c.replace(/(^|\s)\/pkg(?=\/|\s|$)/g, `$1${pkgDir}`)).join(' && ');
+  const packed = await run('sh', ['-c', script], { cwd: ROOT, timeoutMs: 120_000 });
+  assert.equal(packed.code, 0, `${script}\n${shown(packed)}`);
+  // COPY --from=build /pkg/<file> …: the file the runtime stage takes must be what the build stage left.
+  const copy = runtime.instructions.find((i) => i.keyword === 'COPY' && i.args.startsWith('--from='))?.args.split(/\s+/)[1] ?? '';
+  const imageTarball = copy.replace(/^\/pkg(?=\/)/, pkgDir);
+  assert.ok(existsSync(imageTarball), `the build stage left ${copy} for the runtime stage`);
+
+  // Runtime stage: its ENV, and its install command up to the first `&&` (the rest removes the tarball and the cache).
   const env = Object.fromEntries(runtime.instructions.filter((i) => i.keyword === 'ENV').flatMap((i) => i.args.split(/\s+/)).map((kv) => kv.split('=') as [string, string]));
   const install = runtime.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args.split('&&')[0].trim()).find((c) => c.startsWith('npm install'));
   assert.ok(install, 'the runtime stage has an `npm install` RUN');
@@ -104,7 +120,7 @@ test('the Dockerfile\'s runtime stage, replayed from the tarball: production dep
   assert.equal(words.filter((w) => w.endsWith('.tgz')).length, 1, `one tarball in: ${install}`);
   // The image installs into /usr/local (the global prefix of the node images); here into a scratch prefix.
   const prefix = join(work, 'image-prefix');
-  const args = [...words.slice(1).map((w) => (w.endsWith('.tgz') ? tarball : w)), '--prefix', prefix, '--prefer-offline'];
+  const args = [...words.slice(1).map((w) => (w.endsWith('.tgz') ? imageTarball : w)), '--prefix', prefix, '--prefer-offline'];
   const installed = await run('npm', args, { cwd: work, timeoutMs: INSTALL_TIMEOUT_MS, env });
   assert.equal(installed.code, 0, `npm ${args.join(' ')} failed:\n${shown(installed)}`);
 
