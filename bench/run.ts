@@ -7,12 +7,14 @@
  *   npm run bench -- --only publish   one group (or several: --only publish,pubsub)
  *   npm run bench -- --big            also 10,000 subscriber connections (needs a hard `ulimit -Hn` above ~10,500)
  *   npm run bench -- --soak           also the 10-minute soak at 50k deliveries/s (--soak-minutes N to shorten it)
+ *   npm run bench -- --only gates     a gate's power: A/A and A/B pairs (--pairs N, --runs N a side; about 25 minutes)
  *
  * It reports and never judges a timing by failing; it throws only on a sanity failure (a reference losing messages).
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { startLocalRedis, type LocalRedisOptions, type LocalTargetDetails } from '../src/targets/local.js';
+import { gatesGroup } from './gates.js';
 import { connsGroup, fanoutGroup, publishGroup, pubsubGroup, targetsGroup } from './groups.js';
 import { hotPaths } from './hot-paths.js';
 import { bigGroup, openFileLimit, soakGroup } from './long.js';
@@ -29,9 +31,10 @@ const TITLES: Record<string, string> = {
   soak: '6. soak at 50k deliveries/s (--soak)',
   targets: '7b. TLS and cluster (1 pub pipeline ×100 + 1 sub, 64 B)',
   startup: '8. CLI start-up (median ms)',
+  gates: '9. gate power: false alarms on A/A, detections on A/B (--only gates)',
 };
 const DEFAULT_GROUPS = ['hot', 'publish', 'pubsub', 'fanout', 'conns', 'targets', 'startup'];
-const ORDER = ['hot', 'publish', 'pubsub', 'fanout', 'conns', 'big', 'soak', 'targets', 'startup'];
+const ORDER = ['hot', 'publish', 'pubsub', 'fanout', 'conns', 'big', 'soak', 'targets', 'startup', 'gates'];
 
 function parseArgs(argv: string[]): { groups: string[]; soakMinutes: number } {
   const value = (flag: string): string | undefined => {
@@ -40,7 +43,7 @@ function parseArgs(argv: string[]): { groups: string[]; soakMinutes: number } {
     return argv[i].includes('=') ? argv[i].slice(flag.length + 1) : argv[i + 1];
   };
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(`usage: npm run bench -- [--only ${ORDER.join('|')}[,…]] [--big] [--soak] [--soak-minutes N]`);
+    console.log(`usage: npm run bench -- [--only ${ORDER.join('|')}[,…]] [--big] [--soak] [--soak-minutes N] [--pairs N] [--runs N] [--patterns K] [--save FILE]`);
     process.exit(0);
   }
   const only = value('--only');
@@ -107,6 +110,7 @@ for (const group of groups) {
         await targetsGroup(() => startLocalRedis({ kind: 'tls' }), () => startLocalRedis({ kind: 'cluster', shards: 3 }));
         break;
       case 'startup': await startupGroup(); break;
+      case 'gates': await withServer({ kind: 'single' }, (s) => gatesGroup(s, process.argv.slice(2))); break;
     }
   } catch (err) {
     failed = true;
