@@ -4,20 +4,24 @@
  * server-cost and client-latency metrics, and reports false alarms (A/A flagged) and detections (A/B flagged).
  *
  * The cost knob: one extra connection opened by the bench PSUBSCRIBEs to K patterns that match nothing
- * (`nomatch:{i}:*`). Redis tries every pattern against the channel of every PUBLISH, so each call costs more while
- * nothing else changes (no extra delivery, no extra byte). K is calibrated first so that PUBLISH's commandstats
- * µs per call rises by about 10%. The connection is open on both sides of every pair; only B holds the patterns.
+ * (`<channel>:nomatch:{i}`). Redis tries every pattern against the channel of every PUBLISH, so each call costs more
+ * while nothing else changes (no extra delivery, no extra byte). The patterns share the channel's 20-character
+ * prefix, so each costs ~40 ns of comparing rather than a cache miss: patterns that fail at the first character
+ * (`nomatch:{i}:*`, ~10 ns each) gave an increase that swung from +2% to +16% between pairs with the cache's state.
+ * K is calibrated first so that PUBLISH's commandstats µs per call rises by about 10%. The connection is open on
+ * both sides of every pair; only B holds the patterns.
  *
  * Each side of a pair is a short series of real harness runs (runBenchmark, worker threads) against one local
  * redis-server; the two sides' runs are interleaved (A B A B …, the first side alternating per pair) so that a
  * neighbour's load on a shared machine falls on both sides alike — as a CI job that measures the base and the head
  * commit in the same job does.
  *
- *   npm run bench -- --only gates [--pairs 20] [--runs 3] [--patterns K] [--save FILE]
+ *   npm run bench -- --only gates [--pairs 20] [--runs 4] [--patterns K] [--save FILE]
+ *   npm run bench -- --only gates --from FILE      judge the pairs a --save FILE holds again, without running
  */
 import net from 'node:net';
 import os from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../src/core/result.js';
 import type { ScenarioInput } from '../src/scenarios/input.js';
@@ -25,7 +29,7 @@ import { METRICS } from '../src/metrics/thresholds.js';
 import { mean } from '../src/metrics/stats.js';
 import { pollUntil, rawCommand } from '../src/targets/raw.js';
 import type { LocalTargetDetails } from '../src/targets/local.js';
-import { gatePower, powerTable, type GateRule, type PairSeries } from './gate-power.js';
+import { gatePower, powerTable, ruleText, type GateRule, type PairSeries } from './gate-power.js';
 import { harnessRun, problems } from './runs.js';
 import { heading, note } from './table.js';
 
@@ -48,7 +52,7 @@ const CALIBRATION_PATTERNS = 100;
  * the server idles between calls and PUBLISH's µs per call swung ~10% run to run here; at 5k/s about 4%.
  */
 const WORKLOAD: ScenarioInput = {
-  channels: { count: 1 },
+  channels: { count: 1, naming: 'pubsub-bench:gates:{i}' },
   publishers: { count: 1, rate: 5000, messageBytes: 256, mode: 'auto' },
   subscribers: [{ count: 20 }],
   warmup: '1s',
@@ -61,6 +65,16 @@ interface GateOptions {
   runs: number;
   patterns: number | null;
   save: string;
+  /** A file --save wrote: judge its pairs again, run nothing. */
+  from: string | undefined;
+}
+
+/** What --save writes after every pair (and --from reads). */
+interface SavedPairs {
+  patterns: number;
+  runs: number;
+  workload: ScenarioInput;
+  pairs: PairSeries[];
 }
 
 function parseGateArgs(argv: readonly string[]): GateOptions {
@@ -77,10 +91,14 @@ function parseGateArgs(argv: readonly string[]): GateOptions {
   };
   const patterns = value('--patterns') === undefined ? null : count('--patterns', 0, 1);
   return {
-    pairs: count('--pairs', 20, 1), runs: count('--runs', 3, 1), patterns,
+    pairs: count('--pairs', 20, 1), runs: count('--runs', 4, 1), patterns,
     save: value('--save') ?? join(os.tmpdir(), `pubsub-bench-gates-${process.pid}.json`),
+    from: value('--from'),
   };
 }
+
+/** The one channel of WORKLOAD, whose prefix the patterns share. */
+const CHANNEL = 'pubsub-bench:gates:0';
 
 /** The extra connection that holds (or not) the patterns that match nothing. */
 class PatternLoad {
@@ -97,7 +115,7 @@ class PatternLoad {
   async hold(k: number): Promise<void> {
     const frames: string[] = ['*1\r\n$12\r\nPUNSUBSCRIBE\r\n'];
     for (let i = 0; i < k; i++) {
-      const p = `nomatch:${i}:*`;
+      const p = `${CHANNEL}:nomatch:${i}`;
       frames.push(`*2\r\n$10\r\nPSUBSCRIBE\r\n$${p.length}\r\n${p}\r\n`);
     }
     this.socket.write(frames.join(''));
@@ -178,9 +196,29 @@ function pairLine(i: number, p: PairSeries): string {
   return `  pair ${String(i + 1).padStart(2)} ${p.kind}: ${parts.join(', ')}`;
 }
 
-/** The gates group: calibration, then A/A and A/B pairs alternating, then the power table. */
+/** The power table and the notes under it. */
+function report(pairs: readonly PairSeries[], k: number, saved: string): void {
+  const rows = gatePower(pairs, GATE_METRICS, GATE_RULES);
+  console.log(`\n${powerTable(rows)}\n`);
+  const effect = (kind: GateRule['kind']): string => {
+    const row = rows.find((r) => r.metric === 'server.usPerPublish' && r.rule.kind === kind);
+    return row?.effect == null ? '–' : `${row.effect >= 0 ? '+' : ''}${(row.effect * 100).toFixed(1)}%`;
+  };
+  note(`gates: B held ${k} patterns that match nothing: server.usPerPublish ${effect('min')} (minimum of each side), ${effect('mean')} (mean) on average over the A/B pairs; per-pair series in ${saved}`);
+  for (const r of rows.filter((row) => row.metric.startsWith('server.') && row.meetsAim)) {
+    note(`gates: ${r.metric} with "${ruleText(r.rule)}" meets the aim (detects ≥ 95% of A/B, ≤ 5% false alarms on A/A)`);
+  }
+}
+
+/** The gates group: calibration, then A/A and A/B pairs alternating, then the power table (or only the table, --from). */
 export async function gatesGroup(server: LocalTargetDetails, argv: readonly string[]): Promise<void> {
   const o = parseGateArgs(argv);
+  if (o.from !== undefined) {
+    const saved = JSON.parse(readFileSync(o.from, 'utf8')) as SavedPairs;
+    heading(`Gate power: ${saved.pairs.length} saved pairs from ${o.from}, ${saved.runs} run(s) a side`);
+    report(saved.pairs, saved.patterns, o.from);
+    return;
+  }
   heading(`Gate power: ${o.pairs} A/A and ${o.pairs} A/B pairs, ${o.runs} run(s) a side, interleaved (5k msgs/s → 20 subscribers, 2 s each)`);
   const load = await PatternLoad.open(server.spec.nodes[0].port);
   try {
@@ -191,18 +229,10 @@ export async function gatesGroup(server: LocalTargetDetails, argv: readonly stri
       const pair = await runPair(server, load, kind, kind === 'AB' ? k : 0, o.runs, Math.floor(i / 2) % 2 === 1);
       pairs.push(pair);
       console.log(pairLine(i, pair));
-      writeFileSync(o.save, JSON.stringify({ patterns: k, runs: o.runs, workload: WORKLOAD, pairs }, null, 1));
+      const file: SavedPairs = { patterns: k, runs: o.runs, workload: WORKLOAD, pairs };
+      writeFileSync(o.save, JSON.stringify(file, null, 1));
     }
-    const rows = gatePower(pairs, GATE_METRICS, GATE_RULES);
-    console.log(`\n${powerTable(rows)}\n`);
-    const effect = (kind: GateRule['kind']): string => {
-      const row = rows.find((r) => r.metric === 'server.usPerPublish' && r.rule.kind === kind);
-      return row?.effect == null ? '–' : `${row.effect >= 0 ? '+' : ''}${(row.effect * 100).toFixed(1)}%`;
-    };
-    note(`gates: B held ${k} patterns that match nothing: server.usPerPublish ${effect('min')} (minimum of each side), ${effect('mean')} (mean) on average over the A/B pairs; per-pair series saved in ${o.save}`);
-    for (const r of rows.filter((row) => row.metric.startsWith('server.') && row.meetsAim)) {
-      note(`gates: ${r.metric} with "${r.rule.kind}" meets the aim (detects ≥ 95% of A/B, ≤ 5% false alarms on A/A)`);
-    }
+    report(pairs, k, o.save);
   } finally {
     load.close(); // its patterns go with it
   }

@@ -7,7 +7,7 @@
  *   npm run bench -- --only publish   one group (or several: --only publish,pubsub)
  *   npm run bench -- --big            also 10,000 subscriber connections (needs a hard `ulimit -Hn` above ~10,500)
  *   npm run bench -- --soak           also the 10-minute soak at 50k deliveries/s (--soak-minutes N to shorten it)
- *   npm run bench -- --only gates     a gate's power: A/A and A/B pairs (--pairs N, --runs N a side; about 25 minutes)
+ *   npm run bench -- --only gates     a gate's power: A/A and A/B pairs (--pairs N, --runs N a side; ~50 min at 20 pairs, busy 2 cores)
  *
  * It reports and never judges a timing by failing; it throws only on a sanity failure (a reference losing messages).
  */
@@ -43,7 +43,7 @@ function parseArgs(argv: string[]): { groups: string[]; soakMinutes: number } {
     return argv[i].includes('=') ? argv[i].slice(flag.length + 1) : argv[i + 1];
   };
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(`usage: npm run bench -- [--only ${ORDER.join('|')}[,…]] [--big] [--soak] [--soak-minutes N] [--pairs N] [--runs N] [--patterns K] [--save FILE]`);
+    console.log(`usage: npm run bench -- [--only ${ORDER.join('|')}[,…]] [--big] [--soak] [--soak-minutes N] [--pairs N] [--runs N] [--patterns K] [--save FILE] [--from FILE]`);
     process.exit(0);
   }
   const only = value('--only');
