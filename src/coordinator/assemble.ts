@@ -12,7 +12,7 @@ import type { TargetDescription } from '../core/target.js';
 import { encodeHistogram } from '../metrics/histogram.js';
 import { RunAggregator } from '../metrics/aggregate.js';
 import type { TargetInfo } from '../targets/types.js';
-import { offeredLoadOf, type FleetPlan } from './plan.js';
+import { offeredLoadOf, targetRateOf, type FleetPlan } from './plan.js';
 import { buildWarnings, judgeHealth } from './health.js';
 import { buildBreakdowns, ChannelTotals } from './breakdown.js';
 import { joinServerWatch, type ServerWatch } from './telemetry.js';
@@ -61,6 +61,8 @@ export interface AssembleInput {
   serverCost?: ServerCostWindow;
   /** Warnings about test hooks in force (src/core/test-hooks.ts). */
   hookWarnings: string[];
+  /** A segment's share of the offered load (its publishers' rates / the total); 1 or absent for a whole run. */
+  rateShare?: number;
 }
 
 /** How a worker failure reads in result.json (`errors` and `warnings`). */
@@ -75,7 +77,7 @@ export function assembleResult(a: AssembleInput): RunResult {
   const { scenario, plan, schedule } = a;
   const agg = new RunAggregator({
     scheduleStartUs: schedule.startUs, measureStartUs: schedule.measureStartUs, measureEndUs: schedule.measureEndUs, intervalMs: a.intervalMs,
-    targetRate: scenario.publishers.rate === 'max' ? null : scenario.publishers.rate, offeredLoad: offeredLoadOf(scenario, schedule.startUs),
+    targetRate: targetRateOf(scenario, a.rateShare), offeredLoad: offeredLoadOf(scenario, schedule.startUs, a.rateShare),
   });
   const channelTotals = new ChannelTotals(plan.channelNames.length);
   // Copies: the slow-consumer join rewrites causes, and the recorded messages stay as they arrived.

@@ -18,7 +18,7 @@ import type { NodeCostCounters } from '../metrics/server-cost.js';
 import type { RunSchedule } from './assemble.js';
 import { ChaosRunner, type FiredChaos } from './chaos.js';
 import { RunGates, type ThresholdAbort } from './gates.js';
-import { offeredLoadOf } from './plan.js';
+import { offeredLoadOf, targetRateOf } from './plan.js';
 import type { WorkerPool } from './pool.js';
 import { formatProgress } from './progress.js';
 import { LiveIntervals } from './live-intervals.js';
@@ -26,6 +26,7 @@ import type { RunRecording } from './recording.js';
 import type { RunSetup } from './setup.js';
 import { stopServerWatch, type ServerWatch } from './telemetry.js';
 import { abortable, waitFor } from './wait.js';
+import type { SegmentSession } from './segment-session.js';
 
 /** Lead time between 'start' and the first scheduled message, so every worker has the message before it matters. */
 const START_LEAD_US = 200_000;
@@ -51,6 +52,18 @@ export interface Execution {
   chaos?: FiredChaos[];
   /** Server-cost counters read at measure start and after the drain (absent when either reading failed). */
   serverCost?: ServerCostWindow;
+  /** In a segment: why another segment stopped the run (the run is then `interrupted` too). */
+  remoteAbort?: string;
+}
+
+/**
+ * A segment's part in the run: the common start from the barrier, and the session whose heartbeat carries the
+ * progress, the global drain and the abort key. Server telemetry runs on segment 0 only (one sampler per server
+ * is enough) and server cost on none (a segment cannot tell its own PUBLISH calls from the others').
+ */
+export interface SegmentExecution {
+  session: SegmentSession;
+  startUs: number;
 }
 
 /** The two server-cost snapshots and how far apart they were. */
@@ -65,7 +78,9 @@ export interface ServerCostWindow {
  * Runs the schedule on a fleet whose subscriptions are confirmed; closes the pool, chaos and telemetry.
  * @param runId names the run to the request's live sinks
  */
-export async function executeRun(req: RunRequest, setup: RunSetup, pool: WorkerPool, recording: RunRecording, runId = ''): Promise<Execution> {
+export async function executeRun(
+  req: RunRequest, setup: RunSetup, pool: WorkerPool, recording: RunRecording, runId = '', segment?: SegmentExecution,
+): Promise<Execution> {
   const cpuStart = process.cpuUsage();
   const wallStartUs = nowUs();
   let chaos: ChaosRunner | null = null;
@@ -73,17 +88,18 @@ export async function executeRun(req: RunRequest, setup: RunSetup, pool: WorkerP
   let probe: CostProbe | null = null;
   try {
     if (req.chaos && req.chaos.length > 0) chaos = await ChaosRunner.open(req.chaos, setup.spec, setup.info.masters, setup.local, setup.connectTimeoutMs);
-    const run = new ScheduledRun(req, setup, pool, recording, runId);
-    telemetry = startTelemetry(setup.spec, { nodes: setup.info.masters, originUs: run.schedule.startUs, intervalMs: setup.intervalMs, connectTimeoutMs: setup.connectTimeoutMs });
+    const run = new ScheduledRun(req, setup, pool, recording, runId, segment);
+    if (!segment || segment.session.req.index === 0) telemetry = startTelemetry(setup.spec, { nodes: setup.info.masters, originUs: run.schedule.startUs, intervalMs: setup.intervalMs, connectTimeoutMs: setup.connectTimeoutMs });
     // Server cost: one snapshot exactly at measure start (before 'start' without a warmup, so every measured PUBLISH
     // is inside), one after the drain (publishing stops at measure end, so the window holds every measured call).
-    probe = await openCostProbe(setup.spec, setup.info.masters, setup.connectTimeoutMs);
+    probe = segment ? null : await openCostProbe(setup.spec, setup.info.masters, setup.connectTimeoutMs);
     const costProbe = probe;
     let costStart: Promise<{ counters: NodeCostCounters[]; atUs: number }>;
-    const snap = async (): Promise<{ counters: NodeCostCounters[]; atUs: number }> => ({ counters: await costProbe.snapshot(), atUs: nowUs() });
+    const snap = async (): Promise<{ counters: NodeCostCounters[]; atUs: number }> => ({ counters: costProbe ? await costProbe.snapshot() : [], atUs: nowUs() });
     let costTimer: NodeJS.Timeout | undefined;
     let startTaken = req.scenario.warmupMs === 0;
-    if (startTaken) {
+    if (!costProbe) costStart = Promise.resolve({ counters: [], atUs: 0 });
+    else if (startTaken) {
       costStart = snap();
       await costStart;
     } else {
@@ -108,15 +124,17 @@ export async function executeRun(req: RunRequest, setup: RunSetup, pool: WorkerP
     }
     const started = costEnd ? await costStart : undefined;
     const serverCost: ServerCostWindow | undefined = costEnd && started && started.counters.length > 0
-      ? { start: started.counters, end: costEnd.counters, windowMs: (costEnd.atUs - Math.max(started.atUs, run.schedule.measureStartUs)) / 1000, warnings: [...costProbe.problems] }
+      ? { start: started.counters, end: costEnd.counters, windowMs: (costEnd.atUs - Math.max(started.atUs, run.schedule.measureStartUs)) / 1000, warnings: [] }
       : undefined;
     const cpu = process.cpuUsage(cpuStart);
+    const remoteAbort = segment?.session.remoteAbort ?? undefined;
     return {
       schedule: run.schedule, interrupted: run.interrupted, ...(run.gates.aborted ? { thresholdAbort: run.gates.aborted } : {}),
       processCpuCores: (cpu.user + cpu.system) / (nowUs() - wallStartUs),
       server: await stopServerWatch(telemetry),
       ...(chaos ? { chaos: await chaos.stop() } : {}),
-      ...(serverCost ? { serverCost } : {}),
+      ...(serverCost && costProbe ? { serverCost: { ...serverCost, warnings: [...costProbe.problems] } } : {}),
+      ...(remoteAbort ? { remoteAbort } : {}),
     };
   } finally {
     // A fault in progress (a restart) must end before the local server is stopped, or its new pid could escape.
@@ -138,14 +156,16 @@ class ScheduledRun {
   /** Completed intervals to the request's live sinks (--metrics-out, --prometheus-port), when it has any. */
   private readonly intervals: LiveIntervals | null;
 
-  constructor(private readonly req: RunRequest, private readonly setup: RunSetup, private readonly pool: WorkerPool, private readonly recording: RunRecording, runId: string) {
-    const startUs = nowUs() + START_LEAD_US;
+  constructor(
+    private readonly req: RunRequest, private readonly setup: RunSetup, private readonly pool: WorkerPool, private readonly recording: RunRecording, runId: string,
+    private readonly segment?: SegmentExecution,
+  ) {
+    const startUs = segment ? segment.startUs : nowUs() + START_LEAD_US;
     const measureStartUs = startUs + req.scenario.warmupMs * 1000;
     this.schedule = { startUs, measureStartUs, measureEndUs: measureStartUs + req.scenario.durationMs * 1000 };
-    const rate = req.scenario.publishers.rate;
     this.live = new RunAggregator({
       scheduleStartUs: startUs, measureStartUs, measureEndUs: this.schedule.measureEndUs, intervalMs: setup.intervalMs,
-      targetRate: rate === 'max' ? null : rate, offeredLoad: offeredLoadOf(req.scenario, startUs),
+      targetRate: targetRateOf(req.scenario, setup.rateShare), offeredLoad: offeredLoadOf(req.scenario, startUs, setup.rateShare),
     });
     this.gates = new RunGates(req.thresholds ?? [], req.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS);
     this.intervals = req.liveSinks && req.liveSinks.length > 0 ? new LiveIntervals({
@@ -158,6 +178,13 @@ class ScheduledRun {
       this.live.addSnapshot(s.message, s.memory);
       this.intervals?.add(s.message);
     };
+    if (segment) {
+      segment.session.progress = () => {
+        const t = this.live.totals();
+        return { publishingDone: this.recording.allPublishingDone, expected: t.expectedMeasured, delivered: t.deliveredMeasured };
+      };
+      segment.session.startHeartbeat();
+    }
   }
 
   start(): void {
@@ -170,10 +197,15 @@ class ScheduledRun {
     const { req, schedule } = this;
     const progress = setInterval(() => req.onProgress?.(formatProgress(this.live, schedule.startUs, schedule.measureStartUs, schedule.measureEndUs, req.scenario)), 1000);
     try {
+      const session = this.segment?.session;
       const endedEarly = await abortable((schedule.measureEndUs - nowUs()) / 1000, req.signal,
-        () => this.recording.failed || this.gates.shouldAbort(this.live, schedule.measureStartUs, this.setup.repliesComparable));
+        () => this.recording.failed || session?.remoteAbort != null || this.gates.shouldAbort(this.live, schedule.measureStartUs, this.setup.repliesComparable));
       if (endedEarly) {
-        this.interrupted = req.signal?.aborted ?? false;
+        this.interrupted = (req.signal?.aborted ?? false) || session?.remoteAbort != null;
+        // This segment ended early on its own: the others must stop too.
+        if (session && session.remoteAbort == null) {
+          await session.abort(req.signal?.aborted ? 'interrupted' : this.recording.failed ? `a worker failed: ${this.recording.failures[0]?.message ?? ''}` : 'stopped early');
+        }
         schedule.measureEndUs = Math.max(schedule.measureStartUs, Math.min(schedule.measureEndUs, nowUs()));
         this.live.setMeasureEndUs(schedule.measureEndUs);
         this.pool.broadcast({ type: 'stop-publishing', v: V });
@@ -189,11 +221,17 @@ class ScheduledRun {
     this.pool.broadcast({ type: 'interval', v: V, intervalMs: DRAIN_INTERVAL_MS });
     const timeoutMs = this.req.scenario.drainTimeoutMs;
     const drainMs = this.interrupted ? Math.min(1000, timeoutMs) : timeoutMs;
+    const session = this.segment?.session;
     await waitFor(() => {
+      // A segment waits for the whole run (Σ over segments); an abort arriving while draining ends the wait.
+      if (session) return session.drained || (!this.interrupted && session.remoteAbort != null);
       if (!this.recording.allPublishingDone) return false;
       const t = this.live.totals();
       return t.deliveredMeasured >= t.expectedMeasured;
     }, drainMs + 2000, undefined);
+    // An abort that came during the drain still marks the result.
+    if (session?.remoteAbort != null) this.interrupted = true;
+    await session?.finishHeartbeat();
   }
 
   /** Finishing: every worker sends its final snapshot and ends; a thread that hangs is not waited for long. */

@@ -87,28 +87,14 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
   const channelCount = names.length;
   const publisherCount = scenario.publishers.count;
   const subscriberCount = scenario.subscribers.reduce((n, g) => n + g.count, 0);
-  const requested = Number.isFinite(workersRequested) ? Math.floor(workersRequested) : 1;
-  // Slow subscribers (ids 0 … slow − 1) stall the thread they run on: they get one of their own, beyond the request.
+  // Slow subscribers (ids 0 … slow − 1) stall the thread they run on: assignWorkers gives them one of their own.
   const slow = Math.min(scenario.slowSubscribers?.count ?? 0, subscriberCount);
-  const fastConnections = publisherCount + subscriberCount - slow;
-  const fastWorkers = slow > 0 && fastConnections === 0 ? 0 : Math.max(1, Math.min(requested, fastConnections));
-  const workers = fastWorkers + (slow > 0 ? 1 : 0);
-  const perWorker: WorkerPlan[] = Array.from({ length: workers }, () => ({ publishers: [], subscribers: [] }));
-
   const rates = splitRate(scenario.publishers.rate, publisherCount);
   const rate = scenario.publishers.rate;
-  const roles = rate === 'max' ? splitRoles(fastWorkers, publisherCount, subscriberCount - slow) : null;
-  // Worker of publisher i and of subscriber j: shared threads, or publishers on 0 … Wp−1 and subscribers on Wp … W−1;
-  // a slow subscriber on the last thread. Fast subscribers are numbered from 0 among themselves (k = j − slow).
-  const publisherWorker = (i: number): number => (roles ? i % roles.publisherWorkers : i % fastWorkers);
-  const subscriberWorker = (j: number): number => {
-    if (j < slow) return workers - 1;
-    const k = j - slow;
-    return roles ? roles.publisherWorkers + (k % (fastWorkers - roles.publisherWorkers)) : (publisherCount + k) % fastWorkers;
-  };
   const curve = scenario.stages && rate !== 'max' ? new RateCurve(scenario.stages, 0, scenario.warmupMs * 1000) : null;
+  const publishers: PublisherAssignment[] = [];
   for (let i = 0; i < publisherCount; i++) {
-    perWorker[publisherWorker(i)].publishers.push({
+    publishers.push({
       publisherId: i,
       channels: spread(i, scenario.publishers.channelsEach, channelCount, true),
       rate: rates[i],
@@ -118,6 +104,7 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
 
   const expectedNumsub = new Array<number>(channelCount).fill(0);
   const receiversPerChannel = new Array<number>(channelCount).fill(0);
+  const subscribers: SubscriberAssignment[] = [];
   let subscriptions = 0;
   let subscriberId = 0;
   for (const group of scenario.subscribers) {
@@ -125,7 +112,7 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
       const channels = spread(j, group.channelsEach, channelCount, false);
       for (const c of channels) expectedNumsub[c]++;
       subscriptions += channels.length + group.patterns.length;
-      perWorker[subscriberWorker(subscriberId)].subscribers.push({
+      subscribers.push({
         subscriberId,
         channels,
         patterns: [...group.patterns],
@@ -147,6 +134,7 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
     receiversPerChannel[c] = receivers;
   }
 
+  const { workers, perWorker } = assignWorkers(publishers, subscribers, workersRequested, rate === 'max');
   return {
     workers,
     channelNames: names,
@@ -159,12 +147,62 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
 }
 
 /**
+ * Spreads publishers and subscribers (in list order) over worker threads: min(requested, P + S) threads, at least 1,
+ * for all but slow subscribers (`slowUs`), which stall their thread and get one more of their own. Publisher i (by
+ * position) runs on thread i mod W, fast subscriber k on (P + k) mod W; at rate 'max' with both kinds present the
+ * kinds get threads of their own (see `splitRoles`). A segment of a distributed run calls it with its share.
+ */
+export function assignWorkers(
+  publishers: readonly PublisherAssignment[], subscribers: readonly SubscriberAssignment[], workersRequested: number, rateMax: boolean,
+): { workers: number; perWorker: WorkerPlan[] } {
+  const publisherCount = publishers.length;
+  const slowOnes = subscribers.filter((s) => s.slowUs !== undefined);
+  const fast = subscribers.filter((s) => s.slowUs === undefined);
+  const requested = Number.isFinite(workersRequested) ? Math.floor(workersRequested) : 1;
+  const fastConnections = publisherCount + fast.length;
+  const fastWorkers = slowOnes.length > 0 && fastConnections === 0 ? 0 : Math.max(1, Math.min(requested, fastConnections));
+  const workers = fastWorkers + (slowOnes.length > 0 ? 1 : 0);
+  const perWorker: WorkerPlan[] = Array.from({ length: workers }, () => ({ publishers: [], subscribers: [] }));
+  const roles = rateMax ? splitRoles(fastWorkers, publisherCount, fast.length) : null;
+  // Worker of publisher i and of fast subscriber k: shared threads, or publishers on 0 … Wp−1 and subscribers on
+  // Wp … W−1; the slow subscribers on the last thread.
+  const publisherWorker = (i: number): number => (roles ? i % roles.publisherWorkers : i % fastWorkers);
+  const subscriberWorker = (k: number): number =>
+    roles ? roles.publisherWorkers + (k % (fastWorkers - roles.publisherWorkers)) : (publisherCount + k) % fastWorkers;
+  publishers.forEach((p, i) => perWorker[publisherWorker(i)].publishers.push(p));
+  fast.forEach((s, k) => perWorker[subscriberWorker(k)].subscribers.push(s));
+  for (const s of slowOnes) perWorker[workers - 1].subscribers.push(s);
+  return { workers, perWorker };
+}
+
+/**
  * The offered load of a scenario with a load profile, on the run's clock (the schedule starts at `scheduleStartUs`,
  * the warmup held at the first stage's rate): what the aggregator's timeline targets follow. Undefined otherwise.
  */
-export function offeredLoadOf(scenario: Scenario, scheduleStartUs: number): RateCurve | undefined {
+export function offeredLoadOf(scenario: Scenario, scheduleStartUs: number, share = 1): { rateAt(us: number): number; countAt(us: number): number } | undefined {
   if (!scenario.stages || scenario.publishers.rate === 'max') return undefined;
-  return new RateCurve(scenario.stages, scheduleStartUs, scenario.warmupMs * 1000);
+  const curve = new RateCurve(scenario.stages, scheduleStartUs, scenario.warmupMs * 1000);
+  if (share === 1) return curve;
+  // A segment offers its publishers' share of the curve (publisher i sends messages i, i + P, …).
+  return { rateAt: (us) => curve.rateAt(us) * share, countAt: (us) => curve.countAt(us) * share };
+}
+
+/** The open-loop target rate of `share` of the run (a segment's publishers), or null at rate 'max'. */
+export function targetRateOf(scenario: Scenario, share = 1): number | null {
+  const rate = scenario.publishers.rate;
+  return rate === 'max' ? null : share === 1 ? rate : rate * share;
+}
+
+/**
+ * The share of the run's offered load that `plan`'s publishers send: Σ of their rates / the total (1 at rate 'max'
+ * or without publishers in the scenario).
+ */
+export function rateShareOf(scenario: Scenario, plan: FleetPlan): number {
+  const total = scenario.publishers.rate;
+  if (total === 'max' || total === 0) return 1;
+  let mine = 0;
+  for (const w of plan.perWorker) for (const p of w.publishers) mine += typeof p.rate === 'number' ? p.rate : 0;
+  return mine / total;
 }
 
 /**

@@ -10,7 +10,9 @@ import { promisify } from 'node:util';
 import type { RunRequest } from '../core/run.js';
 import type { RunResult } from '../core/result.js';
 import { harnessVersion } from '../core/version.js';
-import { describeTestHooks } from '../core/test-hooks.js';
+import { describeTestHooks, parseTestHooks } from '../core/test-hooks.js';
+import { setClockShift } from '../core/clock.js';
+import { UsageError } from '../core/errors.js';
 import { startLocalRedis, type LocalTargetDetails } from '../targets/local.js';
 import { initHistogramEngine } from '../metrics/histogram.js';
 import { writeRunOutputs, type WriteFailure } from '../reporting/write.js';
@@ -21,6 +23,9 @@ import { executeRun } from './execute.js';
 import { sampleProcessMemory } from './memory.js';
 import { RunRecording, type WorkerFailure } from './recording.js';
 import { setupRun, startFleet } from './setup.js';
+import { checkSubscriptions } from './preflight.js';
+import { SegmentSession } from './segment-session.js';
+import { markSegmentResult, segmentInfoOf, segmentRunId } from './segment-result.js';
 
 /** The file beside result.json holding the stacks of harness bugs in workers. */
 export const ERROR_LOG = 'errors.log';
@@ -47,15 +52,32 @@ export interface SharedTarget {
  */
 export async function runBenchmark(req: RunRequest, shared?: SharedTarget): Promise<RunOutcome> {
   const startedAt = new Date();
-  const runId = `${startedAt.toISOString().replace(/[:.]/g, '-')}-${req.scenario.name}`;
+  const seg = req.segment;
+  const runId = seg ? segmentRunId(seg.runId, seg.index, seg.count) : `${startedAt.toISOString().replace(/[:.]/g, '-')}-${req.scenario.name}`;
   await initHistogramEngine();
+  if (seg && req.target === null && !shared) {
+    throw new UsageError([{ field: '--segment', message: 'needs --target: every segment must load the same Redis', hint: 'add --target redis://host:port (a throwaway local server per segment would be N separate runs)' }]);
+  }
   const own = !shared && req.target === null ? await startLocalRedis({ kind: 'single' }) : null;
+  const local = shared?.local ?? own;
+  const skew = parseTestHooks(process.env).skewClock;
+  let session: SegmentSession | null = null;
   try {
-    const setup = await setupRun(req, shared?.local ?? own);
+    session = seg ? await SegmentSession.open(seg, local ? local.spec : req.target!, req.connectTimeoutMs ?? 5000, skew?.segment === seg.index ? skew.skewUs : 0) : null;
+    const setup = await setupRun(req, local, session ? { clockOffsetUs: session.clockStart.offsetUs, clockSkewUs: session.skewUs } : undefined);
     try {
       const recording = new RunRecording(setup.tasks.length, sampleProcessMemory);
-      const { pool, notes } = await startFleet(setup, recording, req.signal);
-      const execution = await executeRun(req, setup, pool, recording, runId);
+      const global = setup.global;
+      if (session && global) await session.checkDigest(global.digest);
+      let startUs = 0;
+      // A segment meets the others once its subscriptions are confirmed, then checks the server for the whole run's.
+      const meet = session && global ? async (): Promise<string[]> => {
+        startUs = await session!.barrier(global.digest, req.signal);
+        return [...setup.notes, ...await checkSubscriptions(setup.control, global.plan, req.scenario.channels.sharded)];
+      } : undefined;
+      const { pool, notes } = await startFleet(setup, recording, req.signal, meet);
+      const execution = await executeRun(req, setup, pool, recording, runId, session ? { session, startUs } : undefined);
+      await session?.measureEnd();
       // Put back before the result is built, so a failed restore is in its warnings.
       const restoreProblems = (await setup.bufferLimit?.restore()) ?? [];
       for (const p of restoreProblems) req.onWarning?.(p);
@@ -64,20 +86,34 @@ export async function runBenchmark(req: RunRequest, shared?: SharedTarget): Prom
         snapshots: recording.snapshots, failures: recording.failures, intervalMs: setup.intervalMs,
         target: setup.target, info: setup.info, repliesComparable: setup.repliesComparable, subscriptionNotes: notes,
         versions: { harness: harnessVersion(), node: process.versions.node, redis: setup.info.redisVersion, ...(await gitCommit()) },
-        thresholds: req.thresholds ?? [], hookWarnings: [...describeTestHooks(process.env), ...restoreProblems], ...execution,
+        thresholds: req.thresholds ?? [], hookWarnings: [...describeTestHooks(process.env), ...restoreProblems], ...execution, rateShare: setup.rateShare,
       });
+      if (session && seg && global) {
+        markSegmentResult(result, segmentInfoOf({
+          index: seg.index, count: seg.count, runId: seg.runId, planDigest: global.digest, host: session.host,
+          clockStart: session.clockStart, clockEnd: session.clockEnd, plan: setup.plan, snapshots: recording.snapshots,
+        }), execution.remoteAbort);
+      }
       const written = await writeRunOutputs(result, join(req.outDir, runId));
       const errorLog = await writeErrorLog(written.runDir, recording.failures);
       // The folder's index.html, index.json and `latest`: a warning at worst, the run itself is already written.
       const history = await updateRunHistory(req.outDir, { fresh: [{ result, runDir: written.runDir }] });
       for (const warning of history.warnings) req.onWarning?.(warning);
+      // For `merge --from-redis`: a failure here loses nothing on disk, so it is a warning.
+      await session?.storeResult(JSON.stringify(result)).catch((err: unknown) => req.onWarning?.(`could not store the segment result in Redis: ${err instanceof Error ? err.message : String(err)}`));
       return { result, runDir: written.runDir, resultPath: written.resultPath, writeFailures: [...written.failures, ...(errorLog ? [errorLog] : [])] };
     } finally {
       // Also when the run failed or was interrupted (restore runs once, so the normal path does not repeat it).
       await setup.bufferLimit?.restore();
       await setup.control.close();
     }
+  } catch (err) {
+    // A segment that fails stops the others (they write their results marked interrupted).
+    await session?.abort(err instanceof Error ? err.message : String(err));
+    throw err;
   } finally {
+    await session?.close();
+    if (session) setClockShift(0);
     await own?.stop();
   }
 }

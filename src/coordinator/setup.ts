@@ -12,7 +12,9 @@ import { createConnectionFactory } from '../targets/connection.js';
 import { describeTarget } from '../targets/url.js';
 import type { LocalTargetDetails } from '../targets/local.js';
 import { repliesComparable, type ControlConnection, type TargetInfo } from '../targets/types.js';
-import { planFleet, type FleetPlan } from './plan.js';
+import { planFleet, rateShareOf, type FleetPlan } from './plan.js';
+import { planDigest, runTagOf, segmentPlan } from './segment-plan.js';
+import { harnessVersion } from '../core/version.js';
 import { WorkerPool } from './pool.js';
 import { checkSubscriptions, checkTargetKind } from './preflight.js';
 import { checkPermissions } from './preflight-acl.js';
@@ -41,10 +43,20 @@ export interface RunSetup {
   notes: string[];
   /** The output-buffer limit set for this run (`pubsubBufferLimit`); restore it when the run ends. */
   bufferLimit: AppliedPubsubLimit | null;
+  /** In a segment: the whole run's plan (`plan` is this segment's share) and its digest. */
+  global?: { plan: FleetPlan; digest: string };
+  /** In a segment: the share of the offered load its publishers send (the run's target rate × this is its own). */
+  rateShare?: number;
+}
+
+/** A segment's clock, which every worker thread applies (core/clock.ts). */
+export interface SegmentClock {
+  clockOffsetUs: number;
+  clockSkewUs: number;
 }
 
 /** Opens the control connection, reads the target and plans the fleet. The caller closes `control`. */
-export async function setupRun(req: RunRequest, local: LocalTargetDetails | null): Promise<RunSetup> {
+export async function setupRun(req: RunRequest, local: LocalTargetDetails | null, clock?: SegmentClock): Promise<RunSetup> {
   const intervalMs = req.intervalMs ?? 1000;
   const connectTimeoutMs = req.connectTimeoutMs ?? 5000;
   const spec = local ? local.spec : req.target!;
@@ -55,20 +67,32 @@ export async function setupRun(req: RunRequest, local: LocalTargetDetails | null
     const info = await control.info();
     checkTargetKind(spec, info);
     const target = { ...describeTarget(spec, local !== null), redisVersion: info.redisVersion };
-    const plan = planFleet(req.scenario, req.workers);
-    const runTag = randomBytes(4).readUInt32LE(0);
+    const seg = req.segment;
+    // A segment plans the whole run, keeps its share, and takes the run tag from the run id (see segment-plan.ts).
+    const globalPlan = seg ? planFleet(req.scenario, 1) : undefined;
+    const plan = seg && globalPlan ? segmentPlan(globalPlan, seg.index, seg.count, req.workers, req.scenario.publishers.rate === 'max') : planFleet(req.scenario, req.workers);
+    const runTag = seg ? runTagOf(seg.runId) : randomBytes(4).readUInt32LE(0);
+    const segmentTask = seg ? { segment: { index: seg.index, count: seg.count, clockOffsetUs: clock?.clockOffsetUs ?? 0, clockSkewUs: clock?.clockSkewUs ?? 0 } } : {};
     const tasks: WorkerTask[] = plan.perWorker.map((w, workerId) => ({
       v: V, workerId, runTag, scenario: req.scenario, target: spec, channelNames: plan.channelNames,
       receiversPerChannel: plan.receiversPerChannel, publishers: w.publishers, subscribers: w.subscribers,
-      intervalMs, connectTimeoutMs,
+      intervalMs, connectTimeoutMs, ...segmentTask,
     }));
+    const global = seg && globalPlan
+      ? { plan: globalPlan, digest: planDigest(req.scenario, globalPlan, seg.count, { harness: harnessVersion(), protocol: V }) }
+      : undefined;
     const comparable = repliesComparable(factory.capabilities, req.scenario.channels.sharded);
     const notes = await checkPermissions(control, spec, plan, req.scenario, info.redisVersion, connectTimeoutMs);
-    // Before the load preflight, which judges the plan against the limit in force.
-    bufferLimit = await setBufferLimit(req, spec, info, local !== null, connectTimeoutMs);
+    // Before the load preflight, which judges the plan against the limit in force. In a split run segment 0 sets it
+    // for the server all segments share.
+    bufferLimit = seg && seg.index !== 0 ? null : await setBufferLimit(req, spec, info, local !== null, connectTimeoutMs);
     if (bufferLimit) notes.push(bufferLimit.note);
-    notes.push(...await preflightLoad(req, spec, info, plan, local !== null, connectTimeoutMs));
-    return { spec, local, control, info, target, repliesComparable: comparable, plan, tasks, intervalMs, connectTimeoutMs, notes, bufferLimit };
+    // The load a subscriber receives comes from every segment's publishers: weigh the whole run's plan.
+    notes.push(...await preflightLoad(req, spec, info, global?.plan ?? plan, local !== null, connectTimeoutMs));
+    return {
+      spec, local, control, info, target, repliesComparable: comparable, plan, tasks, intervalMs, connectTimeoutMs, notes, bufferLimit,
+      ...(global ? { global, rateShare: rateShareOf(req.scenario, plan) } : {}),
+    };
   } catch (err) {
     await bufferLimit?.restore();
     await control.close();
@@ -97,7 +121,9 @@ async function setBufferLimit(req: RunRequest, spec: TargetSpec, info: TargetInf
  * shows them. Returns the pool and the notes of the subscription check; on failure the pool is closed and the
  * error says which worker failed and why (a refused connection or subscription exits 3, a harness bug 1).
  */
-export async function startFleet(setup: RunSetup, recording: RunRecording, signal: AbortSignal | undefined): Promise<{ pool: WorkerPool; notes: string[] }> {
+export async function startFleet(
+  setup: RunSetup, recording: RunRecording, signal: AbortSignal | undefined, afterReady?: () => Promise<string[]>,
+): Promise<{ pool: WorkerPool; notes: string[] }> {
   const pool = new WorkerPool(setup.tasks, (msg) => recording.record(msg));
   pool.done.forEach((p, i) => void p.then((err) => err && recording.crashed(i, err)));
   try {
@@ -109,7 +135,8 @@ export async function startFleet(setup: RunSetup, recording: RunRecording, signa
     if (recording.confirmedSubscriptions !== setup.plan.subscriptions) {
       throw new TargetError(`The workers confirmed ${recording.confirmedSubscriptions} subscriptions, the plan made ${setup.plan.subscriptions}.`);
     }
-    const notes = await checkSubscriptions(setup.control, setup.plan, setup.tasks[0]?.scenario.channels.sharded ?? false);
+    // A segment meets the others first (afterReady), and checks the server against the whole run's plan then.
+    const notes = afterReady ? await afterReady() : await checkSubscriptions(setup.control, setup.plan, setup.tasks[0]?.scenario.channels.sharded ?? false);
     return { pool, notes: [...setup.notes, ...notes] };
   } catch (err) {
     pool.broadcast({ type: 'finish', v: V });

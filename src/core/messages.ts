@@ -6,7 +6,7 @@ import type { Scenario } from './scenario.js';
 import type { TargetSpec } from './target.js';
 
 /** Version of the worker message protocol; bump on any shape change. The coordinator refuses other versions. */
-export const WORKER_PROTOCOL_VERSION = 3;
+export const WORKER_PROTOCOL_VERSION = 4;
 
 /** One publisher this worker runs. */
 export interface PublisherAssignment {
@@ -50,6 +50,26 @@ export interface WorkerTask {
   intervalMs: number;
   /** Connect timeout (ms). */
   connectTimeoutMs: number;
+  /**
+   * Set in a segment of a distributed run: which segment this is (publisher p belongs to segment p mod count), and
+   * the clock shift every thread applies (core/clock.ts setClockShift: the measured server offset, plus the test
+   * hook's skew) so that all segments stamp and read times in the server's time base.
+   */
+  segment?: { index: number; count: number; clockOffsetUs: number; clockSkewUs: number };
+}
+
+/**
+ * What a segment's worker adds to its final snapshot, over the whole measure phase: deliveries by the publisher's
+ * segment, end-to-end histograms split into same-segment and cross-segment publishers, and negative latencies.
+ */
+export interface SegmentDeliveries {
+  /** Index = publisher segment. */
+  deliveredFromSegment: number[];
+  /** HdrHistogram compressed base64 (µs), '' when empty. */
+  same: string;
+  cross: string;
+  /** Deliveries whose corrected latency came out negative (recorded as 0 in the histograms). */
+  negativeLatencies: number;
 }
 
 /** Coordinator → worker. */
@@ -201,6 +221,8 @@ export type WorkerMessage =
       publishingDone: boolean;
       /** True on the last snapshot of the task. */
       final: boolean;
+      /** A segment's split of the deliveries (final snapshot of a segment's worker only). */
+      segment?: SegmentDeliveries;
     }
   /**
    * All connections are up and every subscription is confirmed. `confirmedSubscriptions` (channels + patterns) is

@@ -4,6 +4,7 @@ import type { TargetSpec } from './target.js';
 import type { Threshold } from './result.js';
 import type { ChaosEvent } from './reliability.js';
 import type { LiveSink } from './live.js';
+import type { SegmentSpec } from './segment.js';
 
 /** Default grace before abortOnFail thresholds are judged (ms): latency settles in the first seconds after warmup. */
 export const DEFAULT_ABORT_GRACE_MS = 5000;
@@ -43,4 +44,14 @@ export interface RunRequest {
   liveSinks?: LiveSink[];
   /** Names the run within a series (a matrix variant, "run 2 of 5"): live metrics carry it as `variant`. */
   label?: string;
+  /** Set when this process runs one segment of a distributed run (`run --segment I/N --run-id ID`). */
+  segment?: SegmentRequest;
+}
+
+/** One segment of a distributed run: which share, where the segments meet, how long to wait for the others. */
+export interface SegmentRequest extends SegmentSpec {
+  /** Where the rendezvous keys live (`--control-target`); the target under test when absent. */
+  controlTarget?: TargetSpec;
+  /** Longest wait at the start barrier for every segment (ms); the missing ones are named (exit 3). */
+  barrierTimeoutMs: number;
 }

@@ -9,6 +9,8 @@
  * PUBSUB_BENCH_TEST_CRASH_WORKER=<workerId>@<ms>   worker <workerId> throws an uncaught error <ms> after the start.
  * PUBSUB_BENCH_TEST_FAIL_WRITE=<file name>[,<file name>…]  every write after a run of a file with that name (e.g.
  *   result.json, junit.xml) fails with EACCES, as a folder made read-only would (root ignores permissions).
+ * PUBSUB_BENCH_TEST_SKEW_CLOCK=<segment>:<±µs>  segment <segment> of a distributed run reads its local clock
+ *   <µs> wrong (every thread), as a host with a bad clock would; the measured offset must take it out.
  */
 
 /** The value that arms the hooks. */
@@ -19,11 +21,14 @@ export interface TestHooks {
   crashWorker?: { workerId: number; afterMs: number };
   /** File names (no folder) whose writes fail. */
   failWrites?: string[];
+  /** A segment whose local clock is off by `skewUs` (µs, either sign). */
+  skewClock?: { segment: number; skewUs: number };
 }
 
 type Env = Record<string, string | undefined>;
 
 const CRASH_RE = /^(\d{1,4})@(\d{1,7})$/;
+const SKEW_RE = /^(\d{1,5}):(-?\d{1,10})$/;
 const FAIL_WRITE_RE = /^[\w.-]{1,100}(,[\w.-]{1,100}){0,20}$/;
 
 /** The hooks `env` arms; empty unless PUBSUB_BENCH_TEST_HOOKS arms them. Malformed values are ignored. */
@@ -34,6 +39,8 @@ export function parseTestHooks(env: Env): TestHooks {
   if (crash) hooks.crashWorker = { workerId: Number(crash[1]), afterMs: Number(crash[2]) };
   const failWrite = env.PUBSUB_BENCH_TEST_FAIL_WRITE ?? '';
   if (FAIL_WRITE_RE.test(failWrite)) hooks.failWrites = failWrite.split(',');
+  const skew = SKEW_RE.exec(env.PUBSUB_BENCH_TEST_SKEW_CLOCK ?? '');
+  if (skew) hooks.skewClock = { segment: Number(skew[1]), skewUs: Number(skew[2]) };
   return hooks;
 }
 
@@ -45,6 +52,7 @@ export function describeTestHooks(env: Env): string[] {
   for (const [name, active] of [
     ['PUBSUB_BENCH_TEST_CRASH_WORKER', hooks.crashWorker !== undefined],
     ['PUBSUB_BENCH_TEST_FAIL_WRITE', hooks.failWrites !== undefined],
+    ['PUBSUB_BENCH_TEST_SKEW_CLOCK', hooks.skewClock !== undefined],
   ] as const) {
     const value = env[name];
     if (value === undefined) continue;

@@ -45,6 +45,14 @@ export class WorkerContext {
   readonly outages = new OutageLog();
   /** Set when publishers must stop early (interrupt). */
   stopPublishing = false;
+  /** In a segment: its index and the segment count (0 when not a segment: the split below is then unused). */
+  readonly segmentIndex: number;
+  readonly segmentCount: number;
+  /** A segment's whole-run split of measured deliveries (see SegmentDeliveries); index = publisher segment. */
+  readonly deliveredFromSegment: Float64Array;
+  readonly e2eSame: Histogram | null;
+  readonly e2eCross: Histogram | null;
+  negativeLatencies = 0;
 
   constructor(task: WorkerTask) {
     this.task = task;
@@ -53,6 +61,11 @@ export class WorkerContext {
     this.channelBuffers = task.channelNames.map((name) => Buffer.from(name));
     this.publishedPerChannel = new Float64Array(this.channelCount);
     this.deliveredPerChannel = new Float64Array(this.channelCount);
+    this.segmentIndex = task.segment?.index ?? 0;
+    this.segmentCount = task.segment?.count ?? 0;
+    this.deliveredFromSegment = new Float64Array(this.segmentCount);
+    this.e2eSame = task.segment ? createHistogram() : null;
+    this.e2eCross = task.segment ? createHistogram() : null;
   }
 
   /** Keeps a violation example if this worker has room left for one. */
@@ -87,5 +100,7 @@ export class WorkerContext {
     this.e2e.destroy();
     this.e2eUncorrected.destroy();
     this.publish.destroy();
+    this.e2eSame?.destroy();
+    this.e2eCross?.destroy();
   }
 }

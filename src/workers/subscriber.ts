@@ -134,8 +134,22 @@ export class SubscriberSink implements SubscriberHandlers {
       c.deliveredMeasured++;
       ctx.deliveredPerChannel[env.channelIndex]++;
       const now = nowUs();
-      recordUs(ctx.e2e, now - env.intendedUs);
+      const latencyUs = now - env.intendedUs;
+      recordUs(ctx.e2e, latencyUs);
       recordUs(ctx.e2eUncorrected, now - env.actualUs);
+      if (ctx.segmentCount > 0) this.recordSegment(env.publisherId, latencyUs);
     }
+  }
+
+  /**
+   * A segment's split: where the publisher ran (clock error between hosts shows in `cross` only) and negative
+   * corrected latencies, counted because recordUs records them as 0.
+   */
+  private recordSegment(publisherId: number, latencyUs: number): void {
+    const ctx = this.ctx;
+    const from = publisherId % ctx.segmentCount;
+    ctx.deliveredFromSegment[from]++;
+    if (latencyUs < 0) ctx.negativeLatencies++;
+    recordUs(from === ctx.segmentIndex ? ctx.e2eSame! : ctx.e2eCross!, latencyUs);
   }
 }

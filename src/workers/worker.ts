@@ -9,7 +9,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import type { ControlMessage, OutageEvent, WorkerMessage, WorkerTask } from '../core/messages.js';
 import { WORKER_PROTOCOL_VERSION as V } from '../core/messages.js';
-import { nowUs } from '../core/clock.js';
+import { nowUs, setClockShift } from '../core/clock.js';
 import { BenchError, ExitCode, TargetError } from '../core/errors.js';
 import { createConnectionFactory } from '../targets/connection.js';
 import { fleetSpec } from '../targets/url.js';
@@ -46,6 +46,8 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
   let crashTimer: NodeJS.Timeout | undefined;
   try {
     if (task.v !== V) throw new Error(`task of protocol version ${task.v}, this worker speaks ${V}`);
+    // A segment reads the common (server) time base in every thread; see core/clock.ts.
+    setClockShift(task.segment?.clockOffsetUs ?? 0, task.segment?.clockSkewUs ?? 0);
     const sharded = task.scenario.channels.sharded;
     // Each fleet logs in as its own user when it has one (--publisher-user, --subscriber-user).
     const factory = createConnectionFactory(fleetSpec(task.target, 'subscriber'), task.scenario.client);
@@ -251,6 +253,12 @@ class Reporter {
         ...(perChannel ? { perChannel } : {}),
         publishingDone,
         final,
+        ...(final && this.ctx.e2eSame && this.ctx.e2eCross ? { segment: {
+          deliveredFromSegment: Array.from(this.ctx.deliveredFromSegment),
+          same: encodeHistogram(this.ctx.e2eSame),
+          cross: encodeHistogram(this.ctx.e2eCross),
+          negativeLatencies: this.ctx.negativeLatencies,
+        } } : {}),
       });
     };
     this.posted = this.posted.then(encodeAndPost);

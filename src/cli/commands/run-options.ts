@@ -13,6 +13,7 @@ import type { ScenarioFlags } from '../../scenarios/overrides.js';
 import { resolveScenario } from '../../scenarios/validate.js';
 import { GATE_OPTIONS, type GateArgs } from './run-gates.js';
 import type { LiveArgs } from './run-live.js';
+import { SEGMENT_OPTIONS, type SegmentArgs } from './run-segment-options.js';
 
 /** Cores this process may use; the default worker count follows them (see `defaultWorkerCount`). */
 export function availableCores(): number {
@@ -107,10 +108,11 @@ export const RUN_OPTIONS: Record<string, Options> = {
   interval: { group: RUN, type: 'string', describe: 'Snapshot and progress interval, e.g. --interval 500ms', defaultDescription: '1s' },
   'connect-timeout': { group: RUN, type: 'string', describe: 'Longest wait to connect to the target, e.g. --connect-timeout 10s', defaultDescription: '5s' },
   ...GATE_OPTIONS,
+  ...SEGMENT_OPTIONS,
 };
 
 /** The parsed flags of `run` (kebab-case flags arrive camel-cased too; these are the ones the command reads). */
-export interface RunArgs extends ScenarioFlags, GateArgs, LiveArgs {
+export interface RunArgs extends ScenarioFlags, GateArgs, LiveArgs, SegmentArgs {
   scenario?: string;
   target?: unknown;
   cluster?: unknown;

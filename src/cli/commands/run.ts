@@ -26,6 +26,7 @@ import { withSignals } from '../signals.js';
 import { runEntries, withSeries } from '../../coordinator/series.js';
 import { matrixSpecs, runMatrixCommand } from './run-matrix.js';
 import { openLive, readLiveFlags, type LivePlan } from './run-live.js';
+import { readSegmentFlags, segmentExitCode } from './run-segment.js';
 import { updateRunHistory } from '../../reporting/history/index.js';
 
 /** Most worker threads accepted: beyond this, threads only compete for the same cores. */
@@ -127,12 +128,21 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv, opt
   const gates = await readGates(args, scenario?.thresholds, problems);
   problems.push(...(await probeRunOutputs({ outDir, junitPath: gates.junitPath, stepSummary: opts.stepSummary === false ? undefined : env.GITHUB_STEP_SUMMARY })));
   const live = await readLiveFlags(args, problems);
+  const segment = readSegmentFlags(args, env, scenario, {
+    matrix: args.matrix !== undefined, repeat: gates.repeat, baselines: gates.baselines.length,
+    flagThresholds: args.threshold !== undefined || args.abortOnFail === true, junit: gates.junitPath !== undefined, chaos: (chaos?.length ?? 0) > 0,
+  }, problems);
+  if (segment && targets.length === 0) {
+    problems.push({ field: '--target', message: 'a segment needs the Redis every segment loads', hint: 'add --target redis://host:port (the same on every segment)' });
+  }
 
   if (problems.length > 0 || !scenario || workers === undefined || intervalMs === undefined || connectTimeoutMs === undefined || !outDir) {
     throw new UsageError(problems, `Invalid scenario or flags (${source})`);
   }
   const secrets = [password, fleets.publisherPassword, fleets.subscriberPassword].filter((p): p is string => p !== undefined);
-  return { request: { scenario, target, workers, outDir, intervalMs, connectTimeoutMs, ...(chaos && chaos.length > 0 ? { chaos } : {}), ...(allowConfigSet ? { allowConfigSet } : {}) }, password, secrets, gates, keep, live };
+  const request = { scenario, target, workers, outDir, intervalMs, connectTimeoutMs, ...(chaos && chaos.length > 0 ? { chaos } : {}), ...(allowConfigSet ? { allowConfigSet } : {}), ...(segment ? { segment } : {}) };
+  // A segment judges nothing (merge judges the whole run): the scenario's thresholds go with the scenario to merge.
+  return { request, password, secrets, gates: segment ? { ...gates, thresholds: [] } : gates, keep, live };
 }
 
 /** Runs the command; returns the exit code. */
@@ -181,7 +191,9 @@ async function runRepeats(
   }));
   endProgress();
   if (runs.length === 0) return ExitCode.sigint;
-  const { exitCode, writeFailures } = await judgeRuns([{ runs }], gates, io.env);
+  const { exitCode, writeFailures } = built.request.segment
+    ? { exitCode: runs.some((r) => r.writeFailures.length > 0) ? ExitCode.internal : segmentExitCode(runs[0].result), writeFailures: runs.flatMap((r) => r.writeFailures) }
+    : await judgeRuns([{ runs }], gates, io.env);
   const { result, runDir } = runs[runs.length - 1];
   if (args.json === true) {
     io.stdout(`${JSON.stringify(runs.length === 1 ? result : runs.map((r) => r.result))}\n`);
