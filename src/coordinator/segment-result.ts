@@ -10,6 +10,9 @@ import type { RecordedSnapshot } from './recording.js';
 import { driftUsPerS, type ClockReading } from './segment-progress.js';
 import { fleetMembers } from './segment-plan.js';
 
+/** How the warning of a segment stopped by another one begins (the CLI finds and prints it). */
+export const ABORTED_BY_OTHER = 'Stopped early because another segment aborted the run';
+
 /** Everything SegmentInfo is made of. */
 export interface SegmentInfoInput {
   index: number;
@@ -70,7 +73,7 @@ export function markSegmentResult(result: RunResult, info: SegmentInfo, remoteAb
   const notes = [
     `Segment ${info.index}/${info.count} of run ${info.runId}: its expected deliveries are its publishers' messages to every subscriber of the run, its delivered ones its own subscribers' receipts, so its loss means nothing alone. Merge the segments (pubsub-bench merge) for the run's numbers.`,
   ];
-  if (remoteAbort) notes.push(`Stopped early because another segment aborted the run: ${remoteAbort}`);
+  if (remoteAbort) notes.push(`${ABORTED_BY_OTHER}: ${remoteAbort}`);
   if (info.negativeLatencies > 0) {
     notes.push(`${info.negativeLatencies} deliveries had a negative end-to-end latency after clock correction (recorded as 0): the clocks of the segments disagree by more than the latency; see docs/scale-out.md on clocks.`);
   }

@@ -11,6 +11,7 @@ import { SEGMENT_ENV } from '../../core/segment.js';
 import { ExitCode } from '../../core/errors.js';
 import { parseSegmentFlag, RUN_ID_RE, segmentCountProblem } from '../../coordinator/segment-plan.js';
 import { checkDurationMs } from '../../scenarios/duration.js';
+import { ABORTED_BY_OTHER } from '../../coordinator/segment-result.js';
 import { parseTargetSpec } from '../../targets/url.js';
 import { DEFAULT_BARRIER_TIMEOUT_MS, type SegmentArgs } from './run-segment-options.js';
 
@@ -108,11 +109,14 @@ function single(value: unknown): string | undefined {
 }
 
 /**
- * A segment's exit code: 1 when one of its workers failed, or when another segment stopped the run (its result is
- * then marked interrupted; a signal of its own is mapped to 130/143 by the caller); else 0. Loss and thresholds are
- * judged by `merge` on the whole run, and a segment without publishers or subscribers is not "no data".
+ * A segment's exit code and what to say about it: 1 when one of its workers failed, or when another segment stopped
+ * the run (its result is then marked interrupted; a signal of its own is mapped to 130/143 by the caller); else 0.
+ * Loss and thresholds are judged by `merge` on the whole run, and a segment without publishers or subscribers is not
+ * "no data".
  */
-export function segmentExitCode(result: RunResult): number {
-  if ((result.errors?.length ?? 0) > 0 || result.interrupted) return ExitCode.internal;
-  return ExitCode.ok;
+export function segmentVerdict(result: RunResult): { exitCode: number; line?: string } {
+  if ((result.errors?.length ?? 0) > 0) return { exitCode: ExitCode.internal };
+  if (!result.interrupted) return { exitCode: ExitCode.ok };
+  const why = result.warnings.find((w) => w.startsWith(ABORTED_BY_OTHER));
+  return { exitCode: ExitCode.internal, line: why ? `${why}; this segment's result is marked interrupted` : 'the run was interrupted; this segment\'s result is marked so' };
 }

@@ -26,7 +26,7 @@ import { withSignals } from '../signals.js';
 import { runEntries, withSeries } from '../../coordinator/series.js';
 import { matrixSpecs, runMatrixCommand } from './run-matrix.js';
 import { openLive, readLiveFlags, type LivePlan } from './run-live.js';
-import { readSegmentFlags, segmentExitCode } from './run-segment.js';
+import { readSegmentFlags, segmentVerdict } from './run-segment.js';
 import { updateRunHistory } from '../../reporting/history/index.js';
 
 /** Most worker threads accepted: beyond this, threads only compete for the same cores. */
@@ -191,8 +191,10 @@ async function runRepeats(
   }));
   endProgress();
   if (runs.length === 0) return ExitCode.sigint;
-  const { exitCode, writeFailures } = built.request.segment
-    ? { exitCode: runs.some((r) => r.writeFailures.length > 0) ? ExitCode.internal : segmentExitCode(runs[0].result), writeFailures: runs.flatMap((r) => r.writeFailures) }
+  const segment = built.request.segment ? segmentVerdict(runs[0].result) : undefined;
+  if (segment?.line) io.stderr(`pubsub-bench: ${segment.line}\n`);
+  const { exitCode, writeFailures } = segment
+    ? { exitCode: runs.some((r) => r.writeFailures.length > 0) ? ExitCode.internal : segment.exitCode, writeFailures: runs.flatMap((r) => r.writeFailures) }
     : await judgeRuns([{ runs }], gates, io.env);
   const { result, runDir } = runs[runs.length - 1];
   if (args.json === true) {
