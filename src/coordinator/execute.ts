@@ -58,8 +58,8 @@ export interface Execution {
 
 /**
  * A segment's part in the run: the common start from the barrier, and the session whose heartbeat carries the
- * progress, the global drain and the abort key. Server telemetry runs on segment 0 only (one sampler per server
- * is enough) and server cost on none (a segment cannot tell its own PUBLISH calls from the others').
+ * progress, the global drain and the abort key. Server telemetry and server cost run on segment 0 only: they read
+ * the whole server, whose cost merge divides by every segment's messages.
  */
 export interface SegmentExecution {
   session: SegmentSession;
@@ -89,10 +89,12 @@ export async function executeRun(
   try {
     if (req.chaos && req.chaos.length > 0) chaos = await ChaosRunner.open(req.chaos, setup.spec, setup.info.masters, setup.local, setup.connectTimeoutMs);
     const run = new ScheduledRun(req, setup, pool, recording, runId, segment);
-    if (!segment || segment.session.req.index === 0) telemetry = startTelemetry(setup.spec, { nodes: setup.info.masters, originUs: run.schedule.startUs, intervalMs: setup.intervalMs, connectTimeoutMs: setup.connectTimeoutMs });
+    // Server-side readings describe the whole server: in a split run segment 0 alone takes them.
+    const serverSide = !segment || segment.session.req.index === 0;
+    if (serverSide) telemetry = startTelemetry(setup.spec, { nodes: setup.info.masters, originUs: run.schedule.startUs, intervalMs: setup.intervalMs, connectTimeoutMs: setup.connectTimeoutMs });
     // Server cost: one snapshot exactly at measure start (before 'start' without a warmup, so every measured PUBLISH
     // is inside), one after the drain (publishing stops at measure end, so the window holds every measured call).
-    probe = segment ? null : await openCostProbe(setup.spec, setup.info.masters, setup.connectTimeoutMs);
+    probe = serverSide ? await openCostProbe(setup.spec, setup.info.masters, setup.connectTimeoutMs) : null;
     const costProbe = probe;
     let costStart: Promise<{ counters: NodeCostCounters[]; atUs: number }>;
     const snap = async (): Promise<{ counters: NodeCostCounters[]; atUs: number }> => ({ counters: costProbe ? await costProbe.snapshot() : [], atUs: nowUs() });
