@@ -27,13 +27,17 @@ function randomScenario(rand: () => number) {
       : { count: int(0, 30), channelsEach: rand() < 0.5 ? 'all' : int(1, channels) };
   });
   const kind = rand();
+  const publishers = int(kind >= 0.15 && kind < 0.3 ? 1 : 0, 25);
+  // A scenario needs someone: without publishers, the first group has a subscriber.
+  if (publishers === 0 && groups.every((g) => g.count === 0)) groups[0].count = 1;
   const stages = kind < 0.3 && kind >= 0.15 ? { stages: `1s:${int(100, 5000)},ramp:1s:${int(100, 5000)}-${int(100, 5000)}` } : { duration: '2s' };
   const rate = kind < 0.15 ? { rate: 'max' } : kind >= 0.3 ? { rate: int(1, 200_000) } : {};
   return resolveScenario({
     name: 'prop', warmup: '100ms', ...stages,
     channels: { count: channels, naming: 'bench.{i}' },
-    publishers: { count: int(stages.stages ? 1 : 0, 25), channelsEach: rand() < 0.5 ? 'all' : int(1, channels), ...rate },
+    publishers: { count: publishers, channelsEach: rand() < 0.5 ? 'all' : int(1, channels), ...rate },
     subscribers: groups,
+    ...(rand() < 0.2 && groups.reduce((n, g) => n + g.count, 0) >= 3 ? { slowSubscribers: { count: int(1, 3), delayUs: 100 } } : {}),
   }, 'property test');
 }
 
@@ -72,8 +76,12 @@ test('the segments of 300 random scenarios add up exactly to the global plan', (
       assert.deepEqual(part.expectedNumsub, global.expectedNumsub, ctx);
       assert.equal(part.expectedNumpat, global.expectedNumpat, ctx);
       // No idle thread, and at least one even for an empty share.
+      // Slow subscribers keep a thread of their own within their segment.
       const local = fleetMembers(part);
-      assert.equal(part.workers, Math.max(1, Math.min(workers, local.publishers.length + local.subscribers.length)), ctx);
+      const slow = local.subscribers.filter((x) => x.slowUs !== undefined).length;
+      const fast = local.publishers.length + local.subscribers.length - slow;
+      assert.equal(part.workers, (slow > 0 && fast === 0 ? 0 : Math.max(1, Math.min(workers, fast))) + (slow > 0 ? 1 : 0), ctx);
+      if (slow > 0) assert.ok(part.perWorker[part.workers - 1].subscribers.every((x) => x.slowUs !== undefined), ctx);
       assert.equal(part.perWorker.length, part.workers, ctx);
     });
     // Confirmed subscriptions add up to the plan's.
