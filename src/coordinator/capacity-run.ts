@@ -13,6 +13,8 @@ import type { Threshold } from '../metrics/thresholds.js';
 import { formatCapacity } from '../reporting/capacity.js';
 import { writeCapacityOutputs, type WriteFailure } from '../reporting/write.js';
 import { CAPACITY_DEFAULTS, searchCapacity, type CapacityOptions, type StepResult } from './capacity.js';
+import { pointFromRun } from './capacity-points.js';
+import { predictFromSteps } from './capacity-predict.js';
 import { withSeries, type SeriesContext } from './series.js';
 
 /** What to search. */
@@ -25,6 +27,8 @@ export interface CapacityRunOptions {
   /** Search settings (startRate and maxRate required). */
   search: Omit<CapacityOptions, 'measure' | 'slo' | 'onStep'>;
   onStep?: (variant: string, step: CapacityStep) => void;
+  /** Headroom of the capacity model's predicted knee (default DEFAULT_HEADROOM). */
+  headroom?: number;
 }
 
 /** What a capacity run returns. */
@@ -62,7 +66,11 @@ async function measureStep(
   found.target ??= run.result.target;
   (found.errors[variant] ??= []).push(...(run.result.errors ?? []).map((e) => `${run.runDir}: ${e}`));
   found.writeFailures.push(...run.writeFailures);
-  return { summary: run.result.summary, health: run.result.health, runDir: run.runDir, interrupted: run.result.interrupted, errors: run.result.errors };
+  const point = pointFromRun(run.result, run.runDir);
+  return {
+    summary: run.result.summary, health: run.result.health, runDir: run.runDir, interrupted: run.result.interrupted, errors: run.result.errors,
+    ...(typeof point === 'string' ? {} : { costPoint: point }),
+  };
 }
 
 /** A folder name from a label: letters, digits, dots and dashes only. */
@@ -84,7 +92,9 @@ export async function runCapacity(opts: CapacityRunOptions): Promise<CapacityRun
         onStep: (step) => opts.onStep?.(variant.label, step),
         measure: (rate) => measureStep(series, variant.scenario, rate, join(series.dir, slug(variant.label, i)), found, i),
       });
-      found.rows.push({ label: variant.label, scenario: variant.scenario, result });
+      // The model's knee beside the measured one, fitted from this search's own held steps.
+      const predicted = predictFromSteps(variant.scenario, result, opts.headroom);
+      found.rows.push({ label: variant.label, scenario: variant.scenario, result, ...(predicted ? { predicted } : {}) });
       if (result.limitedBy === 'interrupted') break;
     }
     return { dir: series.dir, ...found, interrupted: series.interrupted };

@@ -6,6 +6,7 @@
  * When the harness, not Redis, saturated at the boundary (health.harnessBottleneck), the result says so: the knee
  * then is a lower bound for the target, not its limit. That is the trap OMB's max-rate search falls into (OMB#163).
  */
+import type { CostPoint } from '../core/capacity-model.js';
 import type { CapacityLimit, CapacityResult, CapacityStep, HarnessHealth, RunSummary } from '../core/result.js';
 import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
 import { describeMeasured } from '../reporting/ci/values.js';
@@ -24,6 +25,8 @@ export interface StepResult {
   interrupted?: boolean;
   /** Worker failures of the step's run (a crashed worker): the step fails and the command exits 1. */
   errors?: string[];
+  /** The run's server cost as rates (single-node targets), kept on the step for the capacity model. */
+  costPoint?: CostPoint;
 }
 
 /** Options of the search. */
@@ -72,6 +75,7 @@ export function judgeStep(
     index, phase, offeredRate, achievedRate: s.publishRate, deliveryRate: s.deliveryRate,
     e2eP50Us: e2e.count > 0 ? e2e.p50 : null, e2eP99Us: e2e.count > 0 ? e2e.p99 : null,
     held, harnessBottleneck: r.health.harnessBottleneck, reasons, outcomes, runDir: r.runDir,
+    ...(r.costPoint ? { costPoint: r.costPoint } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import type { MergedSegment } from './merged-segment.js';
 import type { Counters, ErrorTextCount, OutageEvent, ViolationExample } from './messages.js';
 import type { ChaosReport, TelemetrySample } from './reliability.js';
 import type { ServerCost } from './server-cost.js';
+import type { CapacityPrediction, CostPoint } from './capacity-model.js';
 import type { Scenario } from './scenario.js';
 import type { TargetDescription } from './target.js';
 
@@ -247,6 +248,8 @@ export interface CapacityStep {
   outcomes: ThresholdOutcome[];
   /** Folder of the step's run (real runs). */
   runDir?: string;
+  /** The step's server cost as rates, for the capacity model (single-node targets; absent in older reports). */
+  costPoint?: CostPoint;
 }
 
 /** What limited a capacity search. */
@@ -274,7 +277,15 @@ export interface CapacityReport {
   /** Search settings as used. */
   settings: { startRate: number; maxRate: number; resolution: number; minAchievedShare: number; stepDurationMs: number; stepWarmupMs: number };
   target: TargetDescription | null;
-  rows: Array<{ label: string; scenario: Scenario; result: CapacityResult }>;
+  rows: Array<{
+    label: string;
+    scenario: Scenario;
+    result: CapacityResult;
+    /** The knee the capacity model predicts from this search's own held steps, beside the measured one. */
+    predicted?: CapacityPrediction;
+  }>;
+  /** `capacity --predict`: the prediction for a shape (rows is then empty unless a search ran too). */
+  prediction?: CapacityPrediction;
 }
 
 /** Counts of one channel over the measure phase. */

@@ -8,6 +8,7 @@ import { PALETTE, type VlSpec } from './html/charts.js';
 import { html, type Html } from './html/escape.js';
 import { figure, metaTable, page, table, textCell } from './html/page.js';
 import { plainText, renderTable } from './table.js';
+import { fitLine, formatError, formatPrediction, formatPredictedRate, predictionHtml } from './capacity-prediction.js';
 
 /** Words for what limited a search. */
 export const LIMIT_WORDS: Record<CapacityResult['limitedBy'], string> = {
@@ -42,13 +43,23 @@ export function formatCapacity(report: CapacityReport): string {
   for (const row of report.rows) {
     out.push(plainText(row.label), formatSteps(row.result), `  → ${plainText(row.result.conclusion)}`, '');
   }
-  const summary = [['variant', 'knee', 'failed at', 'e2e p99 at knee', 'limited by']];
+  const modelled = report.rows.some((r) => r.predicted);
+  const summary = [['variant', 'knee', 'failed at', 'e2e p99 at knee', 'limited by', ...(modelled ? ['predicted (model)', 'error'] : [])]];
   for (const row of report.rows) {
     const r = row.result;
-    summary.push([plainText(row.label), r.kneeRate === null ? NONE : formatRate(r.kneeRate), r.failedRate === null ? NONE : formatRate(r.failedRate), formatLatencyUs(kneeP99(r)), LIMIT_WORDS[r.limitedBy]]);
+    summary.push([plainText(row.label), r.kneeRate === null ? NONE : formatRate(r.kneeRate), r.failedRate === null ? NONE : formatRate(r.failedRate), formatLatencyUs(kneeP99(r)), LIMIT_WORDS[r.limitedBy],
+      ...(modelled ? predictedCells(row) : [])]);
   }
-  out.push('Capacity', renderTable(summary, ['left', 'right', 'right', 'right', 'left']));
+  if (report.rows.length > 0) out.push('Capacity', renderTable(summary, ['left', 'right', 'right', 'right', 'left', 'right', 'right']));
+  if (modelled) out.push(`  predicted: the capacity model fitted from each search's own held steps (CPU budget: one core less headroom; see docs/capacity.md)`);
+  if (report.prediction) out.push('', formatPrediction(report.prediction));
   return out.join('\n');
+}
+
+/** The predicted knee of a row (this server) and its error against the measured knee. */
+function predictedCells(row: CapacityReport['rows'][number]): [string, string] {
+  const p = row.predicted?.predictions.find((k) => k.target === 'this-server');
+  return p ? [formatPredictedRate(p), formatError(p.rate, row.result.kneeRate)] : [NONE, NONE];
 }
 
 /** Vega-Lite: one metric against offered load for every variant, the knees as vertical rules. */
@@ -82,15 +93,23 @@ function againstOffered(report: CapacityReport, field: 'e2eP99Ms' | 'deliveredPe
 
 /** capacity.html: settings, the capacity table, two charts and every step. */
 export async function renderCapacityHtml(report: CapacityReport): Promise<string> {
+  if (report.rows.length === 0 && report.prediction) {
+    // `capacity --predict`: no search ran, only the model.
+    return page('pubsub-bench capacity prediction', html`<h1>Capacity prediction</h1>
+${metaTable([['target', report.target ? report.target.urls.join(', ') : 'local redis-server'], ['started', report.startedAt]])}
+${predictionHtml(report.prediction)}`);
+  }
   const settings = report.settings;
+  const modelled = report.rows.some((r) => r.predicted);
   const summary = table(
-    [textCell('variant'), 'knee', 'failed at', 'e2e p99 at knee', textCell('limited by'), textCell('conclusion')],
+    [textCell('variant'), 'knee', 'failed at', 'e2e p99 at knee', textCell('limited by'), ...(modelled ? ['predicted (model)', 'error'] : []), textCell('conclusion')],
     report.rows.map((row) => {
       const r = row.result;
       return [textCell(row.label), r.kneeRate === null ? NONE : formatRate(r.kneeRate), r.failedRate === null ? NONE : formatRate(r.failedRate),
-        formatLatencyUs(kneeP99(r)), textCell(LIMIT_WORDS[r.limitedBy]), textCell(r.conclusion)];
+        formatLatencyUs(kneeP99(r)), textCell(LIMIT_WORDS[r.limitedBy]), ...(modelled ? predictedCells(row) : []), textCell(r.conclusion)];
     }),
   );
+  const fits = report.rows.filter((r) => r.predicted).map((r) => html`<p>${r.label}: ${r.predicted ? fitLine(r.predicted.model) : ''}</p>`);
   const stepTables: Html[] = report.rows.map((row) => html`<h3>${row.label}</h3>${table(
     ['#', textCell('phase'), 'offered', 'achieved', 'delivered', 'e2e p50', 'e2e p99', textCell('held'), textCell('why not')],
     row.result.steps.map((s) => [s.index + 1, textCell(s.phase), formatRate(s.offeredRate), formatRate(s.achievedRate), formatRate(s.deliveryRate),
@@ -105,6 +124,8 @@ ${metaTable([
     ['started', report.startedAt],
   ])}
 ${summary}
+${fits}
+${report.prediction ? predictionHtml(report.prediction) : ''}
 <div class="charts">${await figure('capacity-latency', againstOffered(report, 'e2eP99Ms', 'e2e p99 (ms)', true), 'End-to-end p99 against offered load; dashed: the knee')}
 ${await figure('capacity-delivered', againstOffered(report, 'deliveredPerS', 'delivered (msgs/s)', false), 'Deliveries per second against offered load')}</div>
 <h2>Steps</h2>

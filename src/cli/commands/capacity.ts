@@ -24,6 +24,7 @@ import {
 import { RUN_OPTIONS, type RunArgs } from './run-options.js';
 import { LIVE_OPTIONS, openLive } from './run-live.js';
 import { buildRunRequest } from './run.js';
+import { PREDICT_OPTIONS, headroomOf, predictCommand, type PredictArgs } from './capacity-predict.js';
 
 const SEARCH = 'Capacity search:';
 /** Shorter steps than a normal run's defaults: a search measures many of them. */
@@ -38,6 +39,7 @@ export const CAPACITY_OPTIONS: Record<string, Options> = {
   ...CAPACITY_GATE_OPTIONS,
   // Live metrics matter most on long searches: every step streams into the same file or endpoint (label = its rate).
   ...LIVE_OPTIONS,
+  ...PREDICT_OPTIONS,
   duration: { ...RUN_OPTIONS.duration, describe: 'Measured phase of EACH step, e.g. --duration 10s', defaultDescription: STEP_DURATION },
   warmup: { ...RUN_OPTIONS.warmup, describe: 'Warmup of EACH step, so it settles before it is measured, e.g. --warmup 3s', defaultDescription: STEP_WARMUP },
   json: { ...RUN_OPTIONS.json, describe: 'Print capacity.json on stdout and nothing else there' },
@@ -54,7 +56,7 @@ export const CAPACITY_OPTIONS: Record<string, Options> = {
 };
 
 /** Parsed flags of `capacity`. */
-export interface CapacityArgs extends RunArgs, CapacityGateArgs {
+export interface CapacityArgs extends RunArgs, CapacityGateArgs, PredictArgs {
   slo?: unknown;
   startRate?: unknown;
   maxRate?: unknown;
@@ -85,7 +87,8 @@ function positive(value: unknown, flag: string, fallback: number, max: number, p
  */
 export async function runCapacityCommand(args: CapacityArgs, io: CliIo): Promise<number> {
   const stopping = 'ending the current step and writing what was measured';
-  return withSignals(io, { stopping }, (interrupt) => searchCommand(args, io, interrupt));
+  return withSignals(io, { stopping }, (interrupt) =>
+    (args.predict !== undefined ? predictCommand(args as CapacityArgs & Record<string, unknown>, io, interrupt) : searchCommand(args, io, interrupt)));
 }
 
 async function searchCommand(args: CapacityArgs, io: CliIo, interrupt: Interrupt): Promise<number> {
@@ -101,13 +104,17 @@ async function searchCommand(args: CapacityArgs, io: CliIo, interrupt: Interrupt
     if (startRate > maxRate) problems.push({ field: '--start-rate', message: `${startRate} is above --max-rate ${maxRate}`, hint: 'lower --start-rate or raise --max-rate' });
     const resolution = positive(args.resolution, '--resolution', CAPACITY_DEFAULTS.resolution, 1, problems, 'percent');
     const maxSteps = Math.floor(positive(args.maxSteps, '--max-steps', CAPACITY_DEFAULTS.maxSteps, 1000, problems));
+    for (const k of ['model', 'cores', 'shards'] as const) {
+      if (args[k] !== undefined) problems.push({ field: `--${k}`, message: 'is a flag of --predict', hint: `add --predict SHAPE, or drop --${k}` });
+    }
+    const headroom = headroomOf(args.headroom, problems);
     const specs = list(args.sweep);
     if (specs.some((s) => s.trim().startsWith('rate='))) problems.push({ field: '--sweep', message: 'rate is what the search varies', hint: 'sweep another key, e.g. --sweep subscribers=10,100' });
     const variants = specs.length > 0 ? expandMatrix(parseMatrix(specs, '--sweep')) : [{ flags: {}, label: '' }];
     const gates = await readCapacityGates(args, maxRate, io.env, problems, (text) => io.stderr(`pubsub-bench: warning: ${text}\n`));
     // Every variant goes through run's own flag path, so its problems read exactly as run's would; the search's gates
     // were read above, once, and are not run's.
-    const { junit: _junit, threshold: _threshold, minCapacity: _floor, ...runArgs } = args;
+    const { junit: _junit, threshold: _threshold, minCapacity: _floor, headroom: _headroom, ...runArgs } = args;
     const stepArgs: RunArgs = { ...runArgs, rate: String(startRate), duration: args.duration ?? STEP_DURATION, warmup: args.warmup ?? STEP_WARMUP };
     const built = [];
     for (const v of variants) {
@@ -134,6 +141,7 @@ async function searchCommand(args: CapacityArgs, io: CliIo, interrupt: Interrupt
       variants: built.map((b) => ({ label: b.label, scenario: b.request.scenario })),
       slo,
       search: { startRate, maxRate, resolution, maxSteps },
+      headroom,
       onStep: (label, s) => io.stderr(`${stepLine(label, s)}\n`),
     }).finally(() => live.close());
     const verdicts = judgeCapacity(outcome.report, gates.floorRate, outcome.errors);
@@ -171,6 +179,7 @@ export function makeCapacityCommand(io: CliIo, onExit: (code: number) => void): 
         .example("$0 capacity fan-out --slo 'e2e.p99 < 10ms' --slo 'lost == 0'", 'The knee of the default fan-out against a local redis-server')
         .example("$0 capacity fan-out --target redis://10.0.0.5:6379 --slo 'e2e.p99 < 5ms' --sweep subscribers=10,100,1000", 'How many subscribers can this deployment serve, at what rate?')
         .example("$0 capacity fan-out --slo 'e2e.p99 < 10ms' --min-capacity 20k --junit junit.xml", 'A CI gate: exit 99 unless the knee is at least 20k msgs/s')
+        .example('$0 capacity --predict chat --subscribers 500 --model reports/<time>-capacity --shards 3,6', 'Predicted saturation of a shape, from saved searches, on this server and on 3/6-shard clusters')
         .epilogue(`Each step is a full run with its own warmup. ${exitCodesLine({
           [ExitCode.ok]: 'knee found', [ExitCode.noData]: null, [ExitCode.regression]: null,
           [ExitCode.thresholds]: 'no rate held the SLO or a knee is below --min-capacity',

@@ -1,0 +1,168 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { CapacityShape, CostPoint } from '../../src/core/capacity-model.js';
+import { calibrationScenarios } from '../../src/coordinator/capacity-predict.js';
+import { pushBytes, shapeOf } from '../../src/coordinator/capacity-shape.js';
+import { fitCostModel, predictCpu } from '../../src/metrics/capacity-fit.js';
+import { classicLoads, predictCapacity, saturationRate, shardOfSlot, shardedLoads, singleNodeLoad } from '../../src/metrics/capacity-model.js';
+import { resolveScenario } from '../../src/scenarios/validate.js';
+import { findBuiltin } from '../../src/scenarios/builtins/index.js';
+import { seededRandom } from '../helpers/histograms.js';
+
+/** A server whose CPU follows known costs: idle 20 ms/s, 8 µs per publish, 3 µs per delivery, 2 ns per byte, 15 ns per pattern check. */
+const TRUE = { idle: 20_000, publish: 8, delivery: 3, byte: 0.002, patternCheck: 0.015 };
+
+function point(publishesPerS: number, deliveriesPerPublish: number, bytesPerDelivery: number, patterns: number, noise = 0, rnd = Math.random): CostPoint {
+  const deliveriesPerS = publishesPerS * deliveriesPerPublish;
+  const outputBytesPerS = deliveriesPerS * bytesPerDelivery + publishesPerS * 4;
+  const patternChecksPerS = publishesPerS * patterns;
+  const cpu = TRUE.idle + TRUE.publish * publishesPerS + TRUE.delivery * deliveriesPerS + TRUE.byte * outputBytesPerS + TRUE.patternCheck * patternChecksPerS;
+  return {
+    source: 'synthetic', cpuUsPerS: cpu * (1 + noise * (rnd() * 2 - 1)), publishesPerS, deliveriesPerS, outputBytesPerS, patternChecksPerS,
+    publishMode: 'await', windowMs: 4000,
+  };
+}
+
+/** Points of several shapes (fan-out, fan-in, big messages, patterns) at several rates. */
+function manyShapes(noise: number, seed = 7): CostPoint[] {
+  const rnd = seededRandom(seed);
+  const out: CostPoint[] = [];
+  for (const rate of [1000, 2000, 4000, 8000]) {
+    out.push(point(rate, 20, 300, 0, noise, rnd), point(rate, 1, 150, 0, noise, rnd), point(rate, 4, 4200, 0, noise, rnd), point(rate, 2, 300, 200, noise, rnd));
+  }
+  return out;
+}
+
+test('the fit recovers known per-publish, per-delivery, per-byte and per-pattern costs from several shapes', () => {
+  const exact = fitCostModel(manyShapes(0), 'synthetic');
+  assert.deepEqual(exact.fitted, ['idle', 'publish', 'delivery', 'byte', 'patternCheck']);
+  for (const [term, v] of Object.entries(TRUE)) assert.ok(Math.abs(exact.coefficients[term as keyof typeof TRUE] - v) < Math.abs(v) * 1e-6, `${term} ${exact.coefficients[term as keyof typeof TRUE]}`);
+  const noisy = fitCostModel(manyShapes(0.03), 'synthetic');
+  for (const term of ['publish', 'delivery', 'byte'] as const) {
+    const c = noisy.coefficients[term];
+    const se = noisy.standardErrors[term]!;
+    assert.ok(se > 0, `${term} has an error bar`);
+    // 3% noise: within four standard errors, and the error bar says so honestly (not absurdly wide).
+    assert.ok(Math.abs(c - TRUE[term]) < 4 * se, `${term} ${c} ± ${se}`);
+    assert.ok(se < TRUE[term] * 0.5, `${term} se ${se}`);
+  }
+  assert.ok(noisy.r2! > 0.99);
+});
+
+test('one shape only: delivery and byte costs fold into the per-publish cost, which still predicts that shape exactly', () => {
+  const pts = [1000, 2000, 4000, 6000].map((r) => point(r, 20, 300, 0));
+  const m = fitCostModel(pts, 'one shape');
+  assert.deepEqual(m.fitted, ['idle', 'publish']);
+  assert.deepEqual(m.folded, ['delivery', 'byte']);
+  const perPublish = TRUE.publish + 20 * TRUE.delivery + TRUE.byte * (20 * 300 + 4);
+  assert.ok(Math.abs(m.coefficients.publish - perPublish) < 1e-6);
+  assert.ok(Math.abs(m.coefficients.idle - TRUE.idle) < 1e-3);
+  const p = point(10_000, 20, 300, 0);
+  assert.ok(Math.abs(predictCpu(m, p) - p.cpuUsPerS) < 1e-3);
+});
+
+test('a coefficient that comes out negative is folded and the rest refitted; one point fits a cost per publish without idle', () => {
+  // The delivery column varies a little, but the CPU does not follow it (a noise-dominated term).
+  const pts = [point(1000, 1, 100, 0), point(2000, 1.2, 100, 0), point(4000, 1, 100, 0), point(8000, 1.1, 100, 0)].map((p, i) => ({ ...p, cpuUsPerS: 30_000 + 10 * p.publishesPerS - (i === 1 ? 1500 : 0) }));
+  const m = fitCostModel(pts, 'negative');
+  assert.ok(!m.fitted.includes('delivery') && m.folded.includes('delivery'), `fitted ${m.fitted.join(',')}`);
+  // Without the fold, the delivery cost would have been negative: the column is independent of idle and publish.
+  assert.ok(m.fitted.includes('idle') && m.fitted.includes('publish'));
+  assert.ok(m.coefficients.publish > 0);
+  const single = fitCostModel([point(5000, 20, 300, 0)], 'one run');
+  assert.deepEqual(single.fitted, ['publish']);
+  assert.equal(single.degreesOfFreedom, 0);
+  assert.equal(single.relativeResidualSd, null);
+  assert.throws(() => fitCostModel([], 'none'), /no point/);
+});
+
+test('saturation rate: idle + R × cost = budget, its interval widening with the fit noise', () => {
+  const m = fitCostModel(manyShapes(0), 'exact');
+  const load = { publish: 1, delivery: 20, byte: 20 * 300 + 4, patternCheck: 0 };
+  const cost = TRUE.publish + 20 * TRUE.delivery + TRUE.byte * (20 * 300 + 4);
+  const r = saturationRate(m, load, 900_000);
+  assert.ok(Math.abs(r.rate! - (900_000 - TRUE.idle) / cost) < 1e-3);
+  assert.ok(r.high! - r.low! < 1, 'an exact fit has a (near) zero-width interval');
+  const noisy = saturationRate(fitCostModel(manyShapes(0.05), 'noisy'), load, 900_000);
+  assert.ok(noisy.low! < noisy.rate! && noisy.rate! < noisy.high!);
+  assert.ok(noisy.low! <= r.rate! * 1.05 && noisy.high! >= r.rate! * 0.95, 'the true rate lies in (or at the edge of) the interval');
+  assert.equal(saturationRate(m, load, 10_000).rate, null, 'a budget below the idle cost predicts nothing');
+});
+
+/** A shape with `channels` channels of one receiver each, spread evenly over the slots. */
+function evenShape(channels: number, patterns = 0): CapacityShape {
+  const channelLoads = Array.from({ length: channels }, (_, i) => ({
+    slot: Math.floor(((i + 0.5) * 16384) / channels), nameBytes: 10, publishShare: 1 / channels, receivers: 1, deliveryBytes: 300,
+  }));
+  return {
+    name: 'even', publishers: channels, subscribers: channels, channels, messageBytes: 256, publishMode: 'await', sharded: true, patterns,
+    deliveriesPerPublish: 1, outputBytesPerPublish: 304, channelLoads,
+  };
+}
+
+test('sharded pub/sub: channels spread over shards divide the load; one channel cannot be split', () => {
+  assert.equal(shardOfSlot(0, 3), 0);
+  assert.equal(shardOfSlot(16383, 3), 2);
+  assert.equal(shardOfSlot(5461, 3), 1);
+  const m = fitCostModel(manyShapes(0), 'exact');
+  const opts = { headroom: 0.1, cores: [2], shards: [4] };
+  const wide = predictCapacity(m, evenShape(8), opts);
+  const single = wide.predictions.find((p) => p.target === 'this-server')!.rate!;
+  const sharded = wide.predictions.find((p) => p.target === 'sharded')!;
+  // 8 channels over 4 shards: 2 each, so each shard sees a quarter of the messages.
+  const perMessage = TRUE.publish + TRUE.delivery + TRUE.byte * 304;
+  assert.ok(Math.abs(sharded.rate! - (900_000 - TRUE.idle) / (perMessage / 4)) < 1e-3, `${sharded.rate}`);
+  assert.deepEqual(singleNodeLoad(evenShape(8)), { publish: 1, delivery: 1, byte: 304, patternCheck: 0 });
+  assert.ok(sharded.rate! > single * 3.9);
+  assert.equal(shardedLoads(evenShape(8), 4).length, 4);
+  const hot = predictCapacity(m, evenShape(1), opts).predictions;
+  assert.ok(Math.abs(hot.find((p) => p.target === 'sharded')!.rate! - hot.find((p) => p.target === 'this-server')!.rate!) < 1e-6, 'one channel: no gain');
+  const cores = wide.predictions.find((p) => p.target === 'cores')!;
+  assert.ok(Math.abs(cores.rate! - (1_800_000 - TRUE.idle) / (cores.costPerMessageUs)) < 1e-6);
+  const patterned = predictCapacity(m, evenShape(8, 2), opts).predictions.find((p) => p.target === 'sharded')!;
+  assert.equal(patterned.rate, null);
+  assert.match(patterned.note ?? '', /patterns/);
+});
+
+test('classic pub/sub on a cluster: every node pays every publish, so adding nodes tends to budget / per-publish cost', () => {
+  const m = fitCostModel(manyShapes(0), 'exact');
+  const shape = evenShape(64);
+  const rates = [1, 3, 12, 96].map((n) => predictCapacity(m, shape, { headroom: 0.1, cores: [], shards: [n] }).predictions.find((p) => p.target === 'classic')!.rate!);
+  const loads = classicLoads(shape, 3);
+  assert.ok(loads.every((l) => l.publish === 1 && Math.abs(l.delivery - 1 / 3) < 1e-9));
+  // The bus copies (2 KiB headers to N − 1 peers) make big clusters slower, never faster than budget / publish cost.
+  const ceiling = (900_000 - TRUE.idle) / TRUE.publish;
+  assert.ok(rates.every((r) => r < ceiling));
+  assert.ok(rates[1] < predictCapacity(m, shape, { headroom: 0.1, cores: [], shards: [3] }).predictions.find((p) => p.target === 'sharded')!.rate!);
+});
+
+function builtin(name: string) {
+  return resolveScenario(findBuiltin(name)!.input, name);
+}
+
+test('shapes of the built-ins: deliveries, RESP-framed output bytes and patterns per publish from the fleet plan', () => {
+  const fanOut = shapeOf(builtin('fan-out'));
+  assert.equal(fanOut.deliveriesPerPublish, 20);
+  // *3 $7 message, $22 pubsub-bench:fan-out:0, $256 payload = 310 bytes per delivery, plus ":20\r\n".
+  assert.equal(pushBytes(22, 256, 'message'), 310);
+  assert.equal(fanOut.outputBytesPerPublish, 20 * 310 + 5);
+  const notifications = shapeOf(builtin('notifications'));
+  assert.equal(notifications.patterns, 1);
+  assert.ok(Math.abs(notifications.deliveriesPerPublish - 2) < 1e-9, 'own channel + the user.* pattern');
+  assert.ok(Math.abs(notifications.channelLoads.reduce((s, c) => s + c.publishShare, 0) - 1) < 1e-9);
+  const eventBus = shapeOf(builtin('event-bus'));
+  assert.equal(eventBus.publishMode, 'auto/100');
+  assert.equal(eventBus.patterns, 3);
+});
+
+test('calibration: the shape at its rate and twice it, without subscribers, and with 4× messages', () => {
+  const runs = calibrationScenarios(builtin('chat'));
+  assert.equal(runs.length, 4);
+  assert.deepEqual(runs.map((r) => r.scenario.publishers.rate), [2000, 4000, 4000, 2000]);
+  assert.equal(runs[2].scenario.subscribers.reduce((n, g) => n + g.count, 0), 0);
+  assert.equal(runs[3].scenario.publishers.messageBytes, 512);
+  assert.ok(runs.every((r) => r.scenario.durationMs === 3000 && r.scenario.warmupMs === 1000));
+  // Calibration data of this kind separates the terms (the delivery cost is fitted, not folded).
+  const pts = [point(2000, 4, 160, 0), point(4000, 4, 160, 0), point(4000, 0, 0, 0), point(2000, 4, 544, 0)];
+  assert.ok(fitCostModel(pts, 'calibration').fitted.includes('delivery'));
+});
