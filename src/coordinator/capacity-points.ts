@@ -36,6 +36,8 @@ export function pointFromRun(result: Pick<RunResult, 'summary' | 'scenario'>, so
     patternChecksPerS: publishesPerS * distinctPatterns(result.scenario),
     publishMode: publishModeOf(result.scenario),
     windowMs: cost.windowMs,
+    publishers: result.scenario.publishers.count,
+    ...(result.summary.latencyUs.publish.count > 0 ? { publishRoundTripP50Us: result.summary.latencyUs.publish.p50 } : {}),
   };
 }
 

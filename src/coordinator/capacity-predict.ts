@@ -39,6 +39,8 @@ export interface PredictRunOptions {
   headroom: number;
   cores: readonly number[];
   shards: readonly number[];
+  /** Warmup and measure phase of each calibration run (default CALIBRATION). */
+  calibration?: { warmupMs: number; durationMs: number };
   onRun?: (label: string, point: CostPoint | string) => void;
 }
 
@@ -53,20 +55,22 @@ export interface PredictRunOutcome {
 }
 
 /**
- * The calibration runs for `scenario`: the shape at its rate and twice it (idle vs per-message cost), without
- * subscribers (per-publish cost alone) and with 4× larger messages (per-byte vs per-delivery cost). Each is short.
+ * The calibration runs for `scenario`: the shape at half, once and twice its rate (idle vs per-message cost, and a
+ * residual to put error bars on), without subscribers (per-publish cost alone) and with 4× larger messages (per-byte
+ * vs per-delivery cost). Each is short (CALIBRATION).
  */
-export function calibrationScenarios(scenario: Scenario): Array<{ label: string; scenario: Scenario }> {
+export function calibrationScenarios(scenario: Scenario, lengths: { warmupMs: number; durationMs: number } = CALIBRATION): Array<{ label: string; scenario: Scenario }> {
   const { stages: _profile, ...s } = scenario;
   const base = typeof s.publishers.rate === 'number' ? s.publishers.rate : 1000;
   const at = (label: string, rate: number, change: Partial<Scenario> = {}, messageBytes = s.publishers.messageBytes) => ({
     label,
-    scenario: { ...s, ...CALIBRATION, ...change, publishers: { ...s.publishers, rate, messageBytes } },
+    scenario: { ...s, warmupMs: lengths.warmupMs, durationMs: lengths.durationMs, ...change, publishers: { ...s.publishers, rate, messageBytes } },
   });
-  const runs = [at(`calibrate ${base}/s`, base), at(`calibrate ${2 * base}/s`, 2 * base)];
+  const half = Math.max(1, Math.round(base / 2));
+  const runs = [at(`calibrate ${half}/s`, half), at(`calibrate ${base}/s`, base), at(`calibrate ${2 * base}/s`, 2 * base)];
   const subscribers = s.subscribers.reduce((n, g) => n + g.count, 0);
   if (subscribers > 0) {
-    runs.push(at(`calibrate ${2 * base}/s, no subscribers`, 2 * base, { subscribers: s.subscribers.map((g) => ({ ...g, count: 0 })) }));
+    runs.push(at(`calibrate ${base}/s, no subscribers`, base, { subscribers: s.subscribers.map((g) => ({ ...g, count: 0 })) }));
     runs.push(at(`calibrate ${base}/s, ${4 * s.publishers.messageBytes} B messages`, base, {}, 4 * s.publishers.messageBytes));
   }
   return runs;
@@ -76,9 +80,11 @@ export function calibrationScenarios(scenario: Scenario): Array<{ label: string;
 export function predictFromSteps(scenario: Scenario, result: CapacityResult, headroom = DEFAULT_HEADROOM): CapacityPrediction | null {
   const points = result.steps.filter((s) => s.held && s.costPoint).map((s) => s.costPoint!);
   if (points.length < 2) return null;
+  // Every step, failed ones too: the most CPU Redis got is what it can get on this machine as it was.
+  const reached = Math.max(...result.steps.map((s) => s.costPoint?.cpuUsPerS ?? 0));
   try {
     const model = fitCostModel(points, `the ${points.length} held steps of this search`);
-    return predictCapacity(model, shapeOf(scenario), { headroom, cores: [], shards: [] });
+    return predictCapacity(model, shapeOf(scenario), { headroom, cores: [], shards: [], reachedCpuUsPerS: reached });
   } catch (err) {
     if (err instanceof FitError) return null;
     throw err;
@@ -127,7 +133,7 @@ export async function runPrediction(opts: PredictRunOptions): Promise<PredictRun
     const calibrated = await withSeries({ kind: 'capacity', base: opts.base }, async (series) => {
       const points: CostPoint[] = [];
       const skipped: string[] = [];
-      for (const entry of calibrationScenarios(opts.scenario)) {
+      for (const entry of calibrationScenarios(opts.scenario, opts.calibration)) {
         if (series.interrupted) break;
         const run = await series.run(entry, join(series.dir, 'calibration'));
         target ??= run.result.target;

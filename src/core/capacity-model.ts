@@ -27,6 +27,22 @@ export interface CostPoint {
   publishMode: string;
   /** Length of the window, ms. */
   windowMs: number;
+  /** Publisher connections of the run, and the median PUBLISH round trip they saw (µs; absent when not measured). */
+  publishers?: number;
+  publishRoundTripP50Us?: number;
+}
+
+/**
+ * What an awaited PUBLISH costs besides the server's CPU: the round trip's fixed part (client wake-up, syscalls, the
+ * loopback), estimated per point as the median PUBLISH round trip less the server CPU per publish. An 'await'
+ * publisher sends its next message only after the reply, so P of them cannot exceed P × 1e6 / (this + CPU per message).
+ */
+export interface RoundTripOverhead {
+  /** Median over the await points, µs. */
+  us: number;
+  /** Standard error of that (spread / √n), µs. */
+  seUs: number;
+  points: number;
 }
 
 /** A fitted model: server CPU µs/s = idle + Σ coefficient × rate of its term. */
@@ -56,6 +72,8 @@ export interface CostModel {
   r2: number | null;
   /** Largest |residual| / observed over the points: how far any one point is from the fit. */
   maxRelativeResidual: number;
+  /** The awaited PUBLISH round trip's fixed part, when the data has 'await' runs with their round trips. */
+  roundTrip?: RoundTripOverhead;
   /** Publish modes of the data (the per-publish cost holds for these). */
   publishModes: string[];
   /** The data. */
@@ -64,8 +82,12 @@ export interface CostModel {
   fittedFrom: string;
 }
 
-/** What a prediction is for. */
-export type PredictionTarget = 'this-server' | 'cores' | 'sharded' | 'classic';
+/**
+ * What a prediction is for. 'cpu-reached': this server with the budget set to the most CPU Redis was seen to use in a
+ * search's steps — on a shared machine Redis may never get a whole core, and this separates a wrong cost from a
+ * wrong budget.
+ */
+export type PredictionTarget = 'this-server' | 'cores' | 'sharded' | 'classic' | 'cpu-reached';
 
 /** One predicted saturation rate (total msgs/s over all publishers). */
 export interface KneePrediction {
@@ -76,6 +98,13 @@ export interface KneePrediction {
   shards: number;
   /** Predicted saturation rate, or null when it cannot be predicted (see `note`). */
   rate: number | null;
+  /**
+   * What sets it: the busiest node's CPU reaching its budget, or (awaited publishes) the publishers' round trips — one
+   * message in flight per publisher — before that.
+   */
+  limit?: 'server-cpu' | 'round-trip';
+  /** The server-CPU rate when the round trip set a lower one. */
+  serverCpuRate?: number;
   /** 95% interval of `rate` from the fit's coefficient uncertainty (null when unknown). */
   low: number | null;
   high: number | null;

@@ -150,7 +150,9 @@ export function fitCostModel(points: readonly CostPoint[], fittedFrom: string): 
     if (p.cpuUsPerS > 0) maxRel = Math.max(maxRel, Math.abs(p.cpuUsPerS - fit) / p.cpuUsPerS);
   }
   const present = COST_TERMS.filter((t) => norm(columns.get(t)!) > 0);
+  const roundTrip = roundTripOverhead(usable, coefficients.idle);
   return {
+    ...(roundTrip ? { roundTrip } : {}),
     coefficients,
     standardErrors,
     fitted: terms,
@@ -164,6 +166,22 @@ export function fitCostModel(points: readonly CostPoint[], fittedFrom: string): 
     points: [...usable],
     fittedFrom,
   };
+}
+
+/**
+ * The fixed part of an awaited PUBLISH's round trip (see RoundTripOverhead): per 'await' point, its median round trip
+ * less the server CPU per publish ((CPU − idle) / publishes), the median of those; null without such points.
+ */
+export function roundTripOverhead(points: readonly CostPoint[], idleUsPerS: number): CostModel['roundTrip'] | null {
+  const o = points
+    .filter((p) => p.publishMode === 'await' && p.publishRoundTripP50Us !== undefined && p.publishesPerS > 0)
+    .map((p) => p.publishRoundTripP50Us! - Math.max(0, p.cpuUsPerS - idleUsPerS) / p.publishesPerS)
+    .sort((a, b) => a - b);
+  if (o.length === 0) return null;
+  const median = o.length % 2 === 1 ? o[(o.length - 1) / 2] : (o[o.length / 2 - 1] + o[o.length / 2]) / 2;
+  const m = o.reduce((a, b) => a + b, 0) / o.length;
+  const sd = o.length > 1 ? Math.sqrt(o.reduce((a, v) => a + (v - m) ** 2, 0) / (o.length - 1)) : 0;
+  return { us: Math.max(0, median), seUs: sd / Math.sqrt(o.length), points: o.length };
 }
 
 /** CPU µs/s the model predicts for a point's rates. */

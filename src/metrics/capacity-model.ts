@@ -98,6 +98,18 @@ export function saturationRate(model: CostModel, load: MessageLoad, budgetUsPerS
   return { rate, low: Math.max(0, rate - half), high: rate + half, cost };
 }
 
+/**
+ * The most awaited publishers can send: each has one PUBLISH in flight, whose round trip is the fixed overhead plus
+ * the server's CPU for the message, so P publishers reach P × 1e6 / (overhead + cost) msgs/s. Null for other modes
+ * or without round-trip data. The interval spans the overhead's 95% range.
+ */
+export function roundTripBound(model: CostModel, shape: CapacityShape, costUs: number): { rate: number; low: number; high: number } | null {
+  if (shape.publishMode !== 'await' || !model.roundTrip || shape.publishers === 0) return null;
+  const { us, seUs } = model.roundTrip;
+  const at = (overhead: number): number => (shape.publishers * CORE_US_PER_S) / Math.max(overhead + costUs, 1e-9);
+  return { rate: at(us), low: at(us + 1.96 * seUs), high: at(Math.max(0, us - 1.96 * seUs)) };
+}
+
 /** What to predict for. */
 export interface PredictOptions {
   /** Share of each core kept free (0.2: the budget is 80% of a core). */
@@ -106,6 +118,8 @@ export interface PredictOptions {
   cores: readonly number[];
   /** Cluster sizes to predict for (sharded and classic). */
   shards: readonly number[];
+  /** Also predict with this budget (µs/s): the most CPU Redis was seen to use (see PredictionTarget 'cpu-reached'). */
+  reachedCpuUsPerS?: number;
 }
 
 function busiest(model: CostModel, loads: MessageLoad[]): MessageLoad {
@@ -115,12 +129,22 @@ function busiest(model: CostModel, loads: MessageLoad[]): MessageLoad {
 /** Every prediction for `shape`, with the caveats that apply to it. */
 export function predictCapacity(model: CostModel, shape: CapacityShape, opts: PredictOptions): CapacityPrediction {
   const budget = (cores: number): number => cores * CORE_US_PER_S * (1 - opts.headroom);
-  const one = (target: PredictionTarget, label: string, cores: number, shards: number, load: MessageLoad | null, note?: string): KneePrediction => {
-    if (!load) return { target, label, cores, shards, rate: null, low: null, high: null, budgetUsPerS: budget(cores), costPerMessageUs: 0, ...(note ? { note } : {}) };
-    const r = saturationRate(model, load, budget(cores));
-    return { target, label, cores, shards, rate: r.rate, low: r.low, high: r.high, budgetUsPerS: budget(cores), costPerMessageUs: r.cost, ...(note ? { note } : {}) };
+  const one = (target: PredictionTarget, label: string, cores: number, shards: number, load: MessageLoad | null, note?: string, budgetUsPerS = budget(cores)): KneePrediction => {
+    if (!load) return { target, label, cores, shards, rate: null, low: null, high: null, budgetUsPerS, costPerMessageUs: 0, ...(note ? { note } : {}) };
+    const r = saturationRate(model, load, budgetUsPerS);
+    const base = { target, label, cores, shards, budgetUsPerS, costPerMessageUs: r.cost, ...(note ? { note } : {}) };
+    const trip = roundTripBound(model, shape, r.cost);
+    if (trip && r.rate !== null && trip.rate < r.rate) {
+      return { ...base, rate: trip.rate, low: Math.min(trip.low, r.low ?? trip.low), high: Math.min(trip.high, r.high ?? trip.high), limit: 'round-trip', serverCpuRate: r.rate };
+    }
+    return { ...base, rate: r.rate, low: r.low, high: r.high, ...(r.rate !== null ? { limit: 'server-cpu' as const } : {}) };
   };
   const predictions: KneePrediction[] = [one('this-server', 'this server (1 core)', 1, 1, singleNodeLoad(shape))];
+  if (opts.reachedCpuUsPerS !== undefined && opts.reachedCpuUsPerS > 0) {
+    const share = opts.reachedCpuUsPerS / CORE_US_PER_S;
+    predictions.push(one('cpu-reached', `this server at the CPU Redis reached (${(share * 100).toFixed(0)}%)`, share, 1, singleNodeLoad(shape),
+      'budget: the most CPU Redis used in any step (no headroom)', opts.reachedCpuUsPerS));
+  }
   for (const k of opts.cores) {
     if (k !== 1) predictions.push(one('cores', `${k} cores' worth`, k, 1, singleNodeLoad(shape), 'an upper bound: Redis runs commands on one thread'));
   }

@@ -44,7 +44,8 @@ function costRows(model: CostModel): string[][] {
 export function fitLine(model: CostModel): string {
   const r2 = model.r2 === null ? '' : `, R² ${model.r2.toFixed(3)}`;
   const sd = model.relativeResidualSd === null ? ', no degrees of freedom left (no error bars)' : `, points scatter ±${(model.relativeResidualSd * 100).toFixed(1)}% about it`;
-  return `Fitted from ${model.fittedFrom} (${model.points.length} points, publish mode ${model.publishModes.join(', ')}${r2}${sd}; worst point off by ${(model.maxRelativeResidual * 100).toFixed(0)}%).`;
+  const trip = model.roundTrip ? ` Awaited PUBLISH round trip beyond the server's CPU: ${num(model.roundTrip.us)} ± ${num(model.roundTrip.seUs)} µs (${model.roundTrip.points} points).` : '';
+  return `Fitted from ${model.fittedFrom} (${model.points.length} points, publish mode ${model.publishModes.join(', ')}${r2}${sd}; worst point off by ${(model.maxRelativeResidual * 100).toFixed(0)}%).${trip}`;
 }
 
 function shapeLine(p: CapacityPrediction): string {
@@ -53,15 +54,21 @@ function shapeLine(p: CapacityPrediction): string {
     + `${s.patterns} patterns → ${num(s.deliveriesPerPublish)} deliveries and ${num(s.outputBytesPerPublish)} output bytes per publish`;
 }
 
+/** "server CPU", or "round trips (server CPU: 12k/s)" when awaited publishers stop first. */
+export function limitWords(k: KneePrediction): string {
+  if (k.limit === 'round-trip') return `await round trips (server CPU: ${formatRate(k.serverCpuRate ?? null)})`;
+  return k.limit === 'server-cpu' ? 'server CPU' : NONE;
+}
+
 /** The prediction as plain text (terminal, capacity.txt). */
 export function formatPrediction(p: CapacityPrediction): string {
-  const rows = [['where', 'predicted saturation', 'CPU per message', 'budget', 'note']];
+  const rows = [['where', 'predicted saturation', 'set by', 'CPU per message', 'budget', 'note']];
   for (const k of p.predictions) {
-    rows.push([k.label, formatPredictedRate(k), k.rate === null && k.costPerMessageUs === 0 ? NONE : `${num(k.costPerMessageUs)} µs`, `${(k.budgetUsPerS / 1e6).toFixed(2)} core`, plainText(k.note ?? '')]);
+    rows.push([k.label, formatPredictedRate(k), limitWords(k), k.rate === null && k.costPerMessageUs === 0 ? NONE : `${num(k.costPerMessageUs)} µs`, `${(k.budgetUsPerS / 1e6).toFixed(2)} core`, plainText(k.note ?? '')]);
   }
   return [
     `Capacity model: ${plainText(shapeLine(p))}`,
-    renderTable(rows, ['left', 'right', 'right', 'right', 'left']),
+    renderTable(rows, ['left', 'right', 'left', 'right', 'right', 'left']),
     `  Budget: 1e6 µs/s per core less ${(p.headroom * 100).toFixed(0)}% headroom; ± is the 95% interval from the fit.`,
     '',
     'Server cost per unit',
@@ -75,8 +82,8 @@ export function formatPrediction(p: CapacityPrediction): string {
 export function predictionHtml(p: CapacityPrediction): Html {
   return html`<h2>Predicted capacity</h2>
 ${metaTable([['shape', shapeLine(p)], ['budget', `1e6 µs/s per core less ${(p.headroom * 100).toFixed(0)}% headroom`], ['fit', fitLine(p.model)]])}
-${table([textCell('where'), 'predicted saturation', 'CPU per message (µs)', 'budget (µs/s)', textCell('note')],
-    p.predictions.map((k) => [textCell(k.label), formatPredictedRate(k), num(k.costPerMessageUs), num(k.budgetUsPerS), textCell(k.note ?? '')]))}
+${table([textCell('where'), 'predicted saturation', textCell('set by'), 'CPU per message (µs)', 'budget (µs/s)', textCell('note')],
+    p.predictions.map((k) => [textCell(k.label), formatPredictedRate(k), textCell(limitWords(k)), num(k.costPerMessageUs), num(k.budgetUsPerS), textCell(k.note ?? '')]))}
 <h3>Server cost per unit</h3>
 ${table([textCell('term'), 'value', textCell('± standard error')], costRows(p.model).map((r) => [textCell(r[0]), r[1], textCell(r[2])]))}
 ${p.notes.length > 0 ? html`<ul>${p.notes.map((n) => html`<li>${n}</li>`)}</ul>` : ''}

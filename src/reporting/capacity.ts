@@ -44,23 +44,37 @@ export function formatCapacity(report: CapacityReport): string {
     out.push(plainText(row.label), formatSteps(row.result), `  → ${plainText(row.result.conclusion)}`, '');
   }
   const modelled = report.rows.some((r) => r.predicted);
-  const summary = [['variant', 'knee', 'failed at', 'e2e p99 at knee', 'limited by', ...(modelled ? ['predicted (model)', 'error'] : [])]];
+  const summary = [['variant', 'knee', 'failed at', 'e2e p99 at knee', 'limited by', ...(modelled ? PREDICTED_HEADINGS : [])]];
   for (const row of report.rows) {
     const r = row.result;
     summary.push([plainText(row.label), r.kneeRate === null ? NONE : formatRate(r.kneeRate), r.failedRate === null ? NONE : formatRate(r.failedRate), formatLatencyUs(kneeP99(r)), LIMIT_WORDS[r.limitedBy],
       ...(modelled ? predictedCells(row) : [])]);
   }
-  if (report.rows.length > 0) out.push('Capacity', renderTable(summary, ['left', 'right', 'right', 'right', 'left', 'right', 'right']));
-  if (modelled) out.push(`  predicted: the capacity model fitted from each search's own held steps (CPU budget: one core less headroom; see docs/capacity.md)`);
+  if (report.rows.length > 0) out.push('Capacity', renderTable(summary, ['left', 'right', 'right', 'right', 'left', ...PREDICTED_HEADINGS.map(() => 'right' as const)]));
+  if (modelled) {
+    out.push("  predicted: the capacity model fitted from each search's own held steps; budget one core less headroom, or the most CPU Redis");
+    out.push('  used in any step (CPU reached). A knee far below 1 core of CPU was not set by Redis (see docs/capacity.md).');
+  }
   if (report.prediction) out.push('', formatPrediction(report.prediction));
   return out.join('\n');
 }
 
-/** The predicted knee of a row (this server) and its error against the measured knee. */
-function predictedCells(row: CapacityReport['rows'][number]): [string, string] {
-  const p = row.predicted?.predictions.find((k) => k.target === 'this-server');
-  return p ? [formatPredictedRate(p), formatError(p.rate, row.result.kneeRate)] : [NONE, NONE];
+/**
+ * The predicted knee of a row on one core and at the CPU Redis reached in the search, each with its error against the
+ * measured knee, and the server CPU measured at the knee (a knee well below a full core was not set by Redis's CPU).
+ */
+function predictedCells(row: CapacityReport['rows'][number]): string[] {
+  const at = (target: 'this-server' | 'cpu-reached'): string[] => {
+    const p = row.predicted?.predictions.find((k) => k.target === target);
+    return p ? [formatPredictedRate(p), formatError(p.rate, row.result.kneeRate)] : [NONE, NONE];
+  };
+  const knee = [...row.result.steps].reverse().find((s) => s.offeredRate === row.result.kneeRate)?.costPoint;
+  const reached = row.predicted?.predictions.find((k) => k.target === 'cpu-reached');
+  return [...at('this-server'), reached ? `${(reached.cores * 100).toFixed(0)}%` : NONE, ...at('cpu-reached'), knee ? `${(knee.cpuUsPerS / 1e4).toFixed(0)}%` : NONE];
 }
+
+/** Headings of predictedCells. */
+const PREDICTED_HEADINGS = ['predicted (1 core)', 'error', 'CPU reached', 'predicted (at it)', 'error', 'CPU at knee'];
 
 /** Vega-Lite: one metric against offered load for every variant, the knees as vertical rules. */
 function againstOffered(report: CapacityReport, field: 'e2eP99Ms' | 'deliveredPerS', title: string, log: boolean): VlSpec {
@@ -102,7 +116,7 @@ ${predictionHtml(report.prediction)}`);
   const settings = report.settings;
   const modelled = report.rows.some((r) => r.predicted);
   const summary = table(
-    [textCell('variant'), 'knee', 'failed at', 'e2e p99 at knee', textCell('limited by'), ...(modelled ? ['predicted (model)', 'error'] : []), textCell('conclusion')],
+    [textCell('variant'), 'knee', 'failed at', 'e2e p99 at knee', textCell('limited by'), ...(modelled ? PREDICTED_HEADINGS : []), textCell('conclusion')],
     report.rows.map((row) => {
       const r = row.result;
       return [textCell(row.label), r.kneeRate === null ? NONE : formatRate(r.kneeRate), r.failedRate === null ? NONE : formatRate(r.failedRate),

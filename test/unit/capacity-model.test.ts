@@ -155,12 +155,12 @@ test('shapes of the built-ins: deliveries, RESP-framed output bytes and patterns
   assert.equal(eventBus.patterns, 3);
 });
 
-test('calibration: the shape at its rate and twice it, without subscribers, and with 4× messages', () => {
+test('calibration: the shape at half, once and twice its rate, without subscribers, and with 4× messages', () => {
   const runs = calibrationScenarios(builtin('chat'));
-  assert.equal(runs.length, 4);
-  assert.deepEqual(runs.map((r) => r.scenario.publishers.rate), [2000, 4000, 4000, 2000]);
-  assert.equal(runs[2].scenario.subscribers.reduce((n, g) => n + g.count, 0), 0);
-  assert.equal(runs[3].scenario.publishers.messageBytes, 512);
+  assert.equal(runs.length, 5);
+  assert.deepEqual(runs.map((r) => r.scenario.publishers.rate), [1000, 2000, 4000, 2000, 2000]);
+  assert.equal(runs[3].scenario.subscribers.reduce((n, g) => n + g.count, 0), 0);
+  assert.equal(runs[4].scenario.publishers.messageBytes, 512);
   assert.ok(runs.every((r) => r.scenario.durationMs === 3000 && r.scenario.warmupMs === 1000));
   // Calibration data of this kind separates the terms (the delivery cost is fitted, not folded).
   const pts = [point(2000, 4, 160, 0), point(4000, 4, 160, 0), point(4000, 0, 0, 0), point(2000, 4, 544, 0)];

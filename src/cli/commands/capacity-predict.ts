@@ -6,7 +6,7 @@
  */
 import type { Options } from 'yargs';
 import { UsageError, type Problem } from '../../core/errors.js';
-import { DEFAULT_HEADROOM, runPrediction } from '../../coordinator/capacity-predict.js';
+import { CALIBRATION, DEFAULT_HEADROOM, runPrediction } from '../../coordinator/capacity-predict.js';
 import { formatError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { Interrupt } from '../signals.js';
@@ -19,7 +19,7 @@ const MODEL = 'Capacity model:';
 /** The model's flags (they belong to `capacity`). */
 export const PREDICT_OPTIONS: Record<string, Options> = {
   predict: { group: MODEL, type: 'string', describe: "Predict the saturation rate of this shape (a built-in or scenario file; run's flags override it) instead of searching, e.g. --predict fan-out --subscribers 100", defaultDescription: 'search instead' },
-  model: { group: MODEL, type: 'string', array: true, describe: 'Fit the model from these capacity.json / result.json files or folders (repeatable); without it --predict calibrates with 4 short runs against the target', defaultDescription: 'calibrate' },
+  model: { group: MODEL, type: 'string', array: true, describe: 'Fit the model from these capacity.json / result.json files or folders (repeatable); without it --predict calibrates with 5 short runs against the target', defaultDescription: 'calibrate' },
   cores: { group: MODEL, type: 'string', describe: "Also predict for a server with K cores' worth of CPU (comma list), e.g. --cores 2,4", defaultDescription: '2' },
   shards: { group: MODEL, type: 'string', describe: 'Also predict for N-shard clusters, sharded and classic pub/sub (comma list), e.g. --shards 3,6', defaultDescription: '3' },
   headroom: { group: MODEL, type: 'string', describe: 'Share of each core the prediction keeps free, e.g. --headroom 20%', defaultDescription: `${DEFAULT_HEADROOM * 100}%` },
@@ -89,6 +89,8 @@ export async function predictCommand(args: RunArgs & PredictArgs & Record<string
     const { scenario, ...base } = built.request;
     const outcome = await runPrediction({
       base: { ...base, signal: interrupt.signal }, scenario, modelInputs: models, headroom, cores, shards,
+      // --duration / --warmup set each calibration run's phases; otherwise the short defaults.
+      calibration: { warmupMs: args.warmup !== undefined ? scenario.warmupMs : CALIBRATION.warmupMs, durationMs: args.duration !== undefined ? scenario.durationMs : CALIBRATION.durationMs },
       onRun: (label, p) => io.stderr(`pubsub-bench: ${label}: ${typeof p === 'string' ? `no cost point (${p})` : `${(p.cpuUsPerS / 1e4).toFixed(1)}% CPU at ${p.publishesPerS.toFixed(0)} publishes/s`}\n`),
     });
     if (args.json === true) io.stdout(`${JSON.stringify(outcome.report)}\n`);
