@@ -76,9 +76,12 @@ test('calibration and a search of a Redis-bound shape agree on its cost, and the
   // Two independent fits of the same shape's CPU per message: the calibration runs and the search's held steps.
   const ratio = p.predictions[0].costPerMessageUs / own!.costPerMessageUs;
   assert.ok(ratio > 0.5 && ratio < 2, `cost per message: ${diag}`);
-  // The knee is where Redis ran out of the CPU it could get: the cost model at that budget lands near it. (On a shared
-  // machine Redis may never get a whole core, so the 1-core prediction is only an upper bound for this box.)
-  assert.ok(reached?.rate && reached.rate / knee > 0.5 && reached.rate / knee < 2, `at the CPU reached: ${diag}`);
+  // The rates that held are where Redis had CPU to spare: the cost model at the most CPU Redis got lands near the
+  // highest of them. (On a shared machine Redis's share moves from step to step, so a rate that held once can fail on
+  // re-measuring and the knee lands lower; and Redis may never get a whole core, so the 1-core prediction is only an
+  // upper bound for this box.)
+  const highestHeld = Math.max(...row.result.steps.filter((s) => s.held).map((s) => s.offeredRate));
+  assert.ok(reached?.rate && reached.rate / highestHeld > 0.5 && reached.rate / highestHeld < 2, `at the CPU reached vs ${highestHeld}/s: ${diag}`);
   assert.ok(rate > knee * 0.5, `the 1-core prediction is not below half the knee: ${diag}`);
 
   // The search shows its own prediction beside the knee, fitted from its held steps, which carry their server cost.
