@@ -166,3 +166,27 @@ test('calibration: the shape at half, once and twice its rate, without subscribe
   const pts = [point(2000, 4, 160, 0), point(4000, 4, 160, 0), point(4000, 0, 0, 0), point(2000, 4, 544, 0)];
   assert.ok(fitCostModel(pts, 'calibration').fitted.includes('delivery'));
 });
+
+test('awaited publishers: the round trip bounds the rate before the CPU does; the CPU Redis reached sets its own budget', () => {
+  // One await publisher on a fan-out: 20 deliveries cost the server ~70 µs per message (~12.6k/s on 0.9 core), but
+  // each publish also waits 50 µs of round trip beyond that, so one publisher sends at most 1e6 / 120 µs.
+  const pts = [1000, 2000, 4000].map((r) => ({ ...point(r, 20, 300, 0), publishers: 1, publishRoundTripP50Us: 50 + (point(r, 20, 300, 0).cpuUsPerS - TRUE.idle) / r }));
+  const m = fitCostModel(pts, 'await');
+  assert.ok(Math.abs(m.roundTrip!.us - 50) < 1e-6, `overhead ${m.roundTrip!.us}`);
+  const shape = { ...evenShape(1), publishers: 1, deliveriesPerPublish: 20, outputBytesPerPublish: 20 * 300 + 4, channelLoads: [{ slot: 0, nameBytes: 10, publishShare: 1, receivers: 20, deliveryBytes: 6000 }] };
+  const p = predictCapacity(m, shape, { headroom: 0.1, cores: [], shards: [], reachedCpuUsPerS: 300_000 });
+  const one = p.predictions.find((k) => k.target === 'this-server')!;
+  const cost = one.costPerMessageUs;
+  assert.equal(one.limit, 'round-trip');
+  assert.ok(Math.abs(one.rate! - 1e6 / (50 + cost)) < 1e-6);
+  assert.ok(Math.abs(one.serverCpuRate! - (900_000 - TRUE.idle) / cost) < 1e-3);
+  // At 30% of a core the CPU binds first again.
+  const reached = p.predictions.find((k) => k.target === 'cpu-reached')!;
+  assert.equal(reached.limit, 'server-cpu');
+  assert.ok(Math.abs(reached.rate! - (300_000 - TRUE.idle) / cost) < 1e-3);
+  assert.ok(Math.abs(reached.cores - 0.3) < 1e-12);
+  // Pipelined publishers are not bounded by a round trip.
+  const auto = predictCapacity(m, { ...shape, publishMode: 'auto/100' }, { headroom: 0.1, cores: [], shards: [] });
+  assert.notEqual(auto.predictions[0].limit, 'round-trip');
+  assert.ok(auto.notes.some((n) => n.includes('published with await; this shape uses auto/100')), auto.notes.join('\n'));
+});
