@@ -5,7 +5,7 @@
  */
 import { ExitCode } from '../core/errors.js';
 import { zeroCounters, type OutageEvent } from '../core/messages.js';
-import { RESULT_SCHEMA_VERSION, type RunResult, type Threshold } from '../core/result.js';
+import { RESULT_SCHEMA_VERSION, type RunResult, type StreamsReport, type Threshold } from '../core/result.js';
 import type { FiredChaos } from './chaos.js';
 import type { Scenario } from '../core/scenario.js';
 import type { TargetDescription } from '../core/target.js';
@@ -63,6 +63,8 @@ export interface AssembleInput {
   hookWarnings: string[];
   /** A segment's share of the offered load (its publishers' rates / the total); 1 or absent for a whole run. */
   rateShare?: number;
+  /** Transport 'streams': the streams' footprint after the drain (coordinator/streams.ts). */
+  streams?: StreamsReport;
 }
 
 /** How a worker failure reads in result.json (`errors` and `warnings`). */
@@ -149,6 +151,7 @@ export function assembleResult(a: AssembleInput): RunResult {
       outages: outages.sort((x, y) => x.atUs - y.atUs),
       ...(serverSide.server ? { server: serverSide.server } : {}),
       ...(chaos ? { chaos } : {}),
+      ...(a.streams ? { streams: a.streams } : {}),
       ...(thresholds ? { thresholds } : {}),
       ...(errors.length > 0 ? { errors } : {}),
       warnings,

@@ -11,6 +11,7 @@ import { checkCommands } from '../targets/acl.js';
 import type { ControlConnection } from '../targets/types.js';
 import { aclUserOf, fleetSpec } from '../targets/url.js';
 import type { FleetPlan } from './plan.js';
+import { STREAM_KEY_PREFIX, streamKey } from '../targets/stream-keys.js';
 
 /** Most channels (or patterns) checked per command; beyond it an even sample, first and last included. */
 export const MAX_CHECKED_NAMES = 10_000;
@@ -20,7 +21,7 @@ interface Need {
   role: 'publisher' | 'subscriber';
   /** The command as the ACL names it (`PUBLISH`, `CLIENT SETNAME`). */
   command: string;
-  what: 'channel' | 'pattern' | 'none';
+  what: 'channel' | 'pattern' | 'key' | 'none';
   names: string[];
   /** The command as sent for one name. */
   args(name: string): string[];
@@ -28,8 +29,8 @@ interface Need {
   optional?: boolean;
 }
 
-/** The commands each fleet of the plan sends (CLIENT SETNAME included, as optional). */
-export function permissionNeeds(plan: FleetPlan, scenario: Scenario): Need[] {
+/** The commands each fleet of the plan sends (CLIENT SETNAME included, as optional); `runTag` names the streams. */
+export function permissionNeeds(plan: FleetPlan, scenario: Scenario, runTag = 0): Need[] {
   const sharded = scenario.channels.sharded;
   const published = new Set<number>();
   const subscribed = new Set<number>();
@@ -48,6 +49,7 @@ export function permissionNeeds(plan: FleetPlan, scenario: Scenario): Need[] {
     }
   }
   const names = (set: Set<number>): string[] => [...set].sort((a, b) => a - b).map((i) => plan.channelNames[i]);
+  if (scenario.transport === 'streams') return streamNeeds(publishers, subscribers, (set) => names(set).map((c) => streamKey(runTag, c)), published, subscribed, scenario);
   const needs: Need[] = [];
   if (publishers > 0) {
     const verb = sharded ? 'SPUBLISH' : 'PUBLISH';
@@ -61,6 +63,31 @@ export function permissionNeeds(plan: FleetPlan, scenario: Scenario): Need[] {
     const verb = sharded ? 'SSUBSCRIBE' : 'SUBSCRIBE';
     if (subscribed.size > 0) needs.push({ role: 'subscriber', command: verb, what: 'channel', names: names(subscribed), args: (n) => [verb, n] });
     if (patterns.size > 0) needs.push({ role: 'subscriber', command: 'PSUBSCRIBE', what: 'pattern', names: [...patterns], args: (n) => ['PSUBSCRIBE', n] });
+    needs.push(setName('subscriber'));
+  }
+  return needs;
+}
+
+/** Transport 'streams': XADD for publishers; XGROUP CREATE, XREADGROUP and XACK for subscribers, on the run's keys. */
+function streamNeeds(
+  publishers: number, subscribers: number, keys: (set: Set<number>) => string[], published: Set<number>, subscribed: Set<number>, scenario: Scenario,
+): Need[] {
+  const needs: Need[] = [];
+  const key = (role: Need['role'], command: string, list: string[], args: (k: string) => string[]): void => {
+    needs.push({ role, command, what: 'key', names: list, args });
+  };
+  if (publishers > 0) {
+    key('publisher', 'XADD', keys(published), (k) => ['XADD', k, 'MAXLEN', '~', '1', '*', 'm', '']);
+    if (scenario.publishers.mode === 'multi') {
+      for (const verb of ['MULTI', 'EXEC']) needs.push({ role: 'publisher', command: verb, what: 'none', names: [], args: () => [verb] });
+    }
+    needs.push(setName('publisher'));
+  }
+  if (subscribers > 0) {
+    const read = keys(subscribed);
+    key('subscriber', 'XGROUP CREATE', read, (k) => ['XGROUP', 'CREATE', k, 'pb-sub-0', '$', 'MKSTREAM']);
+    key('subscriber', 'XREADGROUP', read, (k) => ['XREADGROUP', 'GROUP', 'pb-sub-0', 'c', 'STREAMS', k, '>']);
+    key('subscriber', 'XACK', read, (k) => ['XACK', k, 'pb-sub-0', '0-1']);
     needs.push(setName('subscriber'));
   }
   return needs;
@@ -81,9 +108,9 @@ export function sampleNames(names: string[], max = MAX_CHECKED_NAMES): string[] 
  * refused command; resolves to notes for what the run can do without (CLIENT SETNAME).
  */
 export async function checkPermissions(
-  control: ControlConnection, spec: TargetSpec, plan: FleetPlan, scenario: Scenario, redisVersion: string, connectTimeoutMs: number,
+  control: ControlConnection, spec: TargetSpec, plan: FleetPlan, scenario: Scenario, redisVersion: string, connectTimeoutMs: number, runTag = 0,
 ): Promise<string[]> {
-  const needs = permissionNeeds(plan, scenario);
+  const needs = permissionNeeds(plan, scenario, runTag);
   const problems: string[] = [];
   const notes: string[] = [];
   const probedAs: string[] = [];
@@ -136,6 +163,7 @@ export function ruleHint(user: string, need: Need, refused: string[], reason: st
   const command = /run the '([^']+)' command/i.exec(reason)?.[1];
   const commandRule = `+${(command ?? need.command.replace(' ', '|')).toLowerCase()}`;
   if (command !== undefined || need.what === 'none') return `allow the command: ACL SETUSER ${user} ${commandRule}`;
+  if (need.what === 'key') return `allow the run's streams: ACL SETUSER ${user} ~${STREAM_KEY_PREFIX}*, and the command if it is refused too: ${commandRule}`;
   // Patterns are matched literally against a user's & rules (Redis 7): the pattern itself must be listed.
   const rules = need.what === 'pattern' ? refused.slice(0, 5).map((p) => `&${p}`) : [`&${channelGlob(need.names)}`];
   const redis7 = Number(redisVersion.split('.')[0]) >= 7;

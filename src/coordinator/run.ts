@@ -81,12 +81,14 @@ export async function runBenchmark(req: RunRequest, shared?: SharedTarget): Prom
       // Put back before the result is built, so a failed restore is in its warnings.
       const restoreProblems = (await setup.bufferLimit?.restore()) ?? [];
       for (const p of restoreProblems) req.onWarning?.(p);
+      const streams = setup.streams ? await setup.streams.finish() : undefined;
       const result = assembleResult({
         runId, startedAt, endedAt: new Date(), scenario: req.scenario, plan: setup.plan,
         snapshots: recording.snapshots, failures: recording.failures, intervalMs: setup.intervalMs,
         target: setup.target, info: setup.info, repliesComparable: setup.repliesComparable, subscriptionNotes: notes,
         versions: { harness: harnessVersion(), node: process.versions.node, redis: setup.info.redisVersion, ...(await gitCommit()) },
-        thresholds: req.thresholds ?? [], hookWarnings: [...describeTestHooks(process.env), ...restoreProblems], ...execution, rateShare: setup.rateShare,
+        thresholds: req.thresholds ?? [], hookWarnings: [...describeTestHooks(process.env), ...restoreProblems, ...(streams?.warnings ?? [])], ...execution, rateShare: setup.rateShare,
+        ...(streams?.report ? { streams: streams.report } : {}),
       });
       if (session && seg && global) {
         markSegmentResult(result, segmentInfoOf({
@@ -105,6 +107,7 @@ export async function runBenchmark(req: RunRequest, shared?: SharedTarget): Prom
     } finally {
       // Also when the run failed or was interrupted (restore runs once, so the normal path does not repeat it).
       await setup.bufferLimit?.restore();
+      await setup.streams?.cleanUp();
       await setup.control.close();
     }
   } catch (err) {

@@ -24,6 +24,7 @@ import { waitFor } from './wait.js';
 import { applyPubsubLimit, type AppliedPubsubLimit } from '../targets/config-limit.js';
 import { registerExitCleanup } from './exit-cleanup.js';
 import { hostPort } from '../targets/url.js';
+import { checkStreamsTarget, RunStreams, usesStreams } from './streams.js';
 
 /** What setup found and decided. */
 export interface RunSetup {
@@ -47,6 +48,8 @@ export interface RunSetup {
   global?: { plan: FleetPlan; digest: string };
   /** In a segment: the share of the offered load its publishers send (the run's target rate × this is its own). */
   rateShare?: number;
+  /** Transport 'streams': the run's streams (group check, footprint, clean-up); null for pub/sub. */
+  streams: RunStreams | null;
 }
 
 /** A segment's clock, which every worker thread applies (core/clock.ts). */
@@ -66,6 +69,7 @@ export async function setupRun(req: RunRequest, local: LocalTargetDetails | null
   try {
     const info = await control.info();
     checkTargetKind(spec, info);
+    checkStreamsTarget(req.scenario, spec);
     const target = { ...describeTarget(spec, local !== null), redisVersion: info.redisVersion };
     const seg = req.segment;
     // A segment plans the whole run, keeps its share, and takes the run tag from the run id (see segment-plan.ts).
@@ -81,16 +85,19 @@ export async function setupRun(req: RunRequest, local: LocalTargetDetails | null
     const global = seg && globalPlan
       ? { plan: globalPlan, digest: planDigest(req.scenario, globalPlan, seg.count, { harness: harnessVersion(), protocol: V }) }
       : undefined;
-    const comparable = repliesComparable(factory.capabilities, req.scenario.channels.sharded);
-    const notes = await checkPermissions(control, spec, plan, req.scenario, info.redisVersion, connectTimeoutMs);
+    const streams = usesStreams(req.scenario) ? new RunStreams(spec, plan, runTag, req.scenario, connectTimeoutMs) : null;
+    // An XADD reply is an entry id, not a receiver count: nothing to compare with the plan.
+    const comparable = !streams && repliesComparable(factory.capabilities, req.scenario.channels.sharded);
+    const notes = await checkPermissions(control, spec, plan, req.scenario, info.redisVersion, connectTimeoutMs, runTag);
     // Before the load preflight, which judges the plan against the limit in force. In a split run segment 0 sets it
     // for the server all segments share.
     bufferLimit = seg && seg.index !== 0 ? null : await setBufferLimit(req, spec, info, local !== null, connectTimeoutMs);
     if (bufferLimit) notes.push(bufferLimit.note);
-    // The load a subscriber receives comes from every segment's publishers: weigh the whole run's plan.
-    notes.push(...await preflightLoad(req, spec, info, global?.plan ?? plan, local !== null, connectTimeoutMs));
+    // The load a subscriber receives comes from every segment's publishers: weigh the whole run's plan. (Not for
+    // streams: the burst estimate is about the pubsub output-buffer limit; a stream reader asks for what it can take.)
+    if (!streams) notes.push(...await preflightLoad(req, spec, info, global?.plan ?? plan, local !== null, connectTimeoutMs));
     return {
-      spec, local, control, info, target, repliesComparable: comparable, plan, tasks, intervalMs, connectTimeoutMs, notes, bufferLimit,
+      spec, local, control, info, target, repliesComparable: comparable, plan, tasks, intervalMs, connectTimeoutMs, notes, bufferLimit, streams,
       ...(global ? { global, rateShare: rateShareOf(req.scenario, plan) } : {}),
     };
   } catch (err) {
@@ -136,7 +143,11 @@ export async function startFleet(
       throw new TargetError(`The workers confirmed ${recording.confirmedSubscriptions} subscriptions, the plan made ${setup.plan.subscriptions}.`);
     }
     // A segment meets the others first (afterReady), and checks the server against the whole run's plan then.
-    const notes = afterReady ? await afterReady() : await checkSubscriptions(setup.control, setup.plan, setup.tasks[0]?.scenario.channels.sharded ?? false);
+    const notes = afterReady
+      ? await afterReady()
+      : setup.streams
+        ? await setup.streams.checkGroups()
+        : await checkSubscriptions(setup.control, setup.plan, setup.tasks[0]?.scenario.channels.sharded ?? false);
     return { pool, notes: [...setup.notes, ...notes] };
   } catch (err) {
     pool.broadcast({ type: 'finish', v: V });

@@ -309,6 +309,27 @@ export interface ShardBreakdown {
   delivered: number;
 }
 
+/**
+ * Transport 'streams': what the run's streams held on the server after the drain (read just before they were
+ * deleted), and how the clean-up went.
+ */
+export interface StreamsReport {
+  /** The XADD MAXLEN ~ cap per stream. */
+  maxLen: number;
+  /** Streams of the run that existed (one per channel). */
+  keys: number;
+  /** Entries kept over all streams (XLEN): at most about keys × maxLen. */
+  entries: number;
+  /** MEMORY USAGE summed over the streams, bytes. */
+  memoryBytes: number;
+  /** Consumer groups (one per subscriber and stream it reads). */
+  groups: number;
+  /** Entries delivered and never acknowledged, over all groups. */
+  pendingEntries: number;
+  /** Streams deleted after the run (this run's keys only). */
+  removedKeys: number;
+}
+
 /** The complete result of a run. */
 export interface RunResult {
   schemaVersion: number;
@@ -355,6 +376,8 @@ export interface RunResult {
   server?: { samples: TelemetrySample[] };
   /** Faults injected with `--chaos`, in time order, with what each one cost. */
   chaos?: ChaosReport[];
+  /** Transport 'streams' only: the streams' footprint on the server after the drain. */
+  streams?: StreamsReport;
   /**
    * Failures of the harness during the run (a worker thread that crashed or gave up). The data of the other
    * workers is kept, but the run failed: it exits 1.

@@ -18,6 +18,13 @@ export type PublishMode = 'await' | 'pipeline' | 'multi' | 'auto';
  */
 export type ClientKind = 'native' | 'ioredis';
 
+/**
+ * How messages travel. 'pubsub': PUBLISH / SUBSCRIBE (at most once: a subscriber that is away misses what was sent
+ * meanwhile). 'streams': every channel is a Redis Stream; publishers XADD, each subscriber reads through a consumer
+ * group of its own per stream (XREADGROUP + XACK), so a subscriber that reconnects resumes where it left off.
+ */
+export type TransportKind = 'pubsub' | 'streams';
+
 /** Channel set of a run. Channel i is named by expanding `naming` (see `expandChannelName`). */
 export interface ChannelSpec {
   /** Number of channels (≥ 1). */
@@ -134,4 +141,8 @@ export interface Scenario {
   slowSubscribers?: SlowSubscribersSpec;
   /** Output-buffer limit for subscribers during the run (`--pubsub-buffer-limit`); absent: the server's own. */
   pubsubBufferLimit?: PubsubBufferLimitSpec;
+  /** How messages travel: 'pubsub' (absent means it too, as in result.json files written before streams) or 'streams'. */
+  transport?: TransportKind;
+  /** Streams only: the `MAXLEN ~` cap of every stream XADD writes (entries kept per stream, approximately). */
+  streamMaxLen?: number;
 }

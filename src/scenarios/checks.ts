@@ -14,6 +14,7 @@ export const KEY_HOME: Record<string, string> = {
   rate: 'publishers', messageBytes: 'publishers', mode: 'publishers', batch: 'publishers', maxInFlight: 'publishers',
   naming: 'channels', sharded: 'channels', patterns: 'each entry of subscribers', warmup: 'the top level',
   duration: 'the top level', drainTimeout: 'the top level', seed: 'the top level', client: 'the top level',
+  transport: 'the top level', streamMaxLen: 'the top level',
 };
 
 /** A plain object read from JSON/YAML (prototype Object.prototype or null). */

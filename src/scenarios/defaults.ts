@@ -40,6 +40,13 @@ export const DEFAULTS = {
   durationMs: 10_000,
   drainTimeoutMs: 5000,
   seed: 1,
+  /** Pub/Sub unless asked: the tool's subject; 'streams' is the comparison. */
+  transport: 'pubsub',
+  /**
+   * Entries each stream keeps (XADD MAXLEN ~): 5 s of backlog at 20k msgs/s per stream, so a subscriber killed and
+   * back within seconds finds everything, while a stream of 64-byte entries stays near 10 MB.
+   */
+  streamMaxLen: 100_000,
 } as const;
 
 /**
@@ -73,4 +80,6 @@ export const LIMITS = {
   drainTimeoutMs: 600_000,
   /** Seeds are 32-bit unsigned integers. */
   seed: 0xffffffff,
+  /** Entries kept per stream: a billion is far past any memory a test server has. */
+  streamMaxLen: 1_000_000_000,
 } as const;

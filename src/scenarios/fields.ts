@@ -245,6 +245,18 @@ export const SCENARIO = {
       type: 'object', fields: BUFFER_LIMIT_FIELDS, required: ['hardBytes'], hint: 'e.g. "pubsubBufferLimit": {"hardBytes": 4194304, "softBytes": 2097152, "softSeconds": 1}',
       description: 'client-output-buffer-limit pubsub for the run, restored afterwards: set on the local redis-server; on a --target only with --allow-config-set.',
     },
+    transport: {
+      type: 'enum', default: DEFAULTS.transport, description: 'How messages travel.',
+      hint: "use 'pubsub' (PUBLISH / SUBSCRIBE, the default) or 'streams' (XADD / XREADGROUP with a consumer group per subscriber)",
+      values: {
+        pubsub: 'PUBLISH / SUBSCRIBE: at most once, a subscriber that is away misses what was sent meanwhile',
+        streams: 'one Redis Stream per channel: publishers XADD, each subscriber reads with its own consumer group (XREADGROUP + XACK) and resumes after a reconnect; no patterns, sharding, cluster or ioredis',
+      },
+    },
+    streamMaxLen: {
+      type: 'integer', min: 1, max: LIMITS.streamMaxLen, default: DEFAULTS.streamMaxLen, hint: 'entries kept per stream, e.g. 100000',
+      description: "transport 'streams': the MAXLEN ~ cap of each stream (entries kept, approximately); a subscriber further behind than this loses the trimmed entries.",
+    },
     // Last, so the list of allowed keys in a hint starts with the ones that change a run.
     $schema: { type: 'string', maxChars: SCHEMA_KEY_CHARS, description: 'The JSON Schema of this file, for editors; pubsub-bench ignores it.' },
   },

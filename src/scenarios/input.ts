@@ -4,7 +4,7 @@
  * the resolved form's `warmupMs` / `durationMs` / `drainTimeoutMs` are accepted too, so a `scenario` copied out of a
  * result.json can be run again as it is. Every key, with its range and meaning, is described once in `fields.ts`.
  */
-import type { ClientKind, PublishMode } from '../core/scenario.js';
+import type { ClientKind, PublishMode, TransportKind } from '../core/scenario.js';
 
 /** A scenario as written in a file or a built-in. */
 export interface ScenarioInput {
@@ -31,6 +31,10 @@ export interface ScenarioInput {
   durationMs?: number;
   drainTimeoutMs?: number;
   seed?: number;
+  /** 'pubsub' (default) or 'streams'. */
+  transport?: TransportKind;
+  /** Streams: the MAXLEN ~ cap per stream. */
+  streamMaxLen?: number;
   /** The file's JSON Schema, for editors (`pubsub-bench scenarios --schema`); ignored. */
   $schema?: string;
 }

@@ -21,6 +21,8 @@ export const MATRIX_KEYS: Record<string, keyof ScenarioFlags> = {
   client: 'client',
   'slow-subscribers': 'slowSubscribers',
   'pubsub-buffer-limit': 'pubsubBufferLimit',
+  transport: 'transport',
+  'stream-maxlen': 'streamMaxlen',
 };
 
 /** One axis: a flag and the values it takes in turn. */

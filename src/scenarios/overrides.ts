@@ -29,6 +29,10 @@ export interface ScenarioFlags extends ShapeFlags {
   stages?: unknown;
   /** `--client native|ioredis`: the data-plane client (scenario field `client`). */
   client?: unknown;
+  /** `--transport pubsub|streams` (scenario field `transport`). */
+  transport?: unknown;
+  /** `--stream-maxlen N` (scenario field `streamMaxLen`). */
+  streamMaxlen?: unknown;
 }
 
 /** The input with flags applied, the field → flag renames for validation, and flag values that did not parse. */
@@ -107,6 +111,8 @@ export function applyOverrides(raw: unknown, flags: ScenarioFlags): Overridden {
   }
   set('--seed', flags.seed, top, 'seed', 'seed', toNumber);
   set('--client', flags.client, top, 'client', 'client', asIs);
+  set('--transport', flags.transport, top, 'transport', 'transport', asIs);
+  set('--stream-maxlen', flags.streamMaxlen, top, 'streamMaxLen', 'streamMaxLen', toNumber);
   applyStages(top, flags, rename, problems);
   applyShapeFlags(top, flags, rename, problems);
   return { input: top, rename, problems };

@@ -42,7 +42,8 @@ export async function openChaosActions(
   const actions: ChaosActions = {
     async killSubscribers() {
       const killed = await each(async (h) => {
-        const list = String(await h.redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
+        // Every type, not just 'pubsub': a streams subscriber is a normal client blocked in XREADGROUP.
+        const list = String(await h.redis.call('CLIENT', 'LIST'));
         const ids = list.split('\n').flatMap((line) => SUBSCRIBER_RE.exec(line)?.[1] ?? []);
         // One by one: CLIENT KILL with several ID filters would AND them, matching nothing.
         const replies = await Promise.all(ids.map((id) => h.redis.call('CLIENT', 'KILL', 'ID', id).then(Number, () => 0)));

@@ -8,6 +8,7 @@ import type { NodeContext } from './node-connection.js';
 import { IoredisSubscriber, openIoredisPublisher } from './node-pubsub.js';
 import { NativePublisher } from './resp/publisher.js';
 import { NativeSubscriber } from './resp/subscriber.js';
+import { NativeStreamSubscriber } from './resp/stream-subscriber.js';
 import type { ConnectionEvents, ConnectionOptions, NodeSubscribeConnection, PublishConnection, PublisherOptions, SubscriberHandlers } from './types.js';
 
 /** How a node subscriber behaves. */
@@ -36,12 +37,14 @@ export interface DataPlane {
 const native: DataPlane = {
   client: 'native',
   openPublisher: (ctx, node, opts, events) => new NativePublisher(opts, events).open(ctx, node, opts),
-  openSubscriber: (ctx, node, opts, handlers, how) => new NativeSubscriber(how.sharded, how.splitBySlot, handlers, how.onMoved).open(ctx, node, opts),
+  openSubscriber: (ctx, node, opts, handlers, how) => opts.streams
+    ? new NativeStreamSubscriber(opts.streams, handlers).open(ctx, node, opts)
+    : new NativeSubscriber(how.sharded, how.splitBySlot, handlers, how.onMoved).open(ctx, node, opts),
 };
 
 const ioredis: DataPlane = {
   client: 'ioredis',
-  openPublisher: (ctx, node, opts, events) => openIoredisPublisher(ctx, node, opts, events),
+  openPublisher: (ctx, node, opts, events) => opts.streams ? Promise.reject(new Error('the streams transport runs on the native client only')) : openIoredisPublisher(ctx, node, opts, events),
   openSubscriber: (ctx, node, opts, handlers, how) => new IoredisSubscriber(how.sharded, how.splitBySlot).open(ctx, node, opts, handlers, how.onMoved),
 };
 

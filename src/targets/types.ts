@@ -5,6 +5,7 @@
  */
 import type { TargetSpec } from '../core/target.js';
 import type { PublishMode } from '../core/scenario.js';
+import type { StreamOptions } from './stream-keys.js';
 
 /** Options for opening a connection. */
 export interface ConnectionOptions {
@@ -28,6 +29,11 @@ export interface ConnectionOptions {
    * pub/sub, which is broadcast cluster-wide) or undefined to keep trying the same one.
    */
   rehome?: (deadNode: { host: string; port: number }) => Promise<{ host: string; port: number } | undefined>;
+  /**
+   * Transport 'streams': publishers XADD to the channel's stream instead of PUBLISH (the reply counts no receivers:
+   * 0), subscribers read the streams with their consumer group instead of SUBSCRIBE. Absent: pub/sub.
+   */
+  streams?: StreamOptions;
 }
 
 /** Options for a publisher connection: the frames are laid out from these once, at open. */

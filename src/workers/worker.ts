@@ -22,6 +22,7 @@ import { SubscriberSink } from './subscriber.js';
 import { parseTestHooks } from '../core/test-hooks.js';
 import { armCrash } from './test-hooks.js';
 import { slowHandlers } from './slow.js';
+import { streamGroup, streamKeyPrefix } from '../targets/stream-keys.js';
 
 /** Connections opened at once while connecting the fleet. */
 const CONNECT_CONCURRENCY = 32;
@@ -54,6 +55,10 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
     const pubFactory = task.target.publisherAuth || task.target.subscriberAuth
       ? createConnectionFactory(fleetSpec(task.target, 'publisher'), task.scenario.client)
       : factory;
+    // Transport 'streams': the same connections, over XADD / XREADGROUP to this run's streams.
+    const streams = task.scenario.transport === 'streams'
+      ? { keyPrefix: streamKeyPrefix(task.runTag), maxLen: task.scenario.streamMaxLen ?? 0, group: '' }
+      : undefined;
     let confirmed = 0;
     // Connect subscribers a few at a time: one by one is slow for big fleets, all at once floods the server.
     for (let from = 0; from < task.subscribers.length; from += CONNECT_CONCURRENCY) {
@@ -61,12 +66,15 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
       const counts = await Promise.all(chunk.map(async (a) => {
         const sink = new SubscriberSink(ctx, a);
         sinks.push(sink);
-        const opts = { sharded, clientName: `pb-sub-${a.subscriberId}`, connectTimeoutMs: task.connectTimeoutMs };
+        const opts = {
+          sharded, clientName: `pb-sub-${a.subscriberId}`, connectTimeoutMs: task.connectTimeoutMs,
+          ...(streams ? { streams: { ...streams, group: streamGroup(a.subscriberId) } } : {}),
+        };
         const conn = await factory.openSubscriber(opts, a.slowUs ? slowHandlers(sink, a.slowUs) : sink);
         subs.push(conn);
         let n = 0;
         const names = a.channels.map((i) => task.channelNames[i]);
-        if (names.length > 0) n += await refusalNamed(sharded ? 'SSUBSCRIBE' : 'SUBSCRIBE', names, conn.subscribe(names));
+        if (names.length > 0) n += await refusalNamed(streams ? 'XGROUP CREATE' : sharded ? 'SSUBSCRIBE' : 'SUBSCRIBE', names, conn.subscribe(names));
         if (a.patterns.length > 0) n += await refusalNamed('PSUBSCRIBE', a.patterns, conn.psubscribe(a.patterns));
         return n;
       }));
@@ -82,6 +90,7 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
         maxInFlight: windowOf(p),
         channels: ctx.channelBuffers,
         payloadTemplate: payloadTemplate(p.messageBytes, task.scenario.seed, a.publisherId),
+        ...(streams ? { streams } : {}),
       };
       let outage: OutageEvent | null | undefined;
       pubs.push(await pubFactory.openPublisher(opts, {

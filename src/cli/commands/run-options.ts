@@ -72,6 +72,10 @@ export const RUN_OPTIONS: Record<string, Options> = {
   'pubsub-buffer-limit': {
     group: SCENARIO, type: 'string', describe: 'client-output-buffer-limit pubsub for the run, SIZE[:SOFT:SECONDS], restored afterwards (on a --target only with --allow-config-set), e.g. --pubsub-buffer-limit 4MiB:2MiB:1', defaultDescription: "the server's own",
   },
+  transport: {
+    group: SCENARIO, type: 'string', describe: "How messages travel: 'pubsub' (PUBLISH/SUBSCRIBE) or 'streams' (XADD one stream per channel; each subscriber reads with its own consumer group, XREADGROUP + XACK, and resumes after a reconnect). No patterns, --sharded, --cluster or --client ioredis with streams", defaultDescription: from(base.transport ?? 'pubsub'),
+  },
+  'stream-maxlen': { group: SCENARIO, type: 'string', describe: 'With --transport streams: entries each stream keeps (XADD MAXLEN ~), e.g. --stream-maxlen 100000', defaultDescription: '100000' },
 
   target: {
     group: TARGET, type: 'string', array: true, describe: 'redis://[user:password@]host:port[/db] or rediss://… (TLS); repeat or comma-separate for cluster seed nodes', defaultDescription: 'local redis-server',

@@ -28,6 +28,20 @@ export function publishPrefix(sharded: boolean, channel: Buffer, messageBytes: n
   ]);
 }
 
+/**
+ * The bytes of `XADD key MAXLEN ~ maxLen * m <payload>` up to the payload: the streams transport's publish, laid out
+ * once per channel like publishPrefix, so a message costs the same copies. `~` lets Redis trim whole macro nodes
+ * (cheap) instead of exactly at the cap.
+ */
+export function xaddPrefix(key: Buffer, maxLen: number, messageBytes: number): Buffer {
+  const cap = String(maxLen);
+  return Buffer.concat([
+    Buffer.from(`*8\r\n$4\r\nXADD\r\n$${key.length}\r\n`),
+    key,
+    Buffer.from(`\r\n$6\r\nMAXLEN\r\n$1\r\n~\r\n$${cap.length}\r\n${cap}\r\n$1\r\n*\r\n$1\r\nm\r\n$${messageBytes}\r\n`),
+  ]);
+}
+
 /** `MULTI` and `EXEC`, encoded once. */
 export const MULTI_FRAME = encodeCommand(['MULTI']);
 export const EXEC_FRAME = encodeCommand(['EXEC']);

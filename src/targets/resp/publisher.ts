@@ -12,7 +12,7 @@
 import type { ConnectionEvents, PublishConnection, PublisherOptions } from '../types.js';
 import { keySlot } from '../slot.js';
 import type { NodeContext } from '../node-connection.js';
-import { ASKING_FRAME, EXEC_FRAME, MULTI_FRAME, publishPrefix } from './encode.js';
+import { ASKING_FRAME, EXEC_FRAME, MULTI_FRAME, publishPrefix, xaddPrefix } from './encode.js';
 import { RespError, type RespValue } from './reader.js';
 import { RespSocket, type RespSocketOwner } from './socket.js';
 
@@ -72,7 +72,11 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
     this.multi = opts.mode === 'multi';
     this.messageBytes = opts.payloadTemplate.length;
     this.template = opts.payloadTemplate;
-    this.prefixes = opts.channels.map((c) => publishPrefix(opts.sharded, c, this.messageBytes));
+    const streams = opts.streams;
+    // Streams: the same frames with XADD to the channel's stream in front; the reply is the entry id (onBulk).
+    this.prefixes = opts.channels.map((c) => streams
+      ? xaddPrefix(Buffer.concat([Buffer.from(streams.keyPrefix), c]), streams.maxLen, this.messageBytes)
+      : publishPrefix(opts.sharded, c, this.messageBytes));
     this.slots = new Int32Array(opts.channels.length).fill(-1);
     if (opts.sharded && this.multi) opts.channels.forEach((c, i) => (this.slots[i] = keySlot(c)));
     const longest = this.prefixes.reduce((m, p) => Math.max(m, p.length), 0);
@@ -284,6 +288,12 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
     else if (this.qCount > 0) this.onReply(this.pop(), n);
   }
 
+  /** An XADD's entry id (streams transport): the message was stored; it has no receiver count, so 0. */
+  onBulk(buf: Buffer, start: number, end: number): void {
+    if (this.multi || this.askingNext()) this.unexpected(`$${buf.toString('latin1', start, Math.min(end, start + 40))}`);
+    else if (this.qCount > 0) this.onReply(this.pop(), 0);
+  }
+
   onSimple(buf: Buffer, start: number, end: number): void {
     if (this.multi) this.onTxReply(SIMPLE_REPLY);
     else if (this.askingNext()) this.pop(); // ASKING's +OK
@@ -351,6 +361,11 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
       const item = Array.isArray(value) ? value[i] : value;
       if (typeof item === 'number') {
         this.onReply(this.pop(), item);
+        continue;
+      }
+      if (typeof item === 'string') {
+        // An XADD's entry id inside EXEC (streams transport): stored, no receiver count.
+        this.onReply(this.pop(), 0);
         continue;
       }
       this.lastError = txError !== '' ? txError : item instanceof RespError ? item.message : 'EXEC returned no reply for this command';

@@ -30,6 +30,26 @@ export interface RespHandler {
   onSimple(buf: Buffer, start: number, end: number): void;
   /** Any other frame, decoded. `push` is true for RESP3 pushes (`>`). */
   onValue(value: RespValue, push: boolean): void;
+  /**
+   * A top-level bulk-string reply (an XADD's entry id): its bytes are buf[start, end). Without this handler bulk
+   * replies are decoded and go to onValue.
+   */
+  onBulk?(buf: Buffer, start: number, end: number): void;
+  /**
+   * Readers made with `streams: true`: an XREADGROUP / XREAD reply is handed over as ranges, per stream
+   * `onStreamKey` (the key and how many entries follow), per entry `onStreamEntry` (its id and the value of its first
+   * field, or payloadStart -1 for an entry deleted while pending), then `onStreamReply` with the entry total (0 for
+   * a BLOCK that timed out with a RESP2 nil).
+   */
+  onStreamKey?(buf: Buffer, keyStart: number, keyEnd: number, entries: number): void;
+  onStreamEntry?(buf: Buffer, idStart: number, idEnd: number, payloadStart: number, payloadEnd: number): void;
+  onStreamReply?(entries: number): void;
+}
+
+/** How a reader parses. */
+export interface RespReaderOptions {
+  /** Parse XREADGROUP replies on the fast path (a stream subscriber's connection). */
+  streams?: boolean;
 }
 
 const CR = 13;
@@ -98,7 +118,13 @@ export class RespReader {
   /** Total bytes of the decoded value last returned by decodeValue (slow path). */
   private valueEnd = 0;
 
-  constructor(private readonly handler: RespHandler) {}
+  private readonly streams: boolean;
+  private readonly bulkFast: boolean;
+
+  constructor(private readonly handler: RespHandler, opts: RespReaderOptions = {}) {
+    this.streams = opts.streams === true;
+    this.bulkFast = handler.onBulk !== undefined;
+  }
 
   /** Drops any partial frame (after a disconnect: the next bytes start a new stream). */
   reset(): void {
@@ -184,6 +210,20 @@ export class RespReader {
       const next = this.tryDelivery(buf, pos, end);
       if (next !== NOT_DELIVERY) return next;
     }
+    // After the pub/sub paths, so deliveries and PUBLISH replies never pay for the two checks below.
+    if (type === 36 && this.bulkFast) {
+      const next = this.bulkAt(buf, pos, end, pos);
+      if (next === INCOMPLETE) return INCOMPLETE;
+      if (next >= 0) {
+        this.handler.onBulk!(buf, bulkStart, bulkEnd);
+        return next;
+      }
+      // A nil bulk: the slow path decodes it to null.
+    }
+    if (this.streams && (type === 42 || type === 37)) {
+      const next = this.tryStreamReply(buf, pos, end);
+      if (next !== NOT_DELIVERY) return next;
+    }
     const value = this.decodeValue(buf, pos, end, 0);
     if (value === undefined) {
       if (this.need === 0) this.need = end - pos + 1;
@@ -233,6 +273,79 @@ export class RespReader {
     p = this.bulkAt(buf, p, end, start);
     if (p < 0) return p;
     this.handler.onDelivery(buf, bulkStart, bulkEnd, chanStart, chanEnd, patStart, patEnd);
+    return p;
+  }
+
+  /**
+   * The fast path for XREADGROUP replies: RESP2 `*S` of [key, entries] pairs or RESP3 `%S` key → entries, each entry
+   * [id, [field, value, …]] (or [id, nil] when it was deleted while pending). The frame is walked whole first, its
+   * ranges kept in `streamRanges`, and handed over only once it is complete: a frame cut by a read is walked again
+   * when the rest arrives, and nothing is reported twice. Any other shape goes to the slow path.
+   */
+  private tryStreamReply(buf: Buffer, start: number, end: number): number {
+    const isMap = buf[start] === 37;
+    const count = readInt(buf, start + 1, end);
+    if (at < 0) return INCOMPLETE;
+    let p = at;
+    if (count < 0) {
+      this.handler.onStreamReply?.(0);
+      return p;
+    }
+    if (count === 0) return NOT_DELIVERY;
+    let r = 0;
+    let total = 0;
+    for (let s = 0; s < count; s++) {
+      if (!isMap) {
+        p = arrayAt(buf, p, end);
+        if (p < 0) return p;
+        if (arrayCount !== 2) return NOT_DELIVERY;
+      }
+      p = this.bulkAt(buf, p, end, start);
+      if (p < 0) return p;
+      const keyStart = bulkStart;
+      const keyEnd = bulkEnd;
+      p = arrayAt(buf, p, end);
+      if (p < 0) return p;
+      const entries = arrayCount < 0 ? 0 : arrayCount;
+      r = reserveRanges(r, 3 + 4 * entries);
+      streamRanges[r++] = keyStart;
+      streamRanges[r++] = keyEnd;
+      streamRanges[r++] = entries;
+      for (let e = 0; e < entries; e++) {
+        p = arrayAt(buf, p, end);
+        if (p < 0) return p;
+        if (arrayCount !== 2) return NOT_DELIVERY;
+        p = this.bulkAt(buf, p, end, start);
+        if (p < 0) return p;
+        streamRanges[r++] = bulkStart;
+        streamRanges[r++] = bulkEnd;
+        p = arrayAt(buf, p, end);
+        if (p < 0) return p;
+        const fields = arrayCount;
+        let payloadStart = -1;
+        let payloadEnd = -1;
+        for (let f = 0; f < fields; f++) {
+          p = this.bulkAt(buf, p, end, start);
+          if (p < 0) return p;
+          if (f === 1) {
+            payloadStart = bulkStart;
+            payloadEnd = bulkEnd;
+          }
+        }
+        streamRanges[r++] = payloadStart;
+        streamRanges[r++] = payloadEnd;
+      }
+      total += entries;
+    }
+    const h = this.handler;
+    let i = 0;
+    while (i < r) {
+      const entries = streamRanges[i + 2];
+      h.onStreamKey?.(buf, streamRanges[i], streamRanges[i + 1], entries);
+      i += 3;
+      for (let e = 0; e < entries; e++, i += 4) h.onStreamEntry?.(buf, streamRanges[i], streamRanges[i + 1], streamRanges[i + 2], streamRanges[i + 3]);
+    }
+    h.onStreamReply?.(total);
     return p;
   }
 
@@ -348,6 +461,35 @@ const MESSAGE = Buffer.from('message');
 function sameBytes(buf: Buffer, at: number, word: Buffer): boolean {
   for (let i = 0; i < word.length; i++) if (buf[at + i] !== word[i]) return false;
   return true;
+}
+
+/** Ranges of the stream reply being walked (grown when a reply holds more entries than ever before). */
+let streamRanges = new Int32Array(4096);
+/** Element count of the array header arrayAt read last (-1 for a nil array). */
+let arrayCount = 0;
+
+/** Makes room for `more` ranges after the first `used`; returns `used`. */
+function reserveRanges(used: number, more: number): number {
+  if (used + more > streamRanges.length) {
+    const grown = new Int32Array(Math.max(streamRanges.length * 2, used + more));
+    grown.set(streamRanges.subarray(0, used));
+    streamRanges = grown;
+  }
+  return used;
+}
+
+/** Reads an array header (`*n`, or RESP3 `_` as a nil array) at `p`, setting arrayCount; like bulkAt's returns. */
+function arrayAt(buf: Buffer, p: number, end: number): number {
+  if (p >= end) return INCOMPLETE;
+  if (buf[p] === 95) {
+    const cr = findLine(buf, p + 1, end);
+    if (cr < 0) return INCOMPLETE;
+    arrayCount = -1;
+    return at;
+  }
+  if (buf[p] !== 42) return NOT_DELIVERY;
+  arrayCount = readInt(buf, p + 1, end);
+  return at < 0 ? INCOMPLETE : at;
 }
 
 /** Where the last bulkAt found its string (module state: the hot path returns no objects). */

@@ -26,6 +26,8 @@ export interface RespSocketOptions {
   resp3?: boolean;
   /** Where to reconnect when this node keeps refusing (see ConnectionOptions.rehome); undefined: the same node. */
   rehome?: (deadNode: { host: string; port: number }) => Promise<{ host: string; port: number } | undefined>;
+  /** Parse XREADGROUP replies on the reader's fast path (the owner implements the onStream* handlers). */
+  streamReplies?: boolean;
 }
 
 /** What the owner of a socket (publisher or subscriber) handles. */
@@ -80,7 +82,7 @@ export class RespSocket {
   ) {
     const self = this;
     // While the handshake runs, every reply belongs to it; afterwards frames go straight to the owner.
-    this.reader = new RespReader({
+    const handler: RespHandler = {
       onDelivery: (b, ps, pe, cs, ce, ts, te) => owner.onDelivery(b, ps, pe, cs, ce, ts, te),
       onInteger(n) {
         if (self.handshakeLeft > 0) self.handshakeReply(n);
@@ -94,7 +96,21 @@ export class RespSocket {
         if (self.handshakeLeft > 0 && !push) self.handshakeReply(value);
         else owner.onValue(value, push);
       },
-    });
+    };
+    // Only owners that take bulk replies as ranges get them so (a stream publisher's XADD ids); others decode them.
+    if (owner.onBulk) {
+      const onBulk = owner.onBulk.bind(owner);
+      handler.onBulk = (buf, start, end) => {
+        if (self.handshakeLeft > 0) self.handshakeReply(buf.toString('utf8', start, end));
+        else onBulk(buf, start, end);
+      };
+    }
+    if (opts.streamReplies) {
+      handler.onStreamKey = owner.onStreamKey?.bind(owner);
+      handler.onStreamEntry = owner.onStreamEntry?.bind(owner);
+      handler.onStreamReply = owner.onStreamReply?.bind(owner);
+    }
+    this.reader = new RespReader(handler, { streams: opts.streamReplies === true });
   }
 
   /** Connects and completes the handshake; rejects with a TargetError (redacted) otherwise. */
