@@ -56,6 +56,7 @@ export function describeScenario(scenario: Scenario): string {
     describePublishMode(scenario),
     // Native and ioredis runs of one scenario differ only here: compare and matrix tables must tell them apart.
     describeClient(scenario),
+    ...(scenario.transport === 'streams' ? [`streams (MAXLEN ~${formatCompact(scenario.streamMaxLen ?? 0)})`] : []),
   ];
   return `${scenario.name}: ${parts.join(' · ')}`;
 }

@@ -14,6 +14,7 @@ import { chaosLines, errorLines, shardLines } from './terminal-reliability.js';
 import { describeMemory, memoryFigures } from './memory.js';
 import { serverCostLines } from './server-cost.js';
 import { segmentLines } from './terminal-segments.js';
+import { streamsLines } from './streams.js';
 
 export { formatLatencyUs } from './format.js';
 
@@ -40,6 +41,7 @@ export function formatSummary(result: RunResult, opts: SummaryOptions = { color:
   lines.push(...stageLines(result, st));
   lines.push(heading('Harness health', st), ...healthLines(result, st));
   lines.push(...serverCostLines(result, st));
+  lines.push(...streamsLines(result, st));
   lines.push(...gateLines(result, st));
   lines.push(...noiseLines(result, st));
   lines.push(...chaosLines(result, st), ...shardLines(result, st));

@@ -13,6 +13,7 @@ import { verdictLines } from '../../reporting/ci/verdict-lines.js';
 import { parseTargetSpec } from '../../targets/url.js';
 import { checkDurationMs } from '../../scenarios/duration.js';
 import { loadScenarioInput } from '../../scenarios/load.js';
+import { findBuiltin } from '../../scenarios/builtins/index.js';
 import { parseChaos } from '../../scenarios/chaos.js';
 import { applyOverrides } from '../../scenarios/overrides.js';
 import { resolveScenario } from '../../scenarios/validate.js';
@@ -122,7 +123,13 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv, opt
     });
   }
 
-  const chaos = collect(() => parseChaos(args.chaos, '--chaos', { durationMs: scenario?.durationMs, localTarget: targets.length === 0 }));
+  if (target && target.kind !== 'single' && scenario?.transport === 'streams') {
+    const flag = target.kind === 'cluster' ? '--cluster' : '--client-sharding';
+    problems.push({ field: '--transport', message: `streams cannot be combined with ${flag} yet: each stream would have to live on the server its key maps to`, hint: `run --transport streams against one server, or drop ${flag}` });
+  }
+  // A built-in that compares behaviour under a fault (pubsub-vs-streams) brings its own, unless --chaos is given.
+  const chaosSpecs = args.chaos ?? (typeof args.scenario === 'string' ? findBuiltin(args.scenario)?.chaos : undefined);
+  const chaos = collect(() => parseChaos(chaosSpecs, '--chaos', { durationMs: scenario?.durationMs, localTarget: targets.length === 0 }));
 
   // Scenario thresholds were checked with the scenario; only the flags' are new problems here.
   const gates = await readGates(args, scenario?.thresholds, problems);

@@ -17,6 +17,7 @@ import { outagesSection } from './outages.js';
 import { segmentSections } from './segments.js';
 import { serverSection } from './server.js';
 import { serverCostSection } from './server-cost.js';
+import { streamsSection } from './streams.js';
 import { stageSpans } from '../stages.js';
 import { stagesSection } from './stages.js';
 import { chartTimeline, MAX_TIMELINE_POINTS } from './timeline.js';
@@ -39,6 +40,7 @@ ${segmentSections(result)}
 ${await latencySection(result, tl, markers)}
 ${await serverSection(result, tl, markers)}
 ${await serverCostSection(result, tl, markers)}
+${await streamsSection(result, tl, markers)}
 ${stagesSection(result)}
 ${await throughputSection(tl, markers)}
 ${await deliverySection(result, tl)}

@@ -8,6 +8,7 @@ import { fanIn } from './fan-in.js';
 import { fanOut } from './fan-out.js';
 import { notifications } from './notifications.js';
 import { PIPELINE_MATRIX, pipelineVsUnpipelined } from './pipeline-vs-unpipelined.js';
+import { pubsubVsStreams, STREAMS_CHAOS, STREAMS_MATRIX } from './pubsub-vs-streams.js';
 
 /** A built-in: its name, one line saying what it models, and its data. */
 export interface Builtin {
@@ -16,6 +17,8 @@ export interface Builtin {
   input: ScenarioInput;
   /** `--matrix` specs the built-in runs by default (it is then a comparison of variants). */
   matrix?: string[];
+  /** `--chaos` specs the built-in runs with by default (every variant gets the same faults). */
+  chaos?: string[];
 }
 
 const ALL: ScenarioInput[] = [
@@ -25,10 +28,14 @@ const ALL: ScenarioInput[] = [
   notifications, // per-user channels + a user.* pattern subscriber
   eventBus, // hierarchical channels + pattern subscribers
   pipelineVsUnpipelined, // a matrix: await vs pipeline vs MULTI/EXEC batches of 10/100/1000
+  pubsubVsStreams, // a matrix: pub/sub vs streams under the same subscriber kill
 ];
 
 /** Default matrices of the built-ins that are comparisons. */
-const MATRICES: Record<string, string[]> = { 'pipeline-vs-unpipelined': PIPELINE_MATRIX };
+const MATRICES: Record<string, string[]> = { 'pipeline-vs-unpipelined': PIPELINE_MATRIX, 'pubsub-vs-streams': STREAMS_MATRIX };
+
+/** Default faults of the built-ins that compare behaviour under them. */
+const CHAOS: Record<string, string[]> = { 'pubsub-vs-streams': STREAMS_CHAOS };
 
 /** Every built-in, in the order `pubsub-bench scenarios` lists them. */
 export const BUILTINS: readonly Builtin[] = ALL.map((input) => ({
@@ -36,6 +43,7 @@ export const BUILTINS: readonly Builtin[] = ALL.map((input) => ({
   description: input.description ?? '',
   input,
   ...(MATRICES[input.name ?? ''] ? { matrix: MATRICES[input.name ?? ''] } : {}),
+  ...(CHAOS[input.name ?? ''] ? { chaos: CHAOS[input.name ?? ''] } : {}),
 }));
 
 /** The scenario `pubsub-bench run` uses when none is named: small enough for ~15 s on a 2-core machine. */
