@@ -8,10 +8,10 @@ import { applyOverrides } from '../../src/scenarios/overrides.js';
 import { effectiveKey, effectiveLabel, expandMatrix, parseMatrix } from '../../src/scenarios/matrix.js';
 
 describe('built-in scenarios', () => {
-  test('the five use cases of issue 2 and the publishing comparison are there, names unique', () => {
+  test('the five use cases of issue 2 and the two comparisons are there, names unique', () => {
     const names = BUILTINS.map((b) => b.name);
-    assert.deepEqual([...names].sort(), ['chat', 'event-bus', 'fan-in', 'fan-out', 'notifications', 'pipeline-vs-unpipelined']);
-    assert.deepEqual(BUILTINS.filter((b) => b.matrix).map((b) => b.name), ['pipeline-vs-unpipelined'], 'only the comparison is a matrix');
+    assert.deepEqual([...names].sort(), ['chat', 'event-bus', 'fan-in', 'fan-out', 'notifications', 'pipeline-vs-unpipelined', 'pubsub-vs-streams']);
+    assert.deepEqual(BUILTINS.filter((b) => b.matrix).map((b) => b.name), ['pipeline-vs-unpipelined', 'pubsub-vs-streams'], 'only the comparisons are matrices');
     assert.equal(new Set(names).size, names.length);
     assert.ok(findBuiltin(DEFAULT_SCENARIO), 'the default is a built-in');
   });

@@ -73,6 +73,7 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
     this.messageBytes = opts.payloadTemplate.length;
     this.template = opts.payloadTemplate;
     const streams = opts.streams;
+    if (streams) this.onBulk = (buf, start, end) => this.onEntryId(buf, start, end);
     // Streams: the same frames with XADD to the channel's stream in front; the reply is the entry id (onBulk).
     this.prefixes = opts.channels.map((c) => streams
       ? xaddPrefix(Buffer.concat([Buffer.from(streams.keyPrefix), c]), streams.maxLen, this.messageBytes)
@@ -288,8 +289,14 @@ export class NativePublisher implements PublishConnection, RespSocketOwner {
     else if (this.qCount > 0) this.onReply(this.pop(), n);
   }
 
-  /** An XADD's entry id (streams transport): the message was stored; it has no receiver count, so 0. */
-  onBulk(buf: Buffer, start: number, end: number): void {
+  /**
+   * Streams transport only (set in the constructor): bulk replies as ranges. A pub/sub publisher has none, so a bulk
+   * reply there stays what it was, an unexpected value on the slow path.
+   */
+  onBulk?: (buf: Buffer, start: number, end: number) => void;
+
+  /** An XADD's entry id: the message was stored; it has no receiver count, so 0. */
+  private onEntryId(buf: Buffer, start: number, end: number): void {
     if (this.multi || this.askingNext()) this.unexpected(`$${buf.toString('latin1', start, Math.min(end, start + 40))}`);
     else if (this.qCount > 0) this.onReply(this.pop(), 0);
   }
