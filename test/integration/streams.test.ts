@@ -12,12 +12,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import type { RunResult } from '../../src/core/result.js';
-import { TEST_HOOKS_ARMED } from '../../src/core/test-hooks.js';
 import { parseChaos } from '../../src/scenarios/chaos.js';
 import { formatSummary } from '../../src/reporting/terminal.js';
 import { captureIo } from '../helpers/cli-io.js';
 import { redisCli } from '../helpers/redis.js';
-import { assertAccounting, runScenario, useServer, withEnv } from '../helpers/runs.js';
+import { assertAccounting, runScenario, useServer } from '../helpers/runs.js';
 
 const ADMIN_PASSWORD = 'pb-streams-Admin-71c2';
 const PASSWORD = 'pb-streams-User-0d3e';
@@ -73,15 +72,13 @@ for (const mode of ['auto', 'multi'] as const) {
 }
 
 test('a subscriber killed mid-run resumes from its group: nothing lost, re-delivered pending entries counted as duplicates', { timeout: 60_000 }, async () => {
-  // Subscriber 0 spends 1 ms per entry for 1200 offered per second: it always has a batch in hand, handled but not
-  // yet acknowledged (the XACK leaves with the next read), when the kill lands. Those come back from its pending list.
-  const { result: r } = await withEnv(
-    { PUBSUB_BENCH_TEST_HOOKS: TEST_HOOKS_ARMED, PUBSUB_BENCH_TEST_SLOW_SUBSCRIBER: '0:1000' },
-    () => runScenario(bench.server.spec, bench.outDir, {
-      transport: 'streams', channels: { count: 1 }, publishers: { count: 1, rate: 1200 }, subscribers: [{ count: 2 }],
-      duration: '2s', drainTimeout: '10s',
-    }, { chaos: parseChaos(['kill-subscribers@1s'], '--chaos') }),
-  );
+  // Subscriber 0 spends 1 ms per entry (--slow-subscribers 1:1ms) for 1200 offered per second: it always has a batch
+  // in hand, handled but not yet acknowledged (the XACK leaves with the next read), when the kill lands. Those come
+  // back from its pending list.
+  const { result: r } = await runScenario(bench.server.spec, bench.outDir, {
+    transport: 'streams', channels: { count: 1 }, publishers: { count: 1, rate: 1200 }, subscribers: [{ count: 2 }],
+    slowSubscribers: { count: 1, delayUs: 1000 }, duration: '2s', drainTimeout: '10s',
+  }, { chaos: parseChaos(['kill-subscribers@1s'], '--chaos') });
   assertAccounting(r);
   assert.equal(r.summary.lost, 0, 'the kill cost nothing');
   assert.equal(r.summary.delivered, r.summary.expectedDeliveries);
