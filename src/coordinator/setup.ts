@@ -69,7 +69,7 @@ export async function setupRun(req: RunRequest, local: LocalTargetDetails | null
   try {
     const info = await control.info();
     checkTargetKind(spec, info);
-    checkStreamsTarget(req.scenario, spec);
+    checkStreamsTarget(req.scenario, spec, req.segment !== undefined);
     const target = { ...describeTarget(spec, local !== null), redisVersion: info.redisVersion };
     const seg = req.segment;
     // A segment plans the whole run, keeps its share, and takes the run tag from the run id (see segment-plan.ts).
