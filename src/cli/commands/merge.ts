@@ -110,7 +110,10 @@ export async function runMerge(args: MergeArgs, io: CliIo): Promise<number> {
   if (unwritable.length > 0) throw new UsageError(unwritable, 'Cannot write the merged result');
   const written = await writeRunOutputs(result, runDir);
   const outcome = { result, runDir, resultPath: written.resultPath, writeFailures: written.failures };
-  const { exitCode, writeFailures } = await judgeRuns([{ runs: [outcome] }], gates, io.env);
+  const judged = await judgeRuns([{ runs: [outcome] }], gates, io.env);
+  const { writeFailures } = judged;
+  // Nobody interrupted the merge: an interrupted segment (stopped by a signal or by another segment) is a failed run.
+  const exitCode = judged.exitCode === ExitCode.sigint ? ExitCode.internal : judged.exitCode;
   if (io.quiet) io.stdout(`${verdictLines(result, join(runDir, 'report.html')).join('\n')}\n`);
   else io.stdout(`${formatSummary(result, { color: colorEnabled(io) })}\n\nMerged ${result.segments?.length ?? 0} segments into ${written.resultPath} and ${written.reportPath}\n`);
   if (args.junit && !writeFailures.some((f) => f.path === args.junit)) io.stderr(`pubsub-bench: JUnit XML written to ${args.junit}\n`);

@@ -1,0 +1,111 @@
+/**
+ * A real run split into 3 segments: three CLI processes (`run --segment I/3 --run-id X`) against one local
+ * redis-server, merged from their folders and from the results they stored in Redis. The merged run must add up like
+ * a one-machine run: delivered + lost = expected, nothing lost, one latency per delivery, the target rate the whole
+ * scenario's, and the delivery matrix summing to the deliveries. A segment killed mid-run leaves a set merge refuses
+ * (naming it) unless --allow-partial, which marks the result partial and interrupted (exit 1).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ExitCode, UsageError, segmentKeys, type RunResult } from '../../src/core/index.js';
+import { runMerge } from '../../src/cli/commands/merge.js';
+import { decodeHistogram } from '../../src/metrics/histogram.js';
+import { captureIo } from '../helpers/cli-io.js';
+import { assertAccounting, useServer } from '../helpers/runs.js';
+import { redisCli } from '../helpers/redis.js';
+
+const CLI = fileURLToPath(new URL('../../../bin/pubsub-bench.js', import.meta.url));
+const bench = useServer('pb-merge-segments');
+const N = 3;
+const RATE = 3000;
+const RUN_ID = `merge-it-${process.pid}`;
+
+/** Starts one segment's CLI; `ended` resolves with its exit code and stderr. */
+function startSegment(index: number, out: string, runId = RUN_ID, duration = '3s'): { kill: () => void; ended: Promise<{ code: number | null; stderr: string }> } {
+  const node = bench.server.spec.nodes[0];
+  const child = spawn(process.execPath, [
+    CLI, 'run', 'fan-out', '--publishers', '3', '--subscribers', '6', '--rate', String(RATE), '--duration', duration, '--warmup', '500ms',
+    '--workers', '1', '--target', `redis://${node.host}:${node.port}`, '--segment', `${index}/${N}`, '--run-id', runId, '--out', out, '--quiet',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return { kill: () => child.kill('SIGKILL'), ended: new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr }))) };
+}
+
+const segment = (index: number, out: string) => startSegment(index, out).ended;
+
+/** Polls until every segment passed the start barrier (the run's start key is set); returns the start, epoch µs. */
+async function startOf(runId: string, ms: number): Promise<number> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const start = (await redisCli(bench.server, bench.server.spec.nodes[0].port, 'GET', segmentKeys.start(runId))).trim();
+    if (start !== '') return Number(start);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return assert.fail(`run ${runId} never passed its start barrier`);
+}
+
+test('3 segment processes merged: the whole run adds up exactly', { timeout: 120_000 }, async () => {
+  const out = path.join(bench.outDir, 'segments');
+  const ends = await Promise.all(Array.from({ length: N }, (_, i) => segment(i, out)));
+  for (const [i, e] of ends.entries()) assert.equal(e.code, ExitCode.ok, `segment ${i} exit ${e.code}:\n${e.stderr}`);
+
+  const merged = path.join(bench.outDir, 'merged');
+  const c = captureIo();
+  assert.equal(await runMerge({ files: [out], out: merged, threshold: ['lost == 0'] }, c.io), ExitCode.ok, c.stdout() + c.stderr());
+  const r = JSON.parse(readFileSync(path.join(merged, 'result.json'), 'utf8')) as RunResult;
+  assertAccounting(r);
+  assert.equal(r.summary.lost, 0);
+  assert.ok(r.summary.delivered > 0);
+  const h = decodeHistogram(r.histograms.endToEnd);
+  try {
+    assert.equal(h.totalCount, r.summary.delivered, 'histogram count = delivered');
+  } finally {
+    h.destroy();
+  }
+  assert.equal(r.summary.targetRate, RATE, 'Σ of the segments\' shares is the scenario\'s rate');
+  assert.ok(Math.abs(r.summary.publishRate - RATE) / RATE < 0.1, `publish rate ${r.summary.publishRate} near ${RATE}`);
+  assert.deepEqual(r.segments?.map((s) => s.index), [0, 1, 2]);
+  assert.equal(r.segment, undefined);
+  const matrixSum = (r.segments ?? []).reduce((n, s) => n + s.deliveredFromSegment.reduce((a, b) => a + b, 0), 0);
+  assert.equal(matrixSum, r.summary.delivered, 'the delivery matrix sums to the deliveries');
+  assert.deepEqual(r.segments?.map((s) => s.totals.lostOfItsMessages), [0, 0, 0]);
+  assert.equal(r.thresholds?.passed, true);
+
+  // The same run from the results the segments stored in Redis.
+  const fromRedis = path.join(bench.outDir, 'merged-redis');
+  const node = bench.server.spec.nodes[0];
+  assert.equal(await runMerge({ fromRedis: `redis://${node.host}:${node.port}`, runId: RUN_ID, segments: String(N), out: fromRedis }, captureIo().io), ExitCode.ok);
+  const again = JSON.parse(readFileSync(path.join(fromRedis, 'result.json'), 'utf8')) as RunResult;
+  assert.deepEqual(again.summary, r.summary);
+});
+
+test('a segment killed mid-run: merge names it (exit 2); --allow-partial merges the rest, partial and interrupted (exit 1)', { timeout: 150_000 }, async () => {
+  const out = path.join(bench.outDir, 'killed');
+  const runId = `merge-killed-${process.pid}`;
+  const segs = Array.from({ length: N }, (_, i) => startSegment(i, out, runId, '60s'));
+  // Into the measure phase (past the common start and 500 ms of warmup), then a kill that leaves no chance to say goodbye.
+  const startUs = await startOf(runId, 90_000);
+  await new Promise((r) => setTimeout(r, Math.max(0, startUs / 1000 - Date.now()) + 2500));
+  segs[2].kill();
+  const ends = await Promise.all(segs.map((s) => s.ended));
+  assert.equal(ends[2].code, null, 'segment 2 was killed');
+  await assert.rejects(runMerge({ files: [out], out: path.join(bench.outDir, 'killed-merged') }, captureIo().io), (err: unknown) => {
+    assert.ok(err instanceof UsageError);
+    assert.match(err.message, new RegExp(`segment 2 of 3 \\(run ${runId}\\) is missing`));
+    return true;
+  });
+  const merged = path.join(bench.outDir, 'killed-partial');
+  const c = captureIo();
+  assert.equal(await runMerge({ files: [out], out: merged, allowPartial: true }, c.io), ExitCode.internal, c.stdout());
+  const r = JSON.parse(readFileSync(path.join(merged, 'result.json'), 'utf8')) as RunResult;
+  assert.deepEqual(r.missingSegments, [2]);
+  assert.equal(r.interrupted, true);
+  assert.ok(r.measureMs < 40_000, `stopped early: ${r.measureMs} ms`);
+  assert.match(c.stdout(), /segment 2: MISSING/);
+  assert.equal(r.summary.delivered + r.summary.lost, r.summary.expectedDeliveries);
+});
