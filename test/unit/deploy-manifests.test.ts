@@ -113,6 +113,7 @@ test('segments read their index, N and the run id from the variables the CLI rea
     assert.deepEqual(envOf(segment, name)?.valueFrom?.configMapKeyRef, { name: 'pubsub-bench-run', key: name }, `${name} from the shared ConfigMap`);
   }
   assert.equal(resolveArg(`$(${SEGMENT_ENV.count})`, segment, configMaps), String(N));
+  assert.equal(envOf(segment, 'POD_NAME')?.valueFrom?.fieldRef?.fieldPath, 'metadata.name', 'segments are named by pod in the merged report');
 });
 
 for (const [what, container] of [['segments', segment], ['merge', merger]] as const) {
