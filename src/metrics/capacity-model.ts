@@ -185,7 +185,7 @@ export function shapeNotes(model: CostModel, shape: CapacityShape): string[] {
   ];
   for (const [term, what, value, range] of checks) {
     if (model.fitted.includes(term) || !outside(value, range)) continue;
-    const seen = range === null ? 'none' : range.min === range.max ? fmt(range.min) : `${fmt(range.min)}–${fmt(range.max)}`;
+    const seen = range === null ? 'none' : range.max <= range.min * 1.01 ? fmt(range.min) : `${fmt(range.min)}–${fmt(range.max)}`;
     notes.push(`The model could not separate the ${term} cost (its data had ${seen} ${what}; this shape has ${fmt(value)}): extrapolated, and the interval does not include that error. Calibrate with shapes that differ in ${what}.`);
   }
   return notes;

@@ -78,7 +78,8 @@ export async function predictCommand(args: RunArgs & PredictArgs & Record<string
     const shards = counts(args.shards, '--shards', [3], 1000, problems);
     const headroom = headroomOf(args.headroom, problems);
     let built;
-    try {
+    // An empty --predict is already named: the scenario loader would only repeat it.
+    if (shape !== '' && args.predict !== true) try {
       built = await buildRunRequest({ ...args, scenario: shape }, io.env, { stepSummary: false });
       passwords.push(...built.secrets);
     } catch (err) {
