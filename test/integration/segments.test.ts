@@ -33,6 +33,11 @@ before(async () => {
     publishers: { count: 3, rate: 900, channelsEach: 'all' },
     subscribers: [{ count: 4, channelsEach: 5 }, { count: 2, patterns: ['bench.1*'] }],
   }));
+  // 2 publishers and 1 subscriber in 3 segments: one with both, one with a publisher only, one with nothing.
+  writeFileSync(join(dir, 'lopsided.json'), JSON.stringify({
+    name: 'lopsided', channels: { count: 2 }, warmup: '300ms', drainTimeout: '5s',
+    publishers: { count: 2, rate: 400 }, subscribers: [{ count: 1 }],
+  }));
 });
 
 after(async () => {
@@ -46,9 +51,9 @@ interface Segment {
 }
 
 /** Starts segment `index` of `count` of run `runId` as its own CLI process. */
-function startSegment(index: number, count: number, runId: string, extra: string[] = [], env: Record<string, string> = {}): Segment {
+function startSegment(index: number, count: number, runId: string, extra: string[] = [], env: Record<string, string> = {}, scenario = 'split.json'): Segment {
   const child = spawn(process.execPath, [
-    CLI, 'run', join(dir, 'split.json'), '--target', `redis://127.0.0.1:${port}`, '--segment', `${index}/${count}`, '--run-id', runId,
+    CLI, 'run', join(dir, scenario), '--target', `redis://127.0.0.1:${port}`, '--segment', `${index}/${count}`, '--run-id', runId,
     '--workers', '1', '--interval', '500ms', '--out', join(dir, 'out'), '-q', ...extra,
   ], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
@@ -122,6 +127,22 @@ test('three segments add up to the whole run: no loss, Σ rate = R, every delive
   assert.equal(stored.summary.delivered, results[1].summary.delivered);
   const ttl = Number(await redisCli(server, port, 'TTL', segmentKeys.result(runId, 1)));
   assert.ok(ttl > 3600, `a TTL is set (${ttl} s)`);
+});
+
+test('segments with only publishers, or nothing at all, still run and add up', { timeout: 180_000 }, async () => {
+  const runId = 'lopsided-1';
+  const ended = await allExited([0, 1, 2].map((i) => startSegment(i, 3, runId, ['--duration', '2s'], {}, 'lopsided.json')), 150_000);
+  ended.forEach((e, i) => assert.equal(e.code, 0, `segment ${i}: ${e.stderr}`));
+  const [both, pubOnly, empty] = [0, 1, 2].map((i) => resultOf(runId, i, 3));
+  assert.deepEqual([pubOnly.segment!.publisherIds, pubOnly.segment!.subscriberIds], [[1], []]);
+  assert.deepEqual([empty.segment!.publisherIds, empty.segment!.subscriberIds], [[], []]);
+  assert.equal(pubOnly.summary.delivered, 0);
+  assert.equal(empty.summary.published, 0);
+  // Segment 0's one subscriber received both segments' messages: all that was expected, and no over-delivery alarm.
+  assert.equal(both.summary.delivered, both.summary.expectedDeliveries + pubOnly.summary.expectedDeliveries);
+  assert.deepEqual(both.segment!.deliveredFromSegment, [both.summary.expectedDeliveries, pubOnly.summary.expectedDeliveries, 0]);
+  assert.ok(!both.warnings.some((w) => /more unique deliveries than the plan expects/.test(w)), both.warnings.join('\n'));
+  assert.ok(Math.abs(both.summary.publishRate + pubOnly.summary.publishRate - 400) / 400 < 0.05);
 });
 
 test('a segment that never comes: the others exit 3 at --barrier-timeout naming it', { timeout: 120_000 }, async () => {
