@@ -32,6 +32,8 @@ const urlOf = () => `redis://${bench.server.spec.nodes[0].host}:${bench.server.s
 test('waits for a late segment, then merges all three', T, async () => {
   const segs = buildSegments({ ...LOSSLESS, runId: 'redis-run-1' });
   await withClient(async (r) => {
+    // As segments do: each registers its plan digest before the barrier, and stores its result when it finishes.
+    await r.hset(segmentKeys.digests('redis-run-1'), '0', 'digest-abc', '1', 'digest-abc', '2', 'digest-abc');
     await r.set(segmentKeys.result('redis-run-1', 0), JSON.stringify(segs[0]));
     await r.set(segmentKeys.result('redis-run-1', 2), JSON.stringify(segs[2]));
   });

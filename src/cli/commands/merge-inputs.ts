@@ -85,7 +85,7 @@ export async function readSegmentsFromRedis(src: RedisSource): Promise<SegmentIn
     throw new UsageError([{
       field: '--run-id',
       message: `no segment result of run ${JSON.stringify(src.runId)} is stored in ${src.shown}${src.waitMs > 0 ? ` (waited ${Math.round(src.waitMs / 1000)} s)` : ''}`,
-      hint: `segments store their result under ${segmentKeys.result(src.runId, 0)} … when they finish; check the run id and the URL, or wait longer with --wait`,
+      hint: `segments store their result under ${segmentKeys.result(src.runId, 0)} … when they finish; check the run id and the URL, or wait longer with --wait (or give --segments N)`,
     }], 'Cannot merge');
   }
   const problems: Problem[] = [];
