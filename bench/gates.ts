@@ -44,8 +44,11 @@ export const GATE_RULES: GateRule[] = [
 ];
 /** The cost increase the knob is calibrated to, as a share of PUBLISH's µs per call. */
 const TARGET_INCREASE = 0.1;
-/** Patterns held while calibrating: enough for an increase well above the noise. */
-const CALIBRATION_PATTERNS = 100;
+/**
+ * Patterns held while calibrating: an increase of ~25%, well above the noise, with calls still short — at 100 the
+ * calls were long enough that every loaded run of a busy machine was descheduled inside some, and K came out 8× low.
+ */
+const CALIBRATION_PATTERNS = 20;
 
 /**
  * The workload of every run: a short fan-out, 1 publisher at 5k msgs/s to 20 subscribers of one channel. At 1k/s
@@ -55,9 +58,9 @@ const WORKLOAD: ScenarioInput = {
   channels: { count: 1, naming: 'pubsub-bench:gates:{i}' },
   publishers: { count: 1, rate: 5000, messageBytes: 256, mode: 'auto' },
   subscribers: [{ count: 20 }],
-  warmup: '1s',
+  warmup: '500ms',
   duration: '2s',
-  drainTimeout: '3s',
+  drainTimeout: '2s',
 };
 
 interface GateOptions {
@@ -222,7 +225,7 @@ export async function gatesGroup(server: LocalTargetDetails, argv: readonly stri
   heading(`Gate power: ${o.pairs} A/A and ${o.pairs} A/B pairs, ${o.runs} run(s) a side, interleaved (5k msgs/s → 20 subscribers, 2 s each)`);
   const load = await PatternLoad.open(server.spec.nodes[0].port);
   try {
-    const k = o.patterns ?? (await calibrate(server, load, Math.max(3, o.runs)));
+    const k = o.patterns ?? (await calibrate(server, load, Math.max(4, o.runs)));
     const pairs: PairSeries[] = [];
     for (let i = 0; i < o.pairs * 2; i++) {
       const kind = i % 2 === 0 ? 'AA' : 'AB';

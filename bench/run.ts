@@ -7,7 +7,7 @@
  *   npm run bench -- --only publish   one group (or several: --only publish,pubsub)
  *   npm run bench -- --big            also 10,000 subscriber connections (needs a hard `ulimit -Hn` above ~10,500)
  *   npm run bench -- --soak           also the 10-minute soak at 50k deliveries/s (--soak-minutes N to shorten it)
- *   npm run bench -- --only gates     a gate's power: A/A and A/B pairs (--pairs N, --runs N a side; ~50 min at 20 pairs, busy 2 cores)
+ *   npm run bench -- --only gates     a gate's power: A/A and A/B pairs (--pairs N, --runs N a side; ~30 min at 20 pairs on a busy 2-core VM)
  *
  * It reports and never judges a timing by failing; it throws only on a sanity failure (a reference losing messages).
  */
