@@ -91,7 +91,7 @@ export function assembleResult(a: AssembleInput): RunResult {
   }
   try {
     const measureMs = Math.max(1, (schedule.measureEndUs - schedule.measureStartUs) / 1000);
-    const summary = agg.summary(measureMs, a.repliesComparable);
+    const summary = agg.summary(measureMs, a.repliesComparable, scenario.subscriberChurn);
     const costWarnings: string[] = [];
     if (a.serverCost) {
       const built = buildServerCost({

@@ -191,7 +191,9 @@ export function buildWarnings(w: WarningInput): string[] {
   if (w.repliesComparable && s.publishReplyReceivers !== null && s.publishReplyReceivers !== s.expectedDeliveries) {
     const diff = s.publishReplyReceivers - s.expectedDeliveries;
     out.push(
-      diff > 0
+      diff > 0 && s.churn?.reconnect
+        ? `Redis counted ${diff} more receivers than the subscription windows: deliveries in flight to connections the churn closed (written by Redis, never read; by the window rule not expected, so not lost — an application that reconnects loses them).`
+        : diff > 0
         ? `Redis counted ${diff} more receivers than the plan: another client subscribes to these channels (its deliveries are not ours to count).`
         : `Redis counted ${-diff} fewer receivers than the plan: subscriptions were missing while publishing (disconnects), so those deliveries could not happen.`,
     );

@@ -160,6 +160,8 @@ export async function startFleet(
 /** A worker failure before the run started, as the error the CLI reports (with the worker's stack, if any). */
 export function setupFailure(f: WorkerFailure): BenchError {
   if (f.exitCode === ExitCode.target) return new TargetError(`Could not set up the fleet: worker ${f.workerId}: ${f.message}`);
+  // A setting the target's data path cannot do (found when connecting, e.g. churn without UNSUBSCRIBE): bad input.
+  if (f.exitCode === ExitCode.usage) return new BenchError(f.message, ExitCode.usage);
   const err = new BenchError(`internal error in worker ${f.workerId}: ${f.message}`, f.exitCode === ExitCode.ok ? ExitCode.internal : f.exitCode);
   if (f.stack) err.stack = `${err.name}: ${err.message}\n--- in worker ${f.workerId}:\n${f.stack}`;
   return err;

@@ -127,6 +127,13 @@ export interface Counters {
   /** Connection losses and reconnects seen. */
   disconnects: number;
   reconnects: number;
+  /** Churn events completed (`--subscriber-churn`: an unsubscribe + subscribe, or a reconnect, of one subscriber). */
+  churnEvents: number;
+  /**
+   * Measured deliveries taken out of `expectedMeasured` because they were published while their subscriber was
+   * unsubscribed (between two subscription windows, src/metrics/windows.ts); already subtracted there.
+   */
+  churnExcluded: number;
 }
 
 /** One example of an ordering violation. */
@@ -241,7 +248,7 @@ export function zeroCounters(): Counters {
   return {
     published: 0, publishedMeasured: 0, unsentMeasured: 0, expectedMeasured: 0, publishRepliesMeasured: 0, publishErrors: 0,
     lateSends: 0, received: 0, deliveredMeasured: 0, malformed: 0, inOrder: 0, duplicates: 0, reordered: 0,
-    gaps: 0, gapMessages: 0, topologyEvents: 0, disconnects: 0, reconnects: 0,
+    gaps: 0, gapMessages: 0, topologyEvents: 0, disconnects: 0, reconnects: 0, churnEvents: 0, churnExcluded: 0,
   };
 }
 

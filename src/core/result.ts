@@ -59,6 +59,8 @@ export interface TimelineEntry {
    * a slot migration shows up here on the time axis. Absent when there were none, and in older results.
    */
   topologyEvents?: number;
+  /** Subscriber churn events completed in this interval (`--subscriber-churn`); absent when there were none. */
+  churnEvents?: number;
   /** Highest event-loop utilisation among workers (0..1), and the worst event-loop delay p99 (µs). */
   maxEventLoopUtilization: number;
   maxEventLoopDelayP99Us: number;
@@ -114,6 +116,12 @@ export interface RunSummary {
    * the drain; see src/metrics/server-cost.ts). Absent when the counters could not be read, and in older results.
    */
   serverCost?: ServerCost;
+  /**
+   * Subscriber churn (`--subscriber-churn`), absent without it: events completed (unsubscribe + subscribe, or
+   * reconnect) and the measured deliveries not expected because their subscriber was unsubscribed when they were
+   * published — already left out of `expectedDeliveries` (the rule: docs/churn.md).
+   */
+  churn?: { events: number; excludedDeliveries: number; reconnect: boolean };
   /** Sum of PUBLISH replies for measured messages (receivers as Redis counted them), or null when not comparable. */
   publishReplyReceivers: number | null;
   /** Measured messages per second over the measure phase. */

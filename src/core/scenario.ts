@@ -105,6 +105,18 @@ export interface SlowSubscribersSpec {
  */
 export type PubsubBufferLimitSpec = OutputBufferLimit;
 
+/**
+ * Subscribers come and go: every `everyMs` each subscriber unsubscribes and subscribes again (or, with `reconnect`,
+ * closes its connection and opens a new one), staggered over the subscribers. Expected deliveries then follow each
+ * subscription window (docs/churn.md).
+ */
+export interface SubscriberChurnSpec {
+  /** Time between two churn events of one subscriber (ms, > 0). */
+  everyMs: number;
+  /** Drop and reopen the connection instead of UNSUBSCRIBE + SUBSCRIBE on the same one. */
+  reconnect: boolean;
+}
+
 /** A complete, resolved scenario (every field present). */
 export interface Scenario {
   /** Short name (built-ins: `fan-out`, `chat`, …; files: the file's `name` or its base name). */
@@ -145,4 +157,6 @@ export interface Scenario {
   transport?: TransportKind;
   /** Streams only: the `MAXLEN ~` cap of every stream XADD writes (entries kept per stream, approximately). */
   streamMaxLen?: number;
+  /** Subscription churn (`--subscriber-churn DURATION[:reconnect]`); absent: subscribers stay for the whole run. */
+  subscriberChurn?: SubscriberChurnSpec;
 }

@@ -185,7 +185,7 @@ export class RunAggregator {
    * @param publishRepliesComparable whether PUBLISH replies count every receiver (single node, or sharded pub/sub);
    *   when not, publishReplyReceivers is null
    */
-  summary(measureMs: number, publishRepliesComparable: boolean): RunSummary {
+  summary(measureMs: number, publishRepliesComparable: boolean, churn?: { reconnect: boolean }): RunSummary {
     this.assertAlive();
     const t = this.total;
     const measureS = measureMs / 1000;
@@ -207,6 +207,7 @@ export class RunAggregator {
       topologyEvents: t.topologyEvents,
       disconnects: t.disconnects,
       reconnects: t.reconnects,
+      ...(churn ? { churn: { events: t.churnEvents, excludedDeliveries: t.churnExcluded, reconnect: churn.reconnect } } : {}),
       publishReplyReceivers: publishRepliesComparable ? t.publishRepliesMeasured : null,
       publishRate: perS(t.publishedMeasured),
       deliveryRate: perS(t.deliveredMeasured),
@@ -299,6 +300,7 @@ export class RunAggregator {
       reconnects: c.reconnects,
       malformed: c.malformed,
       ...(c.topologyEvents > 0 ? { topologyEvents: c.topologyEvents } : {}),
+      ...(c.churnEvents > 0 ? { churnEvents: c.churnEvents } : {}),
       maxEventLoopUtilization: busiestWorker(b),
       maxEventLoopDelayP99Us: b.maxEventLoopDelayP99Us,
       ...b.memory.fields(),

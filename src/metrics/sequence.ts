@@ -129,6 +129,19 @@ export class SequenceTracker {
     return this.forgotten;
   }
 
+  /** The sequence number stream `key` expects next (0 for a stream not seen yet). */
+  nextOf(key: number): number {
+    return this.next.get(key) ?? 0;
+  }
+
+  /**
+   * Moves stream `key` on to expect `seq` without counting the numbers skipped as a gap: they were published while
+   * the subscriber was not subscribed (a churn window closed; see src/metrics/windows.ts).
+   */
+  skipTo(key: number, seq: number): void {
+    if (seq > (this.next.get(key) ?? 0)) this.next.set(key, seq);
+  }
+
   /** Number of streams seen so far. */
   streamCount(): number {
     return this.next.size;

@@ -89,7 +89,7 @@ function deliveryTable(result: RunResult, st: Styler): string {
     ['delivered', formatCount(s.delivered), 'gaps', bad(s.gaps, `${formatCount(s.gaps)} (${formatCount(s.gapMessages)} msgs)`),
       'disconnects', bad(s.disconnects)],
     ['lost', lost, 'malformed', bad(s.malformed), 'reconnects', bad(s.reconnects)],
-    ['PUBLISH replies', replies],
+    ['PUBLISH replies', replies, ...(s.churn ? ['churn events', formatCount(s.churn.events), 'not expected (away)', formatCount(s.churn.excludedDeliveries)] : [])],
   ], ['left', 'right', 'left', 'right', 'left', 'right']);
 }
 

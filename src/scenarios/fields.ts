@@ -197,6 +197,12 @@ export const BUFFER_LIMIT_FIELDS = {
   softSeconds: { type: 'integer', min: 0, max: 3600, hint: 'seconds, e.g. 1', description: 'Seconds above the soft limit before the disconnect.' },
 } as const satisfies Record<string, Field>;
 
+/** `subscriberChurn`: subscribers come and go (flag `--subscriber-churn DURATION[:reconnect]`). */
+export const CHURN_FIELDS = {
+  everyMs: { type: 'millis', minMs: 0, minExclusive: true, maxMs: MAX_DURATION_MS, description: 'Time between two churn events of one subscriber, in ms (above 0); staggered over the subscribers.' },
+  reconnect: { type: 'boolean', default: false, description: 'Drop and reopen the connection instead of UNSUBSCRIBE + SUBSCRIBE on the same one.' },
+} as const satisfies Record<string, Field>;
+
 /** The `$schema` key: editors read it, the harness ignores its value. */
 const SCHEMA_KEY_CHARS = 2000;
 
@@ -256,6 +262,10 @@ export const SCENARIO = {
     streamMaxLen: {
       type: 'integer', min: 1, max: LIMITS.streamMaxLen, default: DEFAULTS.streamMaxLen, hint: 'entries kept per stream, e.g. 100000',
       description: "transport 'streams': the MAXLEN ~ cap of each stream (entries kept, approximately); a subscriber further behind than this loses the trimmed entries.",
+    },
+    subscriberChurn: {
+      type: 'object', fields: CHURN_FIELDS, required: ['everyMs'], hint: 'e.g. "subscriberChurn": {"everyMs": 2000, "reconnect": false}',
+      description: 'Every everyMs each subscriber unsubscribes and subscribes again (or reconnects), staggered; expected deliveries follow the subscription windows.',
     },
     // Last, so the list of allowed keys in a hint starts with the ones that change a run.
     $schema: { type: 'string', maxChars: SCHEMA_KEY_CHARS, description: 'The JSON Schema of this file, for editors; pubsub-bench ignores it.' },

@@ -23,6 +23,7 @@ export const MATRIX_KEYS: Record<string, keyof ScenarioFlags> = {
   'pubsub-buffer-limit': 'pubsubBufferLimit',
   transport: 'transport',
   'stream-maxlen': 'streamMaxlen',
+  'subscriber-churn': 'subscriberChurn',
 };
 
 /** One axis: a flag and the values it takes in turn. */

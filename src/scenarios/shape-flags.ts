@@ -1,11 +1,12 @@
 /**
  * The flags of the subscriber shapes, written into the raw scenario before validation (see overrides.ts):
- * `--slow-subscribers N:DELAY`, `--pubsub-buffer-limit SIZE[:SOFT:SECONDS]`.
+ * `--slow-subscribers N:DELAY`, `--pubsub-buffer-limit SIZE[:SOFT:SECONDS]`, `--subscriber-churn DURATION[:reconnect]`.
  * A value that cannot be read is a problem naming the flag; ranges and cross checks (more slow subscribers than
  * subscribers, a limit below one message) are the validator's, reported under the flag's name through `rename`.
  */
 import type { Problem } from '../core/errors.js';
 import type { PlainRecord } from './checks.js';
+import { checkDurationMs } from './duration.js';
 import { parseBytes } from './human-numbers.js';
 
 /** The shape flags as the CLI parsed them (strings as typed; undefined when not given). */
@@ -14,6 +15,8 @@ export interface ShapeFlags {
   slowSubscribers?: unknown;
   /** `--pubsub-buffer-limit SIZE[:SOFT:SECONDS]` (scenario field `pubsubBufferLimit`). */
   pubsubBufferLimit?: unknown;
+  /** `--subscriber-churn DURATION[:reconnect]` (scenario field `subscriberChurn`). */
+  subscriberChurn?: unknown;
 }
 
 const SLOW_RE = /^\s*(\d+)\s*:\s*(\d+(?:\.\d+)?|\.\d+)\s*(us|µs|ms|s)?\s*$/i;
@@ -47,6 +50,18 @@ export function applyShapeFlags(top: PlainRecord, flags: ShapeFlags, rename: Rec
     } else {
       top.pubsubBufferLimit = parsed;
       for (const k of ['pubsubBufferLimit', 'pubsubBufferLimit.hardBytes', 'pubsubBufferLimit.softBytes', 'pubsubBufferLimit.softSeconds']) rename[k] = '--pubsub-buffer-limit';
+    }
+  }
+  const churn = one('--subscriber-churn', flags.subscriberChurn);
+  if (churn !== undefined) {
+    const [every, mode, ...rest] = churn.split(':');
+    const ms = checkDurationMs(every, '--subscriber-churn');
+    if (typeof ms !== 'number') problems.push({ ...ms, hint: 'write DURATION or DURATION:reconnect, e.g. --subscriber-churn 2s or 2s:reconnect' });
+    else if (rest.length > 0 || (mode !== undefined && mode.trim().toLowerCase() !== 'reconnect')) {
+      problems.push({ field: '--subscriber-churn', message: `cannot read ${JSON.stringify(churn)}`, hint: "the only mode is 'reconnect', e.g. --subscriber-churn 2s:reconnect" });
+    } else {
+      top.subscriberChurn = { everyMs: ms, reconnect: mode !== undefined };
+      for (const k of ['subscriberChurn', 'subscriberChurn.everyMs', 'subscriberChurn.reconnect']) rename[k] = '--subscriber-churn';
     }
   }
 }

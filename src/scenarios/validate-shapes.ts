@@ -1,16 +1,16 @@
 /**
- * Validation of the workload-shape sections about subscribers that misbehave on purpose: `slowSubscribers`
- * and `pubsubBufferLimit` (ranges and hints from fields.ts). Rules across sections live here too:
+ * Validation of the workload-shape sections about subscribers that misbehave or come and go: `slowSubscribers`,
+ * `pubsubBufferLimit` and `subscriberChurn` (ranges and hints from fields.ts). Rules across sections live here too:
  * no more slow subscribers than subscribers, no buffer limit below one message.
  */
-import type { PublisherSpec, PubsubBufferLimitSpec, Scenario, SlowSubscribersSpec, SubscriberGroupSpec } from '../core/scenario.js';
+import type { PublisherSpec, PubsubBufferLimitSpec, Scenario, SlowSubscribersSpec, SubscriberChurnSpec, SubscriberGroupSpec } from '../core/scenario.js';
 import { Checker, KEY_HOME, own, type PlainRecord } from './checks.js';
-import { BUFFER_LIMIT_FIELDS, keysOf, SCENARIO, SLOW_SUBSCRIBER_FIELDS } from './fields.js';
+import { BUFFER_LIMIT_FIELDS, CHURN_FIELDS, keysOf, SCENARIO, SLOW_SUBSCRIBER_FIELDS } from './fields.js';
 
 const F = SCENARIO.fields;
 
 /** The shape fields of a scenario, each absent when not given. */
-export type ShapeFields = Pick<Scenario, 'slowSubscribers' | 'pubsubBufferLimit'>;
+export type ShapeFields = Pick<Scenario, 'slowSubscribers' | 'pubsubBufferLimit' | 'subscriberChurn'>;
 
 /**
  * Checks the three sections of `top`; undefined when one of them is invalid (the problems are in `c`). `publishers`
@@ -33,10 +33,16 @@ export function checkShapes(
     if (v) out.pubsubBufferLimit = v;
     else ok = false;
   }
+  const churn = own(top, 'subscriberChurn');
+  if (churn !== undefined) {
+    const v = checkChurn(c, churn);
+    if (v) out.subscriberChurn = v;
+    else ok = false;
+  }
   return ok ? out : undefined;
 }
 
-function section(c: Checker, value: unknown, key: 'slowSubscribers' | 'pubsubBufferLimit'): PlainRecord | undefined {
+function section(c: Checker, value: unknown, key: 'slowSubscribers' | 'pubsubBufferLimit' | 'subscriberChurn'): PlainRecord | undefined {
   const spec = F[key];
   const r = c.record(value, key, spec.hint);
   if (!r) return undefined;
@@ -88,4 +94,23 @@ function checkLimit(c: Checker, value: unknown, publishers: PublisherSpec | unde
     ok = false;
   }
   return ok ? { hardBytes, softBytes, softSeconds } : undefined;
+}
+
+function checkChurn(c: Checker, value: unknown): SubscriberChurnSpec | undefined {
+  const r = section(c, value, 'subscriberChurn');
+  if (!r) return undefined;
+  const rawEvery = own(r, 'everyMs');
+  const f = CHURN_FIELDS.everyMs;
+  let everyMs: number | undefined;
+  if (rawEvery !== undefined) {
+    if (typeof rawEvery === 'number' && Number.isFinite(rawEvery) && rawEvery <= 0) {
+      c.add('subscriberChurn.everyMs', `${rawEvery} ms: the churn interval must be above 0`, "e.g. --subscriber-churn 2s (or '2s:reconnect')");
+    } else {
+      everyMs = c.int(rawEvery, 'subscriberChurn.everyMs', 1, f.maxMs, "e.g. --subscriber-churn 2s (or '2s:reconnect')");
+    }
+  }
+  const rawReconnect = own(r, 'reconnect');
+  const reconnect = rawReconnect === undefined ? false : c.bool(rawReconnect, 'subscriberChurn.reconnect');
+  if (everyMs === undefined || reconnect === undefined) return undefined;
+  return { everyMs, reconnect };
 }

@@ -126,6 +126,13 @@ export interface SubscribeConnection {
   subscribe(channels: string[]): Promise<number>;
   /** PSUBSCRIBE and wait for every confirmation; resolves to the patterns confirmed. */
   psubscribe(patterns: string[]): Promise<number>;
+  /**
+   * UNSUBSCRIBE (SUNSUBSCRIBE when sharded) and wait for every confirmation, after which none of these channels'
+   * messages arrive (`--subscriber-churn`). Absent where the data path cannot (churn then needs `:reconnect`).
+   */
+  unsubscribe?(channels: string[]): Promise<number>;
+  /** PUNSUBSCRIBE and wait for every confirmation (see `unsubscribe`). */
+  punsubscribe?(patterns: string[]): Promise<number>;
   close(): Promise<void>;
 }
 

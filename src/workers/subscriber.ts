@@ -8,6 +8,7 @@ import { nowUs } from '../core/clock.js';
 import { NO_PATTERN, type SubscriberHandlers } from '../targets/types.js';
 import { recordUs } from '../metrics/histogram.js';
 import { SeqOutcome, SequenceTracker } from '../metrics/sequence.js';
+import { SubscriptionWindows } from '../metrics/windows.js';
 import { decodeEnvelope, FLAG_MEASURED, newDecodedEnvelope } from '../load/envelope.js';
 import { MAX_EXAMPLES_PER_WORKER, type WorkerContext } from './context.js';
 import { LossAttribution } from './outages.js';
@@ -29,6 +30,8 @@ export class SubscriberSink implements SubscriberHandlers {
   /** The outage in progress, then the one whose loss is being attributed after recovery. */
   private outage: OutageEvent | null = null;
   private attribution: LossAttribution | null = null;
+  /** Subscription windows under churn; null without churn (the delivery path then pays one null check). */
+  readonly windows: SubscriptionWindows | null;
 
   constructor(ctx: WorkerContext, assignment: SubscriberAssignment) {
     this.ctx = ctx;
@@ -36,6 +39,7 @@ export class SubscriberSink implements SubscriberHandlers {
     this.patterns = assignment.patterns;
     this.byPattern = assignment.patterns.map(() => new SequenceTracker());
     this.trackers = [this.direct, ...this.byPattern];
+    this.windows = ctx.task.scenario.subscriberChurn ? new SubscriptionWindows() : null;
   }
 
   onMessage(buf: Buffer, start: number, end: number, _chan: Buffer, _chanStart: number, _chanEnd: number, pattern: number): void {
@@ -91,6 +95,12 @@ export class SubscriberSink implements SubscriberHandlers {
       c.gaps += d.gaps;
       c.gapMessages += d.gapMessages;
     }
+    if (this.windows !== null) {
+      // Published while this subscriber was unsubscribed: not expected of it (the publisher counted them).
+      const excluded = this.windows.takeExcluded();
+      c.expectedMeasured -= excluded;
+      c.churnExcluded += excluded;
+    }
   }
 
   /** `pattern`: index of the pattern subscription, -1 for the channel subscription. */
@@ -109,6 +119,7 @@ export class SubscriberSink implements SubscriberHandlers {
       return;
     }
     const key = env.publisherId * ctx.channelCount + env.channelIndex;
+    if (this.windows !== null) this.windows.admit(tracker, (pattern + 1) * 2 ** 40 + key, key, env.seq, (env.flags & FLAG_MEASURED) !== 0);
     const outcome = tracker.observe(key, env.seq);
     if (this.attribution !== null) {
       const skipped = outcome === SeqOutcome.Gap ? env.seq - tracker.lastExpected : 0;

@@ -10,7 +10,6 @@ import { getHeapStatistics } from 'node:v8';
 import type { ControlMessage, OutageEvent, WorkerMessage, WorkerTask } from '../core/messages.js';
 import { WORKER_PROTOCOL_VERSION as V } from '../core/messages.js';
 import { nowUs, setClockShift } from '../core/clock.js';
-import { BenchError, ExitCode, TargetError } from '../core/errors.js';
 import { createConnectionFactory } from '../targets/connection.js';
 import { fleetSpec } from '../targets/url.js';
 import { withRecoveryError } from '../metrics/error-texts.js';
@@ -20,7 +19,10 @@ import { WorkerContext } from './context.js';
 import { Publisher, payloadTemplate, windowOf } from './publisher.js';
 import { SubscriberSink } from './subscriber.js';
 import { parseTestHooks } from '../core/test-hooks.js';
-import { armCrash } from './test-hooks.js';
+import { armCrash, dropHandlers } from './test-hooks.js';
+import { ChurnDriver, type ChurnMember } from './churn.js';
+import { UsageError } from '../core/errors.js';
+import { fatalOf, refusalNamed } from './failures.js';
 import { slowHandlers } from './slow.js';
 import { streamGroup, streamKeyPrefix } from '../targets/stream-keys.js';
 
@@ -41,6 +43,9 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
   const sinks: SubscriberSink[] = [];
   const subs: SubscribeConnection[] = [];
   const pubs: PublishConnection[] = [];
+  const churning: ChurnMember[] = [];
+  const churnSpec = task.scenario.subscriberChurn;
+  let churn: ChurnDriver | null = null;
   const controls = controlQueue(port);
   // Test-only faults (src/core/test-hooks.ts): inert unless PUBSUB_BENCH_TEST_HOOKS arms them.
   const hooks = parseTestHooks(process.env);
@@ -70,8 +75,16 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
           sharded, clientName: `pb-sub-${a.subscriberId}`, connectTimeoutMs: task.connectTimeoutMs,
           ...(streams ? { streams: { ...streams, group: streamGroup(a.subscriberId) } } : {}),
         };
-        const conn = await factory.openSubscriber(opts, a.slowUs ? slowHandlers(sink, a.slowUs) : sink);
+        const drop = dropHandlers(hooks, a.subscriberId, sink, churnSpec !== undefined);
+        const handlers = a.slowUs ? slowHandlers(drop?.handlers ?? sink, a.slowUs) : (drop?.handlers ?? sink);
+        const conn = await factory.openSubscriber(opts, handlers);
         subs.push(conn);
+        if (churnSpec) {
+          if (!churnSpec.reconnect && !conn.unsubscribe) {
+            throw new UsageError([{ field: '--subscriber-churn', message: 'this target\'s data path cannot UNSUBSCRIBE and SUBSCRIBE again', hint: 'use --subscriber-churn DURATION:reconnect' }]);
+          }
+          churning.push({ assignment: a, sink, conn, reopen: () => factory.openSubscriber(opts, handlers), onWindowOpened: drop?.windowOpened });
+        }
         let n = 0;
         const names = a.channels.map((i) => task.channelNames[i]);
         if (names.length > 0) n += await refusalNamed(streams ? 'XGROUP CREATE' : sharded ? 'SSUBSCRIBE' : 'SUBSCRIBE', names, conn.subscribe(names));
@@ -120,6 +133,10 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
     ctx.window = { startUs: start.startUs, measureStartUs: start.measureStartUs, measureEndUs: start.measureEndUs };
     crashTimer = armCrash(hooks, task.workerId);
     const reporter = new Reporter(ctx, sinks, post, task.intervalMs, start.startUs);
+    if (churnSpec) {
+      churn = new ChurnDriver(ctx, churnSpec, churning, task.scenario.subscribers.reduce((n, g) => n + g.count, 0));
+      churn.start();
+    }
     controls.onStopPublishing = () => (ctx.stopPublishing = true);
     controls.onInterval = (ms) => reporter.setInterval(ms);
     const publishing = Promise.all(task.publishers.map((a, i) => new Publisher(ctx, pubs[i], a).run())).then(() => {
@@ -128,6 +145,7 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
     });
     await controls.next('finish');
     ctx.stopPublishing = true;
+    await churn?.stop();
     await publishing;
     reporter.stop();
     await reporter.snapshot(true);
@@ -135,36 +153,12 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
     post(fatalOf(task.workerId, err));
   } finally {
     clearTimeout(crashTimer);
-    await Promise.allSettled([...subs.map((s) => s.close()), ...pubs.map((p) => p.close())]);
+    await churn?.stop();
+    // Under churn with reconnects a subscriber's connection is the one its churn member holds now.
+    const open = new Set([...subs, ...churning.map((m) => m.conn)]);
+    await Promise.allSettled([...[...open].map((s) => s.close()), ...pubs.map((p) => p.close())]);
     ctx.destroy();
     port.close();
-  }
-}
-
-/**
- * The fatal message for an error that ended this worker: a BenchError keeps its own exit code (a refused connection
- * or subscription is a TargetError, 3); anything else is a bug in the harness (1) and carries its stack.
- */
-export function fatalOf(workerId: number, err: unknown): WorkerMessage {
-  const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof BenchError) return { type: 'fatal', v: V, workerId, exitCode: err.exitCode, message };
-  return { type: 'fatal', v: V, workerId, exitCode: ExitCode.internal, message, ...(err instanceof Error && err.stack ? { stack: err.stack } : {}) };
-}
-
-/**
- * Awaits a subscribe call; a refusal (ACL, wrong node) becomes a TargetError naming the command and the channels or
- * patterns it asked for, so the user sees which subscription the server refused.
- */
-async function refusalNamed(command: string, names: string[], sent: Promise<number>): Promise<number> {
-  try {
-    return await sent;
-  } catch (err) {
-    const what = names.length === 1 ? `'${names[0]}'` : `'${names[0]}' and ${names.length - 1} more`;
-    const why = err instanceof Error ? err.message : String(err);
-    // A cluster node run as one server refuses channels of other slots (preflight refuses that case; a node can
-    // still become a cluster member between the check and the subscribe).
-    const hint = /CROSSSLOT|MOVED|ASK /.test(why) ? '. Hint: the target is a Redis Cluster node: add --cluster' : '';
-    throw new TargetError(`${command} ${what} was refused: ${why}${hint}`);
   }
 }
 

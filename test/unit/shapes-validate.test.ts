@@ -1,5 +1,5 @@
 /**
- * Bad input for the subscriber shapes (`--slow-subscribers`, `--pubsub-buffer-limit` and their
+ * Bad input for the subscriber shapes (`--slow-subscribers`, `--pubsub-buffer-limit`, `--subscriber-churn`, and their
  * scenario fields): exit 2 before anything connects, naming the flag or field, with a hint; good input resolves.
  */
 import { describe, test } from 'node:test';
@@ -22,6 +22,9 @@ describe('shape flags: bad input exits 2 naming the flag, with a hint', { timeou
     [['--slow-subscribers', '1:0ms'], /--slow-subscribers.*0 is out of range[\s\S]*hint:/],
     [['--slow-subscribers', '1:-1ms'], /--slow-subscribers.*cannot read[\s\S]*hint: write N:DELAY/],
     [['--slow-subscribers', 'two'], /--slow-subscribers.*cannot read/],
+    [['--subscriber-churn', '0s'], /--subscriber-churn.*must be above 0[\s\S]*hint: e\.g\. --subscriber-churn 2s/],
+    [['--subscriber-churn=-2s'], /--subscriber-churn.*is not a duration[\s\S]*hint:/],
+    [['--subscriber-churn', '2s:sometimes'], /--subscriber-churn.*cannot read[\s\S]*hint: the only mode is 'reconnect'/],
     [['--message-size', '1024', '--pubsub-buffer-limit', '512'], /--pubsub-buffer-limit.*512 bytes is below one message \(1024 bytes\)[\s\S]*hint: use at least 1024/],
     [['--message-size', '1024', '--pubsub-buffer-limit', '1mb:100:5'], /--pubsub-buffer-limit.*100 bytes is below one message/],
     [['--pubsub-buffer-limit', '1mb:2mb'], /--pubsub-buffer-limit.*cannot read[\s\S]*hint: write SIZE or SIZE:SOFT:SECONDS/],
@@ -39,24 +42,29 @@ describe('shape flags: bad input exits 2 naming the flag, with a hint', { timeou
 });
 
 test('scenario fields: problems name the field', () => {
+  assert.throws(() => resolveScenario({ subscriberChurn: { everyMs: -5 } }, 'file.json'), /subscriberChurn\.everyMs.*must be above 0/);
   assert.throws(() => resolveScenario({ slowSubscribers: { count: 1 } }, 'file.json'), /slowSubscribers\.delayUs.*is missing/);
   assert.throws(() => resolveScenario({ pubsubBufferLimit: { hardBytes: 1e6, softBytes: 2e6, softSeconds: 1 } }, 'file.json'), /pubsubBufferLimit\.softBytes.*above the hard limit/);
+  assert.throws(() => resolveScenario({ subscriberChurn: { everyMs: 1000, bogus: 1 } }, 'file.json'), /subscriberChurn\.bogus.*unknown key/);
   assert.throws(() => resolveScenario({ slowSubscribers: { count: 1, delayUs: 5, bogus: 1 } }, 'file.json'), /slowSubscribers\.bogus.*unknown key/);
 });
 
 test('flags resolve into the scenario fields, which round-trip as result.json writes them', () => {
-  const o = applyOverrides({ subscribers: [{ count: 3 }] }, { slowSubscribers: '2:500us', pubsubBufferLimit: '4MiB:2MiB:1' });
+  const o = applyOverrides({ subscribers: [{ count: 3 }] }, { slowSubscribers: '2:500us', pubsubBufferLimit: '4MiB:2MiB:1', subscriberChurn: '1.5s:reconnect' });
   const s = resolveScenario(o.input, 'test', { rename: o.rename, problems: o.problems });
   assert.deepEqual(s.slowSubscribers, { count: 2, delayUs: 500 });
   assert.deepEqual(s.pubsubBufferLimit, { hardBytes: 4 * 1024 * 1024, softBytes: 2 * 1024 * 1024, softSeconds: 1 });
+  assert.deepEqual(s.subscriberChurn, { everyMs: 1500, reconnect: true });
   assert.deepEqual(resolveScenario(JSON.parse(JSON.stringify(s)), 'result.json'), s);
-  assert.equal(resolveScenario({}, 'test').slowSubscribers, undefined, 'off unless asked');
+  const plain = resolveScenario(applyOverrides({}, { subscriberChurn: '2s' }).input, 'test');
+  assert.deepEqual(plain.subscriberChurn, { everyMs: 2000, reconnect: false });
+  assert.equal(resolveScenario({}, 'test').subscriberChurn, undefined, 'off unless asked');
 });
 
 test('every shape flag is a matrix key', () => {
-  const variants = expandMatrix(parseMatrix(['slow-subscribers=1:1ms,2:1ms', 'pubsub-buffer-limit=8mb']));
+  const variants = expandMatrix(parseMatrix(['subscriber-churn=1s,1s:reconnect', 'slow-subscribers=1:1ms', 'pubsub-buffer-limit=8mb']));
   assert.deepEqual(variants.map((v) => v.flags), [
-    { slowSubscribers: '1:1ms', pubsubBufferLimit: '8mb' },
-    { slowSubscribers: '2:1ms', pubsubBufferLimit: '8mb' },
+    { subscriberChurn: '1s', slowSubscribers: '1:1ms', pubsubBufferLimit: '8mb' },
+    { subscriberChurn: '1s:reconnect', slowSubscribers: '1:1ms', pubsubBufferLimit: '8mb' },
   ]);
 });

@@ -76,6 +76,9 @@ export const RUN_OPTIONS: Record<string, Options> = {
     group: SCENARIO, type: 'string', describe: "How messages travel: 'pubsub' (PUBLISH/SUBSCRIBE) or 'streams' (XADD one stream per channel; each subscriber reads with its own consumer group, XREADGROUP + XACK, and resumes after a reconnect). No patterns, --sharded, --cluster or --client ioredis with streams", defaultDescription: from(base.transport ?? 'pubsub'),
   },
   'stream-maxlen': { group: SCENARIO, type: 'string', describe: 'With --transport streams: entries each stream keeps (XADD MAXLEN ~), e.g. --stream-maxlen 100000', defaultDescription: '100000' },
+  'subscriber-churn': {
+    group: SCENARIO, type: 'string', describe: 'Every DURATION each subscriber unsubscribes and subscribes again (DURATION:reconnect: closes and reopens its connection), staggered; loss is counted inside each subscription window, e.g. --subscriber-churn 2s', defaultDescription: 'none',
+  },
 
   target: {
     group: TARGET, type: 'string', array: true, describe: 'redis://[user:password@]host:port[/db] or rediss://… (TLS); repeat or comma-separate for cluster seed nodes', defaultDescription: 'local redis-server',

@@ -187,7 +187,7 @@ export function deliveredRateChart(tl: ChartTimeline, markers: VlSpec[] = []): V
 const EVENT_KINDS = [
   ['gapMessages', 'gap messages'], ['duplicates', 'duplicates'], ['reordered', 'reordered'], ['malformed', 'malformed'],
   ['publishErrors', 'publish errors'], ['disconnects', 'disconnects'], ['reconnects', 'reconnects'], ['lateSends', 'late sends'],
-  ['topologyEvents', 'cluster topology events'],
+  ['topologyEvents', 'cluster topology events'], ['churnEvents', 'churn events'],
 ] as const;
 
 /** Losses and violations over time; null when nothing happened (the report then says so in words). */

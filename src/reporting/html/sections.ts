@@ -91,6 +91,8 @@ function extraCounts(s: RunResult['summary']): Html {
 measured messages the schedule called for were never sent (the publishers were still behind when the measure phase ended)</span>`,
     s.topologyEvents === undefined ? '' : html`<span data-count="topology-events">cluster topology events: <b>${formatCount(s.topologyEvents)}</b>
 (MOVED / ASK redirections and slot-map refreshes)</span>`,
+    s.churn === undefined ? '' : html`<span data-count="churn">churn events: <b>${formatCount(s.churn.events)}</b> (${s.churn.reconnect ? 'reconnects' : 'UNSUBSCRIBE + SUBSCRIBE'});
+${formatCount(s.churn.excludedDeliveries)} deliveries not expected (published while their subscriber was unsubscribed; the window rule: docs/churn.md)</span>`,
   ].filter((p) => p !== '');
   return parts.length === 0 ? html`` : html`<p class="sub">${parts.map((p, i) => html`${i > 0 ? ' · ' : ''}${p}`)}</p>`;
 }

@@ -30,6 +30,7 @@ export interface TimelinePoint {
   reconnects: number;
   malformed: number;
   topologyEvents: number;
+  churnEvents: number;
   /** Worst event-loop utilisation (%) and delay p99 (ms) in the group. */
   eventLoopPct: number;
   eventLoopDelayMs: number;
@@ -55,7 +56,7 @@ export interface ChartTimeline {
   stages: StageSpan[];
 }
 
-const COUNT_KEYS = ['duplicates', 'reordered', 'gapMessages', 'publishErrors', 'lateSends', 'disconnects', 'reconnects', 'malformed', 'topologyEvents'] as const;
+const COUNT_KEYS = ['duplicates', 'reordered', 'gapMessages', 'publishErrors', 'lateSends', 'disconnects', 'reconnects', 'malformed', 'topologyEvents', 'churnEvents'] as const;
 
 
 function maxOf(values: number[]): number | null {

@@ -21,6 +21,8 @@ interface Waiter {
 }
 
 const SUBSCRIBE_KINDS = new Set(['subscribe', 'ssubscribe', 'psubscribe']);
+/** Confirmations of the unsubscribe commands this connection sends (churn), by the command that asked. */
+const UNSUBSCRIBE_KIND: Record<string, string> = { UNSUBSCRIBE: 'unsubscribe', SUNSUBSCRIBE: 'sunsubscribe', PUNSUBSCRIBE: 'punsubscribe' };
 
 /** Subscribes on one node; remembers what it holds so a reconnect can restore it. */
 export class NativeSubscriber implements NodeSubscribeConnection, RespSocketOwner {
@@ -29,6 +31,8 @@ export class NativeSubscriber implements NodeSubscribeConnection, RespSocketOwne
   /** Patterns in subscription order; a delivery names its pattern by index into this list. */
   private readonly patterns: string[] = [];
   private readonly patternBytes: Buffer[] = [];
+  /** Patterns PUNSUBSCRIBEd (churn): kept in `patterns` for their index, left out of a restore. */
+  private readonly unsubscribedPatterns = new Set<string>();
   private readonly waiters: Waiter[] = [];
   private nodeName = '';
 
@@ -58,6 +62,11 @@ export class NativeSubscriber implements NodeSubscribeConnection, RespSocketOwne
   }
 
   async psubscribe(patterns: string[]): Promise<number> {
+    const again = patterns.filter((p) => this.unsubscribedPatterns.has(p));
+    if (again.length > 0) {
+      await this.refusedAs('PSUBSCRIBE', this.command(['PSUBSCRIBE', ...again], again.length));
+      for (const p of again) this.unsubscribedPatterns.delete(p);
+    }
     const fresh = patterns.filter((p) => !this.patterns.includes(p));
     if (fresh.length > 0) {
       await this.refusedAs('PSUBSCRIBE', this.command(['PSUBSCRIBE', ...fresh], fresh.length));
@@ -66,6 +75,27 @@ export class NativeSubscriber implements NodeSubscribeConnection, RespSocketOwne
         this.patternBytes.push(Buffer.from(p));
       }
     }
+    return patterns.length;
+  }
+
+  /**
+   * UNSUBSCRIBE (SUNSUBSCRIBE when sharded) and wait for every confirmation: once it resolves, no message of these
+   * channels arrives until they are subscribed again. They leave the restore list too.
+   */
+  async unsubscribe(channels: string[]): Promise<number> {
+    if (channels.length === 0) return 0;
+    const verb = this.sharded ? 'SUNSUBSCRIBE' : 'UNSUBSCRIBE';
+    if (!this.splitBySlot) await this.refusedAs(verb, this.command([verb, ...channels], channels.length));
+    else await this.refusedAs(verb, Promise.all(groupBySlot(channels, (c) => c).map((g) => this.command([verb, ...g], g.length))));
+    for (const channel of channels) this.channels.delete(channel);
+    return channels.length;
+  }
+
+  /** PUNSUBSCRIBE and wait for every confirmation. The patterns keep their indexes for a later PSUBSCRIBE. */
+  async punsubscribe(patterns: string[]): Promise<number> {
+    if (patterns.length === 0) return 0;
+    await this.refusedAs('PUNSUBSCRIBE', this.command(['PUNSUBSCRIBE', ...patterns], patterns.length));
+    for (const p of patterns) this.unsubscribedPatterns.add(p);
     return patterns.length;
   }
 
@@ -153,6 +183,12 @@ export class NativeSubscriber implements NodeSubscribeConnection, RespSocketOwne
         this.waiters.shift();
         waiter.resolve();
       }
+    } else if (this.waiters.length > 0 && UNSUBSCRIBE_KIND[this.waiters[0].command] === kind) {
+      const waiter = this.waiters[0];
+      if (--waiter.left === 0) {
+        this.waiters.shift();
+        waiter.resolve();
+      }
     } else if (kind === 'sunsubscribe') {
       // Unasked: the server dropped a sharded subscription because its slot moved to another node.
       this.onMoved?.();
@@ -177,7 +213,7 @@ export class NativeSubscriber implements NodeSubscribeConnection, RespSocketOwne
 
   /** Subscribes again to everything after a reconnect. */
   async restore(): Promise<void> {
-    const patterns = [...this.patterns];
+    const patterns = this.patterns.filter((p) => !this.unsubscribedPatterns.has(p));
     await Promise.all([
       this.sendSubscribe([...this.channels]),
       patterns.length > 0 ? this.command(['PSUBSCRIBE', ...patterns], patterns.length) : Promise.resolve(),
