@@ -55,6 +55,7 @@ export function addSummaries(results: readonly RunResult[], measureMs: number, t
     ...(s.some((x) => x.unsent !== undefined) ? { unsent: sum((x) => x.unsent ?? 0) } : {}),
     ...(s.some((x) => x.topologyEvents !== undefined) ? { topologyEvents: sum((x) => x.topologyEvents ?? 0) } : {}),
     disconnects: sum((x) => x.disconnects), reconnects: sum((x) => x.reconnects),
+    ...mergeChurn(s),
     ...(serverCost ? { serverCost } : {}),
     publishReplyReceivers: s.every((x) => x.publishReplyReceivers !== null) ? sum((x) => x.publishReplyReceivers ?? 0) : null,
     publishRate: measureS > 0 ? published / measureS : 0,
@@ -62,6 +63,15 @@ export function addSummaries(results: readonly RunResult[], measureMs: number, t
     targetRate,
     latencyUs,
   };
+}
+
+/** Churn: each segment's subscribers excluded their own deliveries, so events and exclusions add up. */
+function mergeChurn(summaries: readonly RunSummary[]): Pick<RunSummary, 'churn'> {
+  const withChurn = summaries.filter((x) => x.churn);
+  if (withChurn.length === 0) return {};
+  const events = withChurn.reduce((n, x) => n + x.churn!.events, 0);
+  const excludedDeliveries = withChurn.reduce((n, x) => n + x.churn!.excludedDeliveries, 0);
+  return { churn: { events, excludedDeliveries, reconnect: withChurn[0].churn!.reconnect } };
 }
 
 /**
