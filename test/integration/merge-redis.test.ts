@@ -1,6 +1,7 @@
 /**
  * `merge --from-redis`: reads the results segments stored under segmentKeys.result in a real redis-server, waits for
- * one that arrives late, learns N from the results, and names the segments still missing when the wait ends.
+ * one that arrives late, learns N from the results, and names the segments still missing when the wait ends; on a
+ * local cluster, from any node's URL.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,8 @@ import { runMerge } from '../../src/cli/commands/merge.js';
 import { LOSSLESS, buildSegments } from '../helpers/fixtures-segments.js';
 import { captureIo } from '../helpers/cli-io.js';
 import { useServer } from '../helpers/runs.js';
+import { startServer } from '../helpers/redis.js';
+import { openSegmentStore } from '../../src/targets/segment-store.js';
 
 const bench = useServer('pb-merge-redis');
 const T = { timeout: 60_000 };
@@ -78,4 +81,28 @@ test('a run id with nothing stored is exit 2 naming the key looked for', T, asyn
     assert.match(err.message, /pubsub-bench:seg:\{never-ran\}:result:0/);
     return true;
   });
+});
+
+test('on a cluster, any node\'s URL will do: the keys are read from the master owning the run\'s hash tag', T, async () => {
+  const cluster = await startServer({ kind: 'cluster' });
+  try {
+    const runId = 'cluster-run-1';
+    const segs = buildSegments({ ...LOSSLESS, runId });
+    const store = await openSegmentStore(cluster.spec, runId, 5000);
+    try {
+      for (const [i, s] of segs.entries()) await store.set(segmentKeys.result(runId, i), JSON.stringify(s));
+    } finally {
+      await store.close();
+    }
+    // Every master's URL, so the nodes that do not own the slot (and answer MOVED) are among them.
+    for (const node of cluster.spec.nodes) {
+      const out = path.join(bench.outDir, `cluster-${node.port}`);
+      const c = captureIo();
+      assert.equal(await runMerge({ fromRedis: `redis://${node.host}:${node.port}`, runId, segments: '3', out }, c.io), ExitCode.ok, c.stderr());
+      const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as RunResult;
+      assert.deepEqual(result.segments?.map((s) => s.index), [0, 1, 2]);
+    }
+  } finally {
+    await cluster.stop();
+  }
 });
