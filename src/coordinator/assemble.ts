@@ -7,7 +7,7 @@ import { ExitCode } from '../core/errors.js';
 import { zeroCounters, type OutageEvent } from '../core/messages.js';
 import { RESULT_SCHEMA_VERSION, type RunResult, type StreamsReport, type Threshold } from '../core/result.js';
 import type { FiredChaos } from './chaos.js';
-import type { Scenario } from '../core/scenario.js';
+import { respOf, type Scenario } from '../core/scenario.js';
 import type { TargetDescription } from '../core/target.js';
 import { encodeHistogram } from '../metrics/histogram.js';
 import { RunAggregator } from '../metrics/aggregate.js';
@@ -132,6 +132,7 @@ export function assembleResult(a: AssembleInput): RunResult {
       schedule: { ...schedule },
       target: a.target,
       scenario,
+      resp: respOf(scenario),
       plan: {
         workers: plan.workers,
         publishersPerWorker: plan.perWorker.map((w) => w.publishers.length),

@@ -32,6 +32,7 @@ export function buildBreakdowns(plan: FleetPlan, totals: ChannelTotals, info: Ta
     published: totals.published[i],
     expected: totals.published[i] * plan.receiversPerChannel[i],
     delivered: totals.delivered[i],
+    ...(plan.publishShares ? { share: plan.publishShares[i] } : {}),
   }));
   let shards: ShardBreakdown[] | undefined;
   if ((info.mode === 'cluster' && info.slotRanges) || info.clientSharding) {

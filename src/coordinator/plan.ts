@@ -7,6 +7,8 @@ import type { PublisherAssignment, SubscriberAssignment } from '../core/messages
 import type { Scenario } from '../core/scenario.js';
 import { channelNames as expandChannelNames } from '../scenarios/channels.js';
 import { globMatch } from '../scenarios/glob.js';
+import { backgroundPatternNames } from '../core/scenario.js';
+import { planPublishSkew, planSubscriberSkew, splitRateByShares } from './plan-skew.js';
 // Pure maths with no imports of its own: the plan places the publishers' first messages on the same curve the
 // worker threads follow.
 import { RateCurve } from '../load/profile.js';
@@ -15,6 +17,8 @@ import { RateCurve } from '../load/profile.js';
 export interface WorkerPlan {
   publishers: PublisherAssignment[];
   subscribers: SubscriberAssignment[];
+  /** Background patterns (matching nothing) this worker holds on one extra connection; absent: none. */
+  backgroundPatterns?: string[];
 }
 
 /** The whole fleet split over worker threads. */
@@ -39,6 +43,8 @@ export interface FleetPlan {
    * patterns, not (client, pattern) pairs.
    */
   expectedNumpat: number;
+  /** Per channel: the share of all published messages it is meant to get, under a channel skew only. */
+  publishShares?: number[];
 }
 
 /** What the default number of worker threads depends on (see `defaultWorkerCount`). */
@@ -89,16 +95,23 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
   const subscriberCount = scenario.subscribers.reduce((n, g) => n + g.count, 0);
   // Slow subscribers (ids 0 … slow − 1) stall the thread they run on: assignWorkers gives them one of their own.
   const slow = Math.min(scenario.slowSubscribers?.count ?? 0, subscriberCount);
-  const rates = splitRate(scenario.publishers.rate, publisherCount);
   const rate = scenario.publishers.rate;
+  const publisherChannels = (i: number): number[] => spread(i, scenario.publishers.channelsEach, channelCount, true);
+  const skew = planPublishSkew(scenario, channelCount, publisherChannels);
+  // Under a skew with k channels each, publishers carry unequal shares (plan-skew.ts); with 'all' they stay equal.
+  const rates = skew && rate !== 'max' && scenario.publishers.channelsEach !== 'all'
+    ? splitRateByShares(rate, skew.publishers.map((p) => p.rateShare))
+    : splitRate(rate, publisherCount);
   const curve = scenario.stages && rate !== 'max' ? new RateCurve(scenario.stages, 0, scenario.warmupMs * 1000) : null;
   const publishers: PublisherAssignment[] = [];
   for (let i = 0; i < publisherCount; i++) {
+    const skewed = skew?.publishers[i];
     publishers.push({
       publisherId: i,
-      channels: spread(i, scenario.publishers.channelsEach, channelCount, true),
+      channels: skewed ? skewed.channels : publisherChannels(i),
       rate: rates[i],
       phaseOffsetUs: rate === 'max' ? 0 : curve ? curve.timeOfCount(i) : (i * 1e6) / rate,
+      ...(skewed ? { channelWeights: skewed.weights } : {}),
     });
   }
 
@@ -108,8 +121,9 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
   let subscriptions = 0;
   let subscriberId = 0;
   for (const group of scenario.subscribers) {
+    const skewed = planSubscriberSkew(scenario, group, channelCount);
     for (let j = 0; j < group.count; j++) {
-      const channels = spread(j, group.channelsEach, channelCount, false);
+      const channels = skewed ? skewed[j] : spread(j, group.channelsEach, channelCount, false);
       for (const c of channels) expectedNumsub[c]++;
       subscriptions += channels.length + group.patterns.length;
       subscribers.push({
@@ -128,6 +142,10 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
     if (group.count === 0) continue;
     for (const p of group.patterns) pairsPerPattern.set(p, (pairsPerPattern.get(p) ?? 0) + group.count);
   }
+  // Background patterns match no channel (validation sees to it): they add subscriptions and NUMPAT, no receivers.
+  const background = backgroundPatternNames(scenario.backgroundPatterns ?? 0);
+  subscriptions += background.length;
+  const distinctPatterns = new Set([...pairsPerPattern.keys(), ...background]).size;
   for (let c = 0; c < channelCount; c++) {
     let receivers = expectedNumsub[c];
     for (const [pattern, pairs] of pairsPerPattern) if (globMatch(pattern, names[c])) receivers += pairs;
@@ -135,6 +153,7 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
   }
 
   const { workers, perWorker } = assignWorkers(publishers, subscribers, workersRequested, rate === 'max');
+  if (background.length > 0) perWorker[0].backgroundPatterns = background; // an idle connection: any thread will do
   return {
     workers,
     channelNames: names,
@@ -142,7 +161,8 @@ export function planFleet(scenario: Scenario, workersRequested: number): FleetPl
     perWorker,
     subscriptions,
     expectedNumsub,
-    expectedNumpat: pairsPerPattern.size,
+    expectedNumpat: distinctPatterns,
+    ...(skew ? { publishShares: skew.shares } : {}),
   };
 }
 

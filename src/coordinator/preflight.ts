@@ -4,6 +4,7 @@
  */
 import { TargetError, UsageError } from '../core/errors.js';
 import type { TargetSpec } from '../core/target.js';
+import type { Scenario } from '../core/scenario.js';
 import type { ControlConnection, TargetInfo } from '../targets/types.js';
 import { hostPort } from '../targets/url.js';
 import type { FleetPlan } from './plan.js';
@@ -20,6 +21,17 @@ export function checkTargetKind(spec: TargetSpec, info: TargetInfo): void {
     message: `${hostPort(spec.nodes[0])} is a Redis Cluster node (cluster_enabled:1), but --cluster was not given`,
     hint: 'add --cluster: the node is then the seed and every master is found from it (run as one server, publish replies and NUMSUB would count one node, and --sharded would fail with CROSSSLOT)',
   }], 'The target is a cluster');
+}
+
+/**
+ * `resp: 3` needs HELLO (Redis 6+). ioredis would fall back to RESP2 without a word, and the result would then name
+ * a protocol that did not run: refused before measuring instead (exit 3).
+ */
+export function checkResp(scenario: Scenario, info: TargetInfo): void {
+  const major = Number.parseInt(info.redisVersion, 10);
+  if (scenario.resp === 3 && major < 6) {
+    throw new TargetError(`--resp 3 needs HELLO (Redis 6 or later), and the target runs Redis ${info.redisVersion}. Hint: run with --resp 2`);
+  }
 }
 
 /** Channels asked about per PUBSUB NUMSUB call. */

@@ -16,7 +16,7 @@ import { planFleet, rateShareOf, type FleetPlan } from './plan.js';
 import { planDigest, runTagOf, segmentPlan } from './segment-plan.js';
 import { harnessVersion } from '../core/version.js';
 import { WorkerPool } from './pool.js';
-import { checkSubscriptions, checkTargetKind } from './preflight.js';
+import { checkResp, checkSubscriptions, checkTargetKind } from './preflight.js';
 import { checkPermissions } from './preflight-acl.js';
 import { preflightLoad } from './preflight-load.js';
 import type { RunRecording, WorkerFailure } from './recording.js';
@@ -70,6 +70,7 @@ export async function setupRun(req: RunRequest, local: LocalTargetDetails | null
     const info = await control.info();
     checkTargetKind(spec, info);
     checkStreamsTarget(req.scenario, spec, req.segment !== undefined);
+    checkResp(req.scenario, info);
     const target = { ...describeTarget(spec, local !== null), redisVersion: info.redisVersion };
     const seg = req.segment;
     // A segment plans the whole run, keeps its share, and takes the run tag from the run id (see segment-plan.ts).
@@ -80,6 +81,7 @@ export async function setupRun(req: RunRequest, local: LocalTargetDetails | null
     const tasks: WorkerTask[] = plan.perWorker.map((w, workerId) => ({
       v: V, workerId, runTag, scenario: req.scenario, target: spec, channelNames: plan.channelNames,
       receiversPerChannel: plan.receiversPerChannel, publishers: w.publishers, subscribers: w.subscribers,
+      ...(w.backgroundPatterns?.length ? { backgroundPatterns: w.backgroundPatterns } : {}),
       intervalMs, connectTimeoutMs, ...segmentTask,
     }));
     const global = seg && globalPlan

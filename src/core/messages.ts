@@ -18,6 +18,11 @@ export interface PublisherAssignment {
   rate: number | 'max';
   /** Offset of this publisher's schedule from the common start, spreading publishers evenly (µs). */
   phaseOffsetUs: number;
+  /**
+   * Channel skew: relative weight per entry of `channels` (its share of this publisher's messages), walked as a
+   * precomputed cycle (src/load/skew.ts channelCycle). Absent: plain round-robin.
+   */
+  channelWeights?: number[];
 }
 
 /** One subscriber connection this worker runs. */
@@ -46,6 +51,8 @@ export interface WorkerTask {
   receiversPerChannel: number[];
   publishers: PublisherAssignment[];
   subscribers: SubscriberAssignment[];
+  /** Background patterns this worker PSUBSCRIBEs on one extra connection (they match nothing); absent: none. */
+  backgroundPatterns?: string[];
   /** Snapshot interval (ms). */
   intervalMs: number;
   /** Connect timeout (ms). */

@@ -8,7 +8,7 @@ import type { Counters, ErrorTextCount, OutageEvent, ViolationExample } from './
 import type { ChaosReport, TelemetrySample } from './reliability.js';
 import type { ServerCost } from './server-cost.js';
 import type { CapacityPrediction, CostPoint } from './capacity-model.js';
-import type { Scenario } from './scenario.js';
+import type { RespVersion, Scenario } from './scenario.js';
 import type { TargetDescription } from './target.js';
 
 /** Schema version of result.json. */
@@ -304,6 +304,8 @@ export interface ChannelBreakdown {
   published: number;
   expected: number;
   delivered: number;
+  /** Under a channel skew: the share of all published messages this channel is meant to get (0..1). */
+  share?: number;
 }
 
 /** Counts of one cluster shard (master host:port) over the measure phase. */
@@ -356,6 +358,11 @@ export interface RunResult {
   schedule?: { startUs: number; measureStartUs: number; measureEndUs: number };
   target: TargetDescription;
   scenario: Scenario;
+  /**
+   * RESP version the data plane (publishers, subscribers) spoke. Absent in results written before `--resp`: those
+   * spoke RESP2 on the native client and RESP3 on ioredis 6 (its default then).
+   */
+  resp?: RespVersion;
   plan: { workers: number; publishersPerWorker: number[]; subscribersPerWorker: number[]; subscriptions: number };
   summary: RunSummary;
   timeline: TimelineEntry[];

@@ -159,4 +159,42 @@ export interface Scenario {
   streamMaxLen?: number;
   /** Subscription churn (`--subscriber-churn DURATION[:reconnect]`); absent: subscribers stay for the whole run. */
   subscriberChurn?: SubscriberChurnSpec;
+  /**
+   * Publish share per channel: absent or 'uniform' (every channel alike), or 'zipf:S' — channel k gets a share of
+   * ALL published messages ∝ 1/(k+1)^S (channel 0 the hottest). Each publisher walks a precomputed channel cycle
+   * (src/load/skew.ts), so the counts follow the shares exactly up to rounding and nothing is drawn per message.
+   */
+  channelSkew?: string;
+  /**
+   * How many subscribers each channel has: absent or 'uniform' (the even spread), or 'zipf:S' — a group with k
+   * channels each shares its N × k subscriptions out ∝ 1/(c+1)^S (at most N per channel): a few crowded channels
+   * and a long tail, like chat rooms or tickers. Groups on 'all' channels stay as they are.
+   */
+  subscriberSkew?: string;
+  /**
+   * Pattern subscriptions that match no channel, held by one extra connection (absent: 0). They receive nothing
+   * and count as no receiver, but Redis checks every pattern on every PUBLISH: this is the cost of pattern load.
+   */
+  backgroundPatterns?: number;
+  /** RESP version the data plane speaks: absent or 2 (RESP2), or 3 (HELLO 3: deliveries arrive as push frames). */
+  resp?: RespVersion;
+}
+
+/** A RESP protocol version. */
+export type RespVersion = 2 | 3;
+
+/** The RESP version a scenario's data plane speaks. */
+export function respOf(scenario: Pick<Scenario, 'resp'>): RespVersion {
+  return scenario.resp === 3 ? 3 : 2;
+}
+
+/**
+ * Where background patterns live: `<prefix><i>:*`. Literal up to the `*`, so they match exactly the channel names
+ * that start with the prefix (validation refuses a naming template that makes one).
+ */
+export const BACKGROUND_PATTERN_PREFIX = 'pubsub-bench:bg-pattern:';
+
+/** The `count` background patterns of a run. */
+export function backgroundPatternNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${BACKGROUND_PATTERN_PREFIX}${i}:*`);
 }

@@ -5,6 +5,7 @@
 import type { RunResult, Scenario } from '../core/index.js';
 import { clientOf, subscriberCount } from './describe.js';
 import { usesBatch } from '../scenarios/matrix.js';
+import { respOf } from '../core/scenario.js';
 
 /** The `--matrix` keys as read back from a scenario; undefined when the key has no effect on it (batch under await). */
 const KEY_VALUES: ReadonlyArray<[key: string, read: (s: Scenario) => string | number | undefined]> = [
@@ -18,6 +19,12 @@ const KEY_VALUES: ReadonlyArray<[key: string, read: (s: Scenario) => string | nu
   ['channels', (s) => s.channels.count],
   ['channels-per-subscriber', (s) => String(s.subscribers[0]?.channelsEach ?? '')],
   ['client', (s) => clientOf(s)],
+  ['patterns', (s) => (s.subscribers[0]?.patterns.length ? s.subscribers[0].patterns.join('|') : 'none')],
+  ['sharded', (s) => String(s.channels.sharded)],
+  ['channel-skew', (s) => s.channelSkew ?? 'uniform'],
+  ['subscriber-skew', (s) => s.subscriberSkew ?? 'uniform'],
+  ['background-patterns', (s) => s.backgroundPatterns ?? 0],
+  ['resp', (s) => respOf(s)],
 ];
 
 /** `key=value` of every matrix key whose value is not the same in all the scenarios, one string per scenario. */

@@ -133,7 +133,7 @@ export function compareResults(results: RunResult[], labels: string[], opts: Com
     };
   });
   const groups = opts.groups?.length === labels.length ? opts.groups : labels;
-  return { labels, groups, descriptions: results.map((r) => describeScenario(r.scenario)), metrics, warnings: comparabilityWarnings(results, labels, opts) };
+  return { labels, groups, descriptions: results.map((r) => describeScenario(r.scenario, r.resp)), metrics, warnings: comparabilityWarnings(results, labels, opts) };
 }
 
 /**

@@ -4,6 +4,7 @@
 import type { ClientKind, RunResult, Scenario, TargetDescription } from '../core/index.js';
 import { describeBaselineCheck, formatOutcomeLine } from './ci/values.js';
 import { formatCompact, formatRate } from './format.js';
+import type { RespVersion } from '../core/scenario.js';
 
 /** "redis://127.0.0.1:6379 (single, local, Redis 7.0.15)". URLs are already redacted in result.json. */
 export function describeTarget(target: TargetDescription, redisVersion?: string | null): string {
@@ -38,13 +39,28 @@ export function clientOf(scenario: Scenario): ClientKind {
   return (scenario as Partial<Scenario>).client ?? 'ioredis';
 }
 
-/** "native client" / "ioredis client", for one-line descriptions. */
-export function describeClient(scenario: Scenario): string {
-  return `${clientOf(scenario)} client`;
+/**
+ * "native client, RESP2" / "ioredis client, RESP3": the data path and the protocol it spoke. `resp` is the result's
+ * record of it; without one (results older than `--resp`) only a scenario asking for RESP3 names a protocol.
+ */
+export function describeClient(scenario: Scenario, resp: RespVersion | undefined = scenario.resp): string {
+  return resp ? `${clientOf(scenario)} client, RESP${resp}` : `${clientOf(scenario)} client`;
 }
 
-/** The key numbers of a scenario in one line: fleet shape, message size, rate, publish mode and client. */
-export function describeScenario(scenario: Scenario): string {
+/** The workload shapes of a scenario that differ from the default, as words ("channel skew zipf:1", …). */
+export function describeShapes(scenario: Scenario): string[] {
+  return [
+    ...(scenario.channelSkew ? [`channel skew ${scenario.channelSkew}`] : []),
+    ...(scenario.subscriberSkew ? [`subscriber skew ${scenario.subscriberSkew}`] : []),
+    ...(scenario.backgroundPatterns ? [`${formatCompact(scenario.backgroundPatterns)} background patterns`] : []),
+  ];
+}
+
+/**
+ * The key numbers of a scenario in one line: fleet shape, message size, rate, publish mode, workload shapes, client
+ * and (given the result's `resp`, or for a RESP3 scenario) the protocol.
+ */
+export function describeScenario(scenario: Scenario, resp?: RespVersion): string {
   const p = scenario.publishers;
   const patterns = scenario.subscribers.flatMap((g) => g.patterns);
   const parts = [
@@ -54,8 +70,9 @@ export function describeScenario(scenario: Scenario): string {
     `${p.messageBytes} B`,
     p.rate === 'max' ? 'rate max' : `rate ${formatRate(p.rate)}`,
     describePublishMode(scenario),
+    ...describeShapes(scenario),
     // Native and ioredis runs of one scenario differ only here: compare and matrix tables must tell them apart.
-    describeClient(scenario),
+    describeClient(scenario, resp ?? scenario.resp),
     ...(scenario.transport === 'streams' ? [`streams (MAXLEN ~${formatCompact(scenario.streamMaxLen ?? 0)})`] : []),
   ];
   return `${scenario.name}: ${parts.join(' · ')}`;

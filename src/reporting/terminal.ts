@@ -57,7 +57,7 @@ function runSection(result: RunResult): string[] {
     + (result.interrupted ? ' — interrupted' : '');
   return [renderTable([
     ['target', plainText(describeTarget(result.target, result.versions.redis))],
-    ['scenario', plainText(describeScenario(result.scenario))],
+    ['scenario', plainText(describeScenario(result.scenario, result.resp))],
     ['measured', measured],
     ['run', `${plainText(result.runId)} · started ${result.startedAt} · ${result.plan.workers} worker thread(s)`],
   ], ['left', 'left'])];

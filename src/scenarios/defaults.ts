@@ -67,6 +67,8 @@ export const LIMITS = {
   batch: 100_000,
   maxInFlight: 1_000_000,
   subscriberGroups: 100,
+  /** Background patterns (issue 13): Redis checks each on every PUBLISH, so 100k already slows a server to a crawl. */
+  backgroundPatterns: 100_000,
   /** Subscriber connections over all groups. */
   subscribers: 100_000,
   patternsPerGroup: 1000,

@@ -115,6 +115,10 @@ export function keysOf(field: ObjectField): string[] {
   return Object.keys(field.fields);
 }
 
+/** A skew as the schema checks it: 'uniform' or 'zipf:S' in any case (the validator also checks S's range). */
+const SKEW_PATTERN = '^\\s*([Uu][Nn][Ii][Ff][Oo][Rr][Mm]|[Zz][Ii][Pp][Ff]:\\s*(\\d+\\.?\\d*|\\.\\d+)([Ee][+-]?\\d+)?)\\s*$';
+const SKEW_HINT = "'uniform', or 'zipf:S' with S above 0 and at most 10, e.g. zipf:1";
+
 const ratePerSecond = `msgs/s over all publishers together, at most ${LIMITS.rate}`;
 
 /** The `channels` section. */
@@ -266,6 +270,22 @@ export const SCENARIO = {
     subscriberChurn: {
       type: 'object', fields: CHURN_FIELDS, required: ['everyMs'], hint: 'e.g. "subscriberChurn": {"everyMs": 2000, "reconnect": false}',
       description: 'Every everyMs each subscriber unsubscribes and subscribes again (or reconnects), staggered; expected deliveries follow the subscription windows.',
+    },
+    channelSkew: {
+      type: 'string', maxChars: 40, pattern: SKEW_PATTERN, default: 'uniform', examples: ['uniform', 'zipf:1', 'zipf:0.8'], hint: SKEW_HINT,
+      description: "Publish share per channel: 'uniform', or 'zipf:S' (S above 0, at most 10): channel k gets a share of all messages ∝ 1/(k+1)^S, channel 0 the hottest. With publishers.channelsEach a number, only at a constant numeric rate (publishers then carry unequal rates).",
+    },
+    subscriberSkew: {
+      type: 'string', maxChars: 40, pattern: SKEW_PATTERN, default: 'uniform', examples: ['uniform', 'zipf:1'], hint: SKEW_HINT,
+      description: "Subscribers per channel: 'uniform', or 'zipf:S': a group with k channels each (a number below channels.count) shares its count × k subscriptions out ∝ 1/(c+1)^S, at most count per channel.",
+    },
+    backgroundPatterns: {
+      type: 'integer', min: 0, max: LIMITS.backgroundPatterns, default: 0, hint: 'a number of patterns, e.g. 1000 (0: none)',
+      description: 'Pattern subscriptions matching no channel, on one extra connection: they receive nothing, but every PUBLISH checks them (pattern load). Not with sharded channels.',
+    },
+    resp: {
+      type: 'integer', min: 2, max: 3, default: 2, hint: 'RESP version 2 or 3',
+      description: 'RESP version of the data plane: 2, or 3 (HELLO 3; deliveries arrive as push frames; Redis 6+).',
     },
     // Last, so the list of allowed keys in a hint starts with the ones that change a run.
     $schema: { type: 'string', maxChars: SCHEMA_KEY_CHARS, description: 'The JSON Schema of this file, for editors; pubsub-bench ignores it.' },

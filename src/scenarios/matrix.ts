@@ -24,6 +24,12 @@ export const MATRIX_KEYS: Record<string, keyof ScenarioFlags> = {
   transport: 'transport',
   'stream-maxlen': 'streamMaxlen',
   'subscriber-churn': 'subscriberChurn',
+  patterns: 'patterns',
+  sharded: 'sharded',
+  'channel-skew': 'channelSkew',
+  'subscriber-skew': 'subscriberSkew',
+  'background-patterns': 'backgroundPatterns',
+  resp: 'resp',
 };
 
 /** One axis: a flag and the values it takes in turn. */

@@ -33,6 +33,14 @@ export interface ScenarioFlags extends ShapeFlags {
   transport?: unknown;
   /** `--stream-maxlen N` (scenario field `streamMaxLen`). */
   streamMaxlen?: unknown;
+  /** `--channel-skew uniform|zipf:S` (scenario field `channelSkew`). */
+  channelSkew?: unknown;
+  /** `--subscriber-skew uniform|zipf:S` (scenario field `subscriberSkew`). */
+  subscriberSkew?: unknown;
+  /** `--background-patterns N` (scenario field `backgroundPatterns`). */
+  backgroundPatterns?: unknown;
+  /** `--resp 2|3` (scenario field `resp`). */
+  resp?: unknown;
 }
 
 /** The input with flags applied, the field → flag renames for validation, and flag values that did not parse. */
@@ -80,15 +88,19 @@ export function applyOverrides(raw: unknown, flags: ScenarioFlags): Overridden {
   if (hasAny(flags.channels, flags.sharded)) {
     const ch = section('channels');
     set('--channels', flags.channels, ch, 'count', 'channels.count', toNumber);
-    set('--sharded', flags.sharded, ch, 'sharded', 'channels.sharded', asIs);
+    set('--sharded', flags.sharded, ch, 'sharded', 'channels.sharded', toBool);
   }
   if (hasAny(flags.subscribers, flags.channelsPerSubscriber, flags.patterns)) {
     const group = firstGroup(top);
     set('--subscribers', flags.subscribers, group, 'count', 'subscribers[0].count', toNumber);
     set('--channels-per-subscriber', flags.channelsPerSubscriber, group, 'channelsEach', 'subscribers[0].channelsEach', toEach);
     if (flags.patterns !== undefined) {
-      const patterns = toPatterns(flags.patterns, problems);
-      if (patterns && group) {
+      const patterns = typeof flags.patterns === 'string' ? matrixPatterns(flags.patterns) : toPatterns(flags.patterns, problems);
+      if (patterns?.length === 0 && group) {
+        // `--matrix patterns=none`: the group subscribes to channels instead (all of them if it had only patterns).
+        group.patterns = [];
+        if (flags.channelsPerSubscriber === undefined && own(group, 'channelsEach') === 0) group.channelsEach = 'all';
+      } else if (patterns && group) {
         group.patterns = patterns;
         rename['subscribers[0].patterns'] = '--patterns';
         patterns.forEach((_, i) => (rename[`subscribers[0].patterns[${i}]`] = '--patterns'));
@@ -113,6 +125,10 @@ export function applyOverrides(raw: unknown, flags: ScenarioFlags): Overridden {
   set('--client', flags.client, top, 'client', 'client', asIs);
   set('--transport', flags.transport, top, 'transport', 'transport', asIs);
   set('--stream-maxlen', flags.streamMaxlen, top, 'streamMaxLen', 'streamMaxLen', toNumber);
+  set('--channel-skew', flags.channelSkew, top, 'channelSkew', 'channelSkew', asIs);
+  set('--subscriber-skew', flags.subscriberSkew, top, 'subscriberSkew', 'subscriberSkew', asIs);
+  set('--background-patterns', flags.backgroundPatterns, top, 'backgroundPatterns', 'backgroundPatterns', toNumber);
+  set('--resp', flags.resp, top, 'resp', 'resp', toNumber);
   applyStages(top, flags, rename, problems);
   applyShapeFlags(top, flags, rename, problems);
   return { input: top, rename, problems };
@@ -195,6 +211,21 @@ const toNumber = numberOr();
 const toBytes = numberOr(undefined, `1024 (bytes: ${LIMITS.messageBytesMin} to ${LIMITS.messageBytesMax}, the ${LIMITS.messageBytesMin}-byte envelope header included)`, parseBytes);
 const toRate = numberOr('max', '10', parseRate);
 const toEach = numberOr('all');
+
+/** `true`/`false` as a flag gives them, or as text (`--matrix sharded=false,true`). */
+const toBool: Convert = (flag, value, problems) => {
+  if (typeof value === 'boolean') return value;
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  if (text === 'true' || text === 'false') return text === 'true';
+  problems.push({ field: flag, message: `expected true or false, got ${describeType(value)}`, hint: `e.g. --matrix ${flag.slice(2)}=false,true` });
+  return undefined;
+};
+
+/** A matrix value of `patterns`: 'none', or patterns separated by '|' (`--matrix 'patterns=none,user.*|order.*'`). */
+function matrixPatterns(value: string): string[] {
+  const text = value.trim();
+  return text === 'none' ? [] : text.split('|').map((p) => p.trim()).filter((p) => p !== '');
+}
 
 function toPatterns(value: unknown, problems: Problem[]): string[] | undefined {
   const list = Array.isArray(value) ? value : [value];

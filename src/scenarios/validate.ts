@@ -13,6 +13,7 @@ import { checkChannels, checkStagesField, checkSubscriberGroups, stagesMeasureMs
 import { checkThresholds } from '../metrics/thresholds.js';
 import { checkShapes } from './validate-shapes.js';
 import { checkTransport } from './validate-transport.js';
+import { checkTrafficShapes, fitTransport } from './validate-traffic.js';
 
 /** Options of `resolveScenario`. */
 export interface ResolveOptions {
@@ -89,6 +90,7 @@ function check(c: Checker, input: unknown, source: string): Scenario | undefined
   const seed = rawSeed === undefined ? DEFAULTS.seed : c.intField(rawSeed, 'seed', F.seed);
   const shapes = checkShapes(c, top, publishers, subscribers);
   const transport = checkTransport(c, top, { client, channels: channels?.spec, subscribers });
+  const traffic = fitTransport(c, checkTrafficShapes(c, top, { channels: channels?.spec, publishers, subscribers, stages: profile && profile.stages }), transport);
 
   if (publishers && subscribers && publishers.count === 0 && subscribers.every((g) => g.count === 0)) {
     c.add('publishers.count', 'the scenario has no publishers and no subscribers', 'set publishers.count or a subscriber group count above 0');
@@ -96,12 +98,12 @@ function check(c: Checker, input: unknown, source: string): Scenario | undefined
   if (
     name === undefined || description === undefined || client === undefined || !channels || !publishers || !subscribers ||
     warmupMs === undefined || durationMs === undefined || drainTimeoutMs === undefined || seed === undefined ||
-    profile === undefined || shapes === undefined || transport === undefined
+    profile === undefined || shapes === undefined || transport === undefined || traffic === undefined
   ) {
     return undefined;
   }
   const scenario: Scenario = { name, description, client, channels: channels.spec, publishers, subscribers, warmupMs, durationMs, drainTimeoutMs, seed };
-  return { ...scenario, ...(profile ? { stages: profile.stages } : {}), ...(thresholds ? { thresholds } : {}), ...shapes, ...transport };
+  return { ...scenario, ...(profile ? { stages: profile.stages } : {}), ...(thresholds ? { thresholds } : {}), ...shapes, ...transport, ...traffic };
 }
 
 /** Scenario `thresholds`: a list of expressions such as "e2e.p99 < 5ms", each checked as --threshold would be. */

@@ -45,7 +45,7 @@ const native: DataPlane = {
 const ioredis: DataPlane = {
   client: 'ioredis',
   openPublisher: (ctx, node, opts, events) => opts.streams ? Promise.reject(new Error('the streams transport runs on the native client only')) : openIoredisPublisher(ctx, node, opts, events),
-  openSubscriber: (ctx, node, opts, handlers, how) => new IoredisSubscriber(how.sharded, how.splitBySlot).open(ctx, node, opts, handlers, how.onMoved),
+  openSubscriber: (ctx, node, opts, handlers, how) => new IoredisSubscriber(how.sharded, how.splitBySlot).open(ctx, node, { ...opts, protocol: opts.resp3 ? 3 : 2 }, handlers, how.onMoved),
 };
 
 /** The data path for `client` (native unless asked otherwise). */

@@ -26,6 +26,11 @@ export interface NodeConnectOptions {
   clientName: string;
   connectTimeoutMs: number;
   autoPipelining?: boolean;
+  /**
+   * RESP version (data plane: the run's `resp`). Absent: ioredis' own default, RESP3 — which falls back to RESP2
+   * without a word on a server that has no HELLO; fine for control traffic, not for a run that says which it spoke.
+   */
+  protocol?: 2 | 3;
   /** Where to reconnect when this node keeps refusing (see ConnectionOptions.rehome). */
   rehome?: (deadNode: { host: string; port: number }) => Promise<{ host: string; port: number } | undefined>;
 }
@@ -86,6 +91,7 @@ export async function connectNode(
     autoResubscribe: false,
     autoResendUnfulfilledCommands: false,
     enableAutoPipelining: opts.autoPipelining === true,
+    ...(opts.protocol !== undefined ? { protocol: opts.protocol } : {}),
     retryStrategy: (attempt: number) => {
       if (!established || closing) return null;
       if (opts.rehome && attempt > 1 && (attempt - 1) % REHOME_AFTER === 0) rehome(opts.rehome);

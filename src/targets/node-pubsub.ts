@@ -152,7 +152,7 @@ export async function openIoredisPublisher(
   opts: PublisherOptions,
   events: ConnectionEvents,
 ): Promise<IoredisPublisher> {
-  const handle = await connectNode(ctx, node, { ...opts, autoPipelining: opts.mode === 'auto' }, {
+  const handle = await connectNode(ctx, node, { ...opts, autoPipelining: opts.mode === 'auto', protocol: opts.resp3 ? 3 : 2 }, {
     onDisconnect: (cause) => events.onDisconnect(cause),
     onReconnect: () => events.onReconnect(),
     onRecoveryError: (cause) => events.onRecoveryError?.(cause),

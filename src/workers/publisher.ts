@@ -18,6 +18,7 @@ import { encodeEnvelope, ENVELOPE_HEADER_BYTES, FLAG_MEASURED } from '../load/en
 import { LATE_THRESHOLD_US, Schedule } from './pacing.js';
 import { RateCurve, RateProfile, type PublishSchedule } from '../load/profile.js';
 import type { WorkerContext } from './context.js';
+import { channelCycle, cycleStart } from '../load/skew.js';
 
 /**
  * Pause after a failed publish. While a connection is down, commands fail at once (no offline queue); without a
@@ -55,6 +56,24 @@ export function windowOf(p: { mode: string; batch: number; maxInFlight: number }
   return Math.max(1, p.batch);
 }
 
+/**
+ * The channel cycle of an assignment. Publishers given the same weights (every one of a skew over 'all' channels)
+ * share one cycle per worker thread: it may hold 64 Ki entries.
+ */
+const cycles = new Map<string, Uint32Array>();
+function cycleOf(a: PublisherAssignment): Uint32Array {
+  if (!a.channelWeights) return Uint32Array.from({ length: a.channels.length }, (_, p) => p);
+  const key = a.channelWeights.join(',');
+  let cycle = cycles.get(key);
+  if (!cycle) {
+    // Only the last run's cycles are kept: a worker thread may serve many runs (matrix, capacity).
+    if (cycles.size >= 16) cycles.clear();
+    cycle = channelCycle(a.channelWeights);
+    cycles.set(key, cycle);
+  }
+  return cycle;
+}
+
 /** Waits shorter than this yield with setImmediate instead of a timer (µs). */
 const SPIN_BELOW_US = 200;
 /** Longest sleep between checks, so a stop request is seen soon even at very low rates (ms). */
@@ -69,7 +88,12 @@ export class Publisher {
   private readonly receivers: number[];
   /** Next sequence number per channel (index into `channels`). */
   private readonly seqs: Uint32Array;
-  /** Position in the round-robin over `channels`. */
+  /**
+   * Position (index into `channels`) of every message of a repeating cycle: 0, 1, 2, … (round-robin), or a channel
+   * skew's weighted cycle. One typed-array read per message, whatever the skew.
+   */
+  private readonly cycle: Uint32Array;
+  /** Position in `cycle`. */
   private cursor = 0;
   /** Messages built so far (index into the schedule). */
   private sent = 0;
@@ -105,6 +129,9 @@ export class Publisher {
     this.channels = assignment.channels;
     this.receivers = ctx.task.receiversPerChannel;
     this.seqs = new Uint32Array(assignment.channels.length);
+    this.cycle = cycleOf(assignment);
+    // Skewed publishers start at staggered points of their cycle, so they do not all hit the hot channel together.
+    if (assignment.channelWeights) this.cursor = cycleStart(assignment.publisherId, ctx.publisherCount, this.cycle.length);
     const p = ctx.task.scenario.publishers;
     this.continuous = p.mode === 'auto';
     this.window = windowOf(p);
@@ -188,8 +215,9 @@ export class Publisher {
       for (; k < n && conn.hasRoom(); k++) {
         const token = this.free[--this.freeCount];
         const intended = schedule.open ? schedule.intendedUs(this.sent) : now;
-        const pos = this.cursor;
-        this.cursor = pos + 1 === this.channels.length ? 0 : pos + 1;
+        const at = this.cursor;
+        this.cursor = at + 1 === this.cycle.length ? 0 : at + 1;
+        const pos = this.cycle[at];
         const channel = this.channels[pos];
         const buf = conn.add(channel, token);
         this.fill(buf, conn.payloadOffset, token, pos, channel, intended, now);

@@ -164,3 +164,19 @@ export class SubscriberSink implements SubscriberHandlers {
     recordUs(from === ctx.segmentIndex ? ctx.e2eSame! : ctx.e2eCross!, latencyUs);
   }
 }
+
+/**
+ * Handlers of the background-pattern connection: its patterns match no channel of the run, so anything delivered
+ * there is not this run's traffic pattern and is counted as malformed (never as a delivery). Its outages are not
+ * the fleet's: it carries no expected delivery.
+ */
+export function unexpectedDeliveries(ctx: WorkerContext): SubscriberHandlers {
+  return {
+    onMessage: () => {
+      ctx.counters.received++;
+      ctx.counters.malformed++;
+    },
+    onDisconnect: () => undefined,
+    onReconnect: () => undefined,
+  };
+}

@@ -17,7 +17,7 @@ import type { PublishConnection, SubscribeConnection } from '../targets/types.js
 import { encodeHistogram, initHistogramEngine } from '../metrics/histogram.js';
 import { WorkerContext } from './context.js';
 import { Publisher, payloadTemplate, windowOf } from './publisher.js';
-import { SubscriberSink } from './subscriber.js';
+import { SubscriberSink, unexpectedDeliveries } from './subscriber.js';
 import { parseTestHooks } from '../core/test-hooks.js';
 import { armCrash, dropHandlers } from './test-hooks.js';
 import { ChurnDriver, type ChurnMember } from './churn.js';
@@ -64,6 +64,7 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
     const streams = task.scenario.transport === 'streams'
       ? { keyPrefix: streamKeyPrefix(task.runTag), maxLen: task.scenario.streamMaxLen ?? 0, group: '' }
       : undefined;
+    const resp3 = task.scenario.resp === 3;
     let confirmed = 0;
     // Connect subscribers a few at a time: one by one is slow for big fleets, all at once floods the server.
     for (let from = 0; from < task.subscribers.length; from += CONNECT_CONCURRENCY) {
@@ -72,7 +73,7 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
         const sink = new SubscriberSink(ctx, a);
         sinks.push(sink);
         const opts = {
-          sharded, clientName: `pb-sub-${a.subscriberId}`, connectTimeoutMs: task.connectTimeoutMs,
+          sharded, clientName: `pb-sub-${a.subscriberId}`, connectTimeoutMs: task.connectTimeoutMs, resp3,
           ...(streams ? { streams: { ...streams, group: streamGroup(a.subscriberId) } } : {}),
         };
         const drop = dropHandlers(hooks, a.subscriberId, sink, churnSpec !== undefined);
@@ -93,12 +94,19 @@ export default async function runWorker({ task, port }: WorkerInput): Promise<vo
       }));
       for (const n of counts) confirmed += n;
     }
+    const background = task.backgroundPatterns ?? [];
+    if (background.length > 0) {
+      const conn = await factory.openSubscriber({ sharded: false, clientName: 'pb-bgpat', connectTimeoutMs: task.connectTimeoutMs, resp3 }, unexpectedDeliveries(ctx));
+      subs.push(conn);
+      confirmed += await refusalNamed('PSUBSCRIBE', background, conn.psubscribe(background));
+    }
     const p = task.scenario.publishers;
     for (const a of task.publishers) {
       const opts = {
         sharded,
         clientName: `pb-pub-${a.publisherId}`,
         connectTimeoutMs: task.connectTimeoutMs,
+        resp3,
         mode: p.mode,
         maxInFlight: windowOf(p),
         channels: ctx.channelBuffers,

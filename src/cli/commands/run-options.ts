@@ -79,6 +79,16 @@ export const RUN_OPTIONS: Record<string, Options> = {
   'subscriber-churn': {
     group: SCENARIO, type: 'string', describe: 'Every DURATION each subscriber unsubscribes and subscribes again (DURATION:reconnect: closes and reopens its connection), staggered; loss is counted inside each subscription window, e.g. --subscriber-churn 2s', defaultDescription: 'none',
   },
+  'channel-skew': {
+    group: SCENARIO, type: 'string', describe: "Publish share per channel: 'uniform', or 'zipf:S' — channel k gets a share of all messages ∝ 1/(k+1)^S (channel 0 the hottest), exact per channel, e.g. --channel-skew zipf:1", defaultDescription: from(base.channelSkew ?? 'uniform'),
+  },
+  'subscriber-skew': {
+    group: SCENARIO, type: 'string', describe: "Subscribers per channel: 'uniform', or 'zipf:S' — groups with k channels each crowd the first channels and leave a long tail, e.g. --subscriber-skew zipf:1 --channels-per-subscriber 2", defaultDescription: from(base.subscriberSkew ?? 'uniform'),
+  },
+  'background-patterns': {
+    group: SCENARIO, type: 'string', describe: 'Pattern subscriptions matching no channel, on one extra connection: not receivers, but every PUBLISH checks them (pattern load), e.g. --background-patterns 1000', defaultDescription: from(base.backgroundPatterns ?? 0),
+  },
+  resp: { group: SCENARIO, type: 'string', describe: 'RESP version of the data plane (publishers and subscribers): 2, or 3 (HELLO 3, deliveries as push frames; Redis 6+), e.g. --resp 3', defaultDescription: from(base.resp ?? 2) },
 
   target: {
     group: TARGET, type: 'string', array: true, describe: 'redis://[user:password@]host:port[/db] or rediss://… (TLS); repeat or comma-separate for cluster seed nodes', defaultDescription: 'local redis-server',
@@ -100,7 +110,7 @@ export const RUN_OPTIONS: Record<string, Options> = {
 
   matrix: {
     group: RUN, type: 'string', array: true,
-    describe: `Run every combination of KEY=V1,V2 (repeatable) in turn against the same target and compare them, e.g. --matrix publish-mode=await,pipeline --matrix batch=10,100 or --matrix client=native,ioredis. Keys: ${Object.keys(MATRIX_KEYS).join(', ')}`,
+    describe: `Run every combination of KEY=V1,V2 (repeatable) in turn against the same target and compare them, e.g. --matrix publish-mode=await,pipeline --matrix batch=10,100 or --matrix client=native,ioredis; patterns takes 'none' or patterns joined by '|' (--matrix 'patterns=none,pubsub-bench:*'). Keys: ${Object.keys(MATRIX_KEYS).join(', ')}`,
     defaultDescription: 'none (pipeline-vs-unpipelined has its own)',
   },
   chaos: {

@@ -61,7 +61,7 @@ export function entryFromResult(result: RunResult, folder: string): HistoryEntry
   return {
     folder, runId: result.runId, startedAt: result.startedAt,
     scenario: result.scenario.name,
-    description: describeScenario(result.scenario),
+    description: describeScenario(result.scenario, result.resp),
     target: describeTarget(result.target, result.versions.redis),
     client: clientOf(result.scenario),
     verdict: judge(result).kind,

@@ -53,10 +53,16 @@ export function channelsSection(result: RunResult): Html {
   if (channels.length === 0) return html``;
   const listed = channelsToList(channels);
   const partial = listed.length < channels.length;
+  // Under a channel skew: the share each channel was meant to get beside the share it got.
+  const shares = channels.some((c) => c.share !== undefined);
+  const published = channels.reduce((n, c) => n + c.published, 0);
   return html`<h2>Per channel</h2>
 <p class="sub" data-summary="channels">${channelSummary(channels)}${
     partial ? ` Listed: the ${listed.length} with the most loss (then the most published); result.json holds them all.` : ''}</p>
-${table([t('channel'), 'receivers', 'published', 'expected', 'delivered', 'lost'], listed.map((c) => [
+${shares ? table([t('channel'), 'receivers', 'intended share', 'published', 'share', 'expected', 'delivered', 'lost'], listed.map((c) => [
+    t(c.name), formatCount(c.receivers), formatPercent(c.share ?? 0, 1), formatCount(c.published), formatPercent(c.published, published),
+    formatCount(c.expected), formatCount(c.delivered), lostCell(c.expected, c.delivered),
+  ])) : table([t('channel'), 'receivers', 'published', 'expected', 'delivered', 'lost'], listed.map((c) => [
     t(c.name), formatCount(c.receivers), formatCount(c.published), formatCount(c.expected), formatCount(c.delivered),
     lostCell(c.expected, c.delivered),
   ]))}`;

@@ -53,7 +53,7 @@ function runsTable(results: RunResult[], labels: string[]): Html {
     const v = judge(r);
     return [
       t(labels[i]), { text: v.kind, cls: v.kind === 'ok' ? 'text' : 'bad text' },
-      t(describeScenario(r.scenario)), t(describeTarget(r.target, r.versions.redis)),
+      t(describeScenario(r.scenario, r.resp)), t(describeTarget(r.target, r.versions.redis)),
       formatDurationMs(r.measureMs), t(r.startedAt),
     ];
   }));

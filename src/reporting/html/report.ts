@@ -12,6 +12,7 @@ import {
 import { baselineSection, thresholdsSection } from './gates.js';
 import { channelsSection, shardsSection } from './breakdown.js';
 import { chaosSection } from './chaos.js';
+import { channelShapeSection } from './channel-shape.js';
 import { timeMarkers } from './markers.js';
 import { outagesSection } from './outages.js';
 import { segmentSections } from './segments.js';
@@ -30,7 +31,7 @@ export async function renderReport(result: RunResult): Promise<string> {
   const tl = chartTimeline(result.timeline, MAX_TIMELINE_POINTS, stageSpans(result));
   const markers = timeMarkers(result, tl);
   const body = html`<h1>pubsub-bench: ${result.scenario.name}</h1>
-<p class="sub">${describeScenario(result.scenario)} · ${result.startedAt}${result.scenario.description ? ` · ${result.scenario.description}` : ''}</p>
+<p class="sub">${describeScenario(result.scenario, result.resp)} · ${result.startedAt}${result.scenario.description ? ` · ${result.scenario.description}` : ''}</p>
 ${verdictBanner(result)}
 ${headline(result)}
 ${thresholdsSection(result)}
@@ -49,6 +50,7 @@ ${outagesSection(result)}
 ${workersSection(result)}
 ${shardsSection(result)}
 ${channelsSection(result)}
+${await channelShapeSection(result)}
 ${await healthSection(result, tl)}
 ${metadataSection(result)}
 <footer>Built from result.json (schema ${result.schemaVersion}) by pubsub-bench ${result.versions.harness}. Rebuild with

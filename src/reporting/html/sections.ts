@@ -189,7 +189,7 @@ ${metaTable([
     ['started', result.startedAt],
     ['measured', `${formatDurationMs(result.measureMs)}${result.interrupted ? ' (interrupted)' : ''} of ${formatDurationMs(result.scenario.durationMs)} planned; whole run ${formatDurationMs(result.durationMs)}`],
     ['plan', `${plan.workers} worker thread(s); publishers ${plan.publishersPerWorker.join(' / ')}; subscribers ${plan.subscribersPerWorker.join(' / ')}; ${formatCount(plan.subscriptions)} subscriptions`],
-    ['scenario', describeScenario(result.scenario)],
+    ['scenario', describeScenario(result.scenario, result.resp)],
     ['client', CLIENT_MEANING[clientOf(result.scenario)]],
   ])}
 <details><summary>Resolved scenario (JSON)</summary><pre>${JSON.stringify(result.scenario, null, 2)}</pre></details>`;
