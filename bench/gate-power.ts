@@ -6,6 +6,7 @@
  * An improvement never fails a gate, so an A/A pair that happens to read lower on B is not a false alarm.
  */
 import { mean, median, welchTTest } from '../src/metrics/stats.js';
+import { bestRunRule } from '../src/metrics/best-run.js';
 
 /**
  * How a gate judges B (the current runs) against A (the baseline runs):
@@ -13,7 +14,8 @@ import { mean, median, welchTTest } from '../src/metrics/stats.js';
  *   two-sided t-test calls the difference significant at `alpha`; with one run on a side, the tolerance alone.
  * - `mean`: the mean of B is above the mean of A by more than `tolerance` (a threshold relative to A, no test).
  * - `min`: the fastest run of B is slower than the fastest run of A by more than `tolerance`. Noise from a busy
- *   machine only ever adds time, so the minimum of a few runs sits near the true cost.
+ *   machine only ever adds time, so the minimum of a few runs sits near the true cost. This is the CLI's
+ *   `--baseline-stat min` gate: both call `bestRunRule` (src/metrics/best-run.ts).
  * - `median`: the median of B is above the median of A by more than `tolerance`.
  */
 export type GateRule =
@@ -49,8 +51,9 @@ export function judgePair(rule: GateRule, a: readonly number[], b: readonly numb
   const fb = b.filter(Number.isFinite);
   if (fa.length === 0 || fb.length === 0) return { flagged: false, change: null };
   if (rule.kind === 'min') {
-    const change = relative(Math.min(...fb), Math.min(...fa));
-    return { flagged: change !== null && change > rule.tolerance, change };
+    // The shipped gate itself (no floor: these bench metrics are judged relative to A alone).
+    const j = bestRunRule(fb, fa, 'lower', rule.tolerance)!;
+    return { flagged: j.regressed, change: j.change };
   }
   if (rule.kind === 'median') {
     const change = relative(median(fb)!, median(fa)!);

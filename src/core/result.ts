@@ -193,13 +193,22 @@ export interface BaselineCheck {
   unit: ThresholdUnit;
   /** Which direction is better. */
   better: 'lower' | 'higher';
+  /**
+   * The statistic of each side that was judged: `mean` (Welch's t-test; `--baseline-stat mean`, the default), or
+   * with `--baseline-stat min` the best run — `min` for a lower-is-better metric, `max` for a higher-is-better one.
+   * Absent in results written before the flag existed (read as `mean`).
+   */
+  statistic?: 'mean' | 'min' | 'max';
   /** Per-run values (runs where the metric could not be measured are left out). */
   currentValues: number[];
   baselineValues: number[];
   /** Means of those values, or null when a side has none. */
   currentMean: number | null;
   baselineMean: number | null;
-  /** Signed relative change of the mean, (current − baseline) / max(|baseline|, floor); 0.12 = +12%. */
+  /**
+   * Signed relative change of the judged statistic (the mean, or the best run), (current − baseline) /
+   * max(|baseline|, floor); 0.12 = +12%.
+   */
   change: number | null;
   /** Largest change in the worse direction that is tolerated (0.1 = 10%). */
   tolerance: number;
@@ -229,6 +238,8 @@ export interface BaselineComparison {
   baselineRuns: number;
   /** Significance level used (0.05). */
   alpha: number;
+  /** The rule chosen with `--baseline-stat`; absent in results written before the flag existed (read as `mean`). */
+  stat?: 'mean' | 'min';
   checks: BaselineCheck[];
   /** True when any check is a regression (exit code 98). */
   regressed: boolean;

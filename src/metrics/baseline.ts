@@ -4,7 +4,8 @@
  * Machines are noisy, so a change counts as a regression only when it is both beyond the tolerance
  * (`--max-regression 10%`, per metric `e2e.p99=20%`) and statistically significant (Welch's t-test, p < 0.05). With a
  * single run on either side there is no variance to test against: the tolerance alone decides, and the check is
- * flagged inconclusive, because one run cannot tell noise from change.
+ * flagged inconclusive, because one run cannot tell noise from change. With `--baseline-stat min` the best run of
+ * each side is compared instead (best-run.ts): no test, the tolerance alone, for metrics whose noise only ever worsens.
  */
 import { UsageError, type Problem } from '../core/errors.js';
 import type { BaselineCheck, BaselineComparison, NoiseReport, RunSummary } from '../core/result.js';
@@ -12,6 +13,7 @@ import type { Scenario } from '../core/scenario.js';
 import { mean, welchTTest } from './stats.js';
 import { minDetectableChange, noiseReport, type NoiseMetricDef } from './noise.js';
 import { METRICS } from './thresholds.js';
+import { bestRunRule, type BaselineStat } from './best-run.js';
 
 /** Significance level of the t-test. */
 export const ALPHA = 0.05;
@@ -87,13 +89,15 @@ function percent(share: number): string {
 /** Compares one metric over the two sets of runs. */
 function checkMetric(
   def: (typeof BASELINE_METRICS)[number], current: readonly ComparableRun[], baseline: readonly ComparableRun[], tolerance: number, alpha: number,
+  stat: BaselineStat,
 ): BaselineCheck {
   const read = METRICS.get(def.metric)!;
   const values = (runs: readonly ComparableRun[]): number[] =>
     runs.map((r) => read.read(r.summary)).filter((v): v is number => v !== null && Number.isFinite(v));
   const currentValues = values(current);
   const baselineValues = values(baseline);
-  const base = { metric: def.metric, unit: read.unit, better: def.better, currentValues, baselineValues, tolerance };
+  const statistic = stat === 'mean' ? 'mean' as const : def.better === 'lower' ? 'min' as const : 'max' as const;
+  const base = { metric: def.metric, unit: read.unit, better: def.better, statistic, currentValues, baselineValues, tolerance };
   if (currentValues.length === 0 || baselineValues.length === 0) {
     return {
       ...base, currentMean: null, baselineMean: null, change: null, pValue: null, verdict: 'skipped', inconclusive: true, passed: true,
@@ -102,6 +106,7 @@ function checkMetric(
   }
   const currentMean = mean(currentValues);
   const baselineMean = mean(baselineValues);
+  if (stat === 'min') return checkBestRun(def, { ...base, currentMean, baselineMean });
   const change = (currentMean - baselineMean) / Math.max(Math.abs(baselineMean), def.floor);
   const worseBy = def.better === 'lower' ? change : -change;
   const test = welchTTest(currentValues, baselineValues);
@@ -134,6 +139,21 @@ function checkMetric(
   };
 }
 
+type CheckBase = Omit<BaselineCheck, 'change' | 'pValue' | 'verdict' | 'inconclusive' | 'passed' | 'note' | 'mdc'>;
+
+/** `--baseline-stat min`: the best run of each side against the tolerance; no p-value, no MDC (both are of means). */
+function checkBestRun(def: (typeof BASELINE_METRICS)[number], base: CheckBase): BaselineCheck {
+  const j = bestRunRule(base.currentValues, base.baselineValues, def.better, base.tolerance, def.floor)!;
+  const worseBy = j.worseBy ?? 0;
+  const verdict: BaselineCheck['verdict'] = Math.abs(worseBy) <= base.tolerance ? 'within-tolerance' : worseBy > 0 ? 'regression' : 'improvement';
+  const inconclusive = base.currentValues.length < 2 || base.baselineValues.length < 2;
+  const compared = `${def.metric} ${j.statistic} of ${base.currentValues.length} current run(s) ${j.current.toPrecision(4)} vs ` +
+    `${j.statistic} of ${base.baselineValues.length} baseline run(s) ${j.baseline.toPrecision(4)}: ${percent(j.change ?? 0)} ` +
+    `(${def.better} is better; tolerance ${(base.tolerance * 100).toFixed(0)}%, best run of each side, no significance test)`;
+  const note = `${compared}: ${verdict}` + (inconclusive && verdict !== 'within-tolerance' ? '; a single run on a side may itself be disturbed.' : '.');
+  return { ...base, change: j.change, pValue: null, verdict, inconclusive, passed: verdict !== 'regression', note };
+}
+
 /** Scenario fields that make two runs comparable (the seed may differ between repeats); `compare` uses it too. */
 export function scenarioKey(s: Scenario | undefined): string {
   return s === undefined ? '' : JSON.stringify({ ...s, seed: 0, description: '' });
@@ -145,12 +165,18 @@ export function scenarioKey(s: Scenario | undefined): string {
  */
 export function compareWithBaseline(
   current: readonly ComparableRun[], baseline: readonly ComparableRun[], tolerance: RegressionTolerance = parseMaxRegression(undefined), alpha = ALPHA,
+  stat: BaselineStat = 'mean',
 ): BaselineComparison {
   if (current.length === 0 || baseline.length === 0) throw new RangeError('compareWithBaseline needs at least one run on each side');
-  const checks = BASELINE_METRICS.map((def) => checkMetric(def, current, baseline, tolerance.perMetric[def.metric] ?? tolerance.defaultShare, alpha));
+  const checks = BASELINE_METRICS.map((def) => checkMetric(def, current, baseline, tolerance.perMetric[def.metric] ?? tolerance.defaultShare, alpha, stat));
   const inconclusive = current.length < 2 || baseline.length < 2;
   const warnings: string[] = [];
-  if (inconclusive) {
+  if (inconclusive && stat === 'min') {
+    warnings.push(
+      `${current.length} current and ${baseline.length} baseline run(s): the best-run rule (--baseline-stat min) needs one undisturbed run ` +
+        'on each side, and a single run may itself be disturbed. Use --repeat 4 or more, and as many --baseline files.',
+    );
+  } else if (inconclusive) {
     warnings.push(
       `${current.length} current and ${baseline.length} baseline run(s): with a single run on a side, noise cannot be told from change, ` +
         'so each metric is judged by the tolerance alone. Use --repeat 3 or more, and several --baseline files, for a significance test.',
@@ -161,7 +187,7 @@ export function compareWithBaseline(
   const interrupted = [...current, ...baseline].filter((r) => r.interrupted).map((r) => r.runId);
   if (interrupted.length > 0) warnings.push(`Interrupted runs are included: ${interrupted.join(', ')}.`);
   return {
-    currentRuns: current.length, baselineRuns: baseline.length, alpha, checks,
+    currentRuns: current.length, baselineRuns: baseline.length, alpha, stat, checks,
     regressed: checks.some((c) => c.verdict === 'regression'), inconclusive, warnings,
   };
 }

@@ -49,4 +49,20 @@ test('--repeat 3: the noise table in the terminal, every result.json and JUnit; 
   assert.ok(check.mdc !== undefined, 'an MDC with two runs or more a side');
   assert.match(check.note, /(within|beyond) noise \(MDC/);
   assert.match(again.stdout(), /e2e\.p50: baseline .* — (within|beyond) noise \(MDC/);
+
+  // --baseline-stat min: the best run of each side, end to end; result.json's checks say which statistic judged.
+  const byMin = captureIo();
+  const minOut = join(bench.outDir, 'by-min');
+  const code3 = await main(['run', 'fan-out', '--target', target(), ...SHORT, '--repeat', '3', ...files, '--baseline-stat', 'min', '--max-regression', '1000%', '--out', minOut], byMin.io);
+  assert.equal(code3, 0, byMin.stderr());
+  const judged = results(minOut);
+  assert.equal(judged.length, 3);
+  const cmp = judged[0].baseline!;
+  assert.equal(cmp.stat, 'min');
+  assert.equal(cmp.checks.find((c) => c.metric === 'e2e.p99')!.statistic, 'min');
+  assert.equal(cmp.checks.find((c) => c.metric === 'deliveryRate')!.statistic, 'max');
+  const p50 = cmp.checks.find((c) => c.metric === 'e2e.p50')!;
+  assert.equal(p50.pValue, null);
+  assert.equal(p50.verdict, 'within-tolerance', p50.note);
+  assert.match(p50.note, /min of 3 current run\(s\) .* vs min of 3 baseline run\(s\)/);
 });

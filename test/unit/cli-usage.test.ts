@@ -41,6 +41,8 @@ describe('CLI usage errors (exit 2, no stack trace)', { timeout: 30_000 }, () =>
     [['run', '--target', 'redis://127.0.0.1:1', '--password-env', 'PB_TEST_UNSET'], [/--password-env/, /PB_TEST_UNSET is not set/]],
     [['run', '--target', 'http://example.com'], [/--target/]],
     [['run', '--rate', '5', '--rate', '6'], [/--rate/, /given 2 times/]],
+    [['run', '--baseline-stat', 'median2', '--baseline', 'x.json'], [/--baseline-stat: "median2" is not a statistic/, /choose mean or min/]],
+    [['run', '--baseline-stat', 'min'], [/--baseline-stat: only applies with --baseline/]],
     [['run', 'a', 'b'], [/Unknown argument/]],
     [[], [/Name a command/]],
     [['frob'], [/frob/]],

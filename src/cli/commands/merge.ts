@@ -14,7 +14,7 @@ import { writeRunOutputs } from '../../reporting/write.js';
 import { checkDurationMs } from '../../scenarios/duration.js';
 import { parseTargetSpec } from '../../targets/url.js';
 import { colorEnabled, type CliIo } from '../io.js';
-import { judgeRuns, readGates } from './run-gates.js';
+import { GATE_OPTIONS, judgeRuns, readGates } from './run-gates.js';
 import { reportWriteFailures } from './run-errors.js';
 import { readPassword } from './run.js';
 import { readSegmentFiles, readSegmentsFromRedis } from './merge-inputs.js';
@@ -28,6 +28,7 @@ export interface MergeArgs {
   allowPartial?: boolean;
   baseline?: string[];
   maxRegression?: string[];
+  baselineStat?: string;
   fromRedis?: string;
   runId?: string;
   segments?: unknown;
@@ -97,7 +98,7 @@ export async function runMerge(args: MergeArgs, io: CliIo): Promise<number> {
   const inputs = await readInputs(source, io);
   // The scenario's thresholds apply as in a one-machine run; the baselines are read here too (every problem at once).
   const scenarioThresholds = inputs.find((i) => i.result.segment)?.result.scenario.thresholds;
-  const gates = await readGates({ threshold: args.threshold, baseline: args.baseline, maxRegression: args.maxRegression, junit: args.junit }, scenarioThresholds, problems);
+  const gates = await readGates({ threshold: args.threshold, baseline: args.baseline, maxRegression: args.maxRegression, baselineStat: args.baselineStat, junit: args.junit }, scenarioThresholds, problems);
   if (problems.length > 0) throw new UsageError(problems, 'Invalid thresholds or baselines for merge');
   const thresholds = gates.thresholds;
   const result = mergeSegments(inputs, { allowPartial: args.allowPartial === true, thresholds });
@@ -135,6 +136,7 @@ export function mergeCommand(io: CliIo, setExitCode: (code: number) => void): Co
         .option('junit', { type: 'string', describe: 'Write JUnit XML (one testcase per threshold) to this file', defaultDescription: 'none' })
         .option('baseline', { type: 'string', array: true, describe: 'Compare the merged run with earlier result.json files (repeatable); a regression beyond --max-regression exits 98', defaultDescription: 'none' })
         .option('max-regression', { type: 'string', array: true, describe: "Tolerated change for the worse: '10%' for every metric, or per metric 'e2e.p99=20%'", defaultDescription: '10%' })
+        .option('baseline-stat', GATE_OPTIONS['baseline-stat'])
         .option('allow-partial', { type: 'boolean', describe: 'Merge even when segments are missing: the result is marked partial (missingSegments, a warning, the verdict)', defaultDescription: 'false' })
         .option('from-redis', { type: 'string', describe: 'Read the results the segments stored in this Redis (redis://[user:password@]host:port) under --run-id', defaultDescription: 'none' })
         .option('run-id', { type: 'string', describe: 'With --from-redis: the --run-id the segments ran with' })

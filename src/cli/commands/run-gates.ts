@@ -11,6 +11,7 @@ import type { RunResult } from '../../core/result.js';
 import type { RunOutcome } from '../../coordinator/index.js';
 import { checkThresholds, type Threshold } from '../../metrics/thresholds.js';
 import { compareWithBaseline, parseMaxRegression, seriesNoise, type RegressionTolerance } from '../../metrics/baseline.js';
+import { parseBaselineStat, type BaselineStat } from '../../metrics/best-run.js';
 import { appendStepSummary, renderJunitSections, renderStepSummary } from '../../reporting/ci/index.js';
 import { readRunResult, writeRunOutputs, type WriteFailure } from '../../reporting/write.js';
 import { attemptWrite, attemptWriteText, failuresOf } from '../../reporting/safe-write.js';
@@ -30,6 +31,11 @@ export const GATE_OPTIONS: Record<string, Options> = {
   'abort-grace': { group: GATES, type: 'string', describe: 'With --abort-on-fail: judge nothing during this first part of the measure phase, e.g. --abort-grace 10s', defaultDescription: '5s' },
   baseline: { group: GATES, type: 'string', array: true, describe: 'Compare with earlier result.json files (repeatable); a significant regression beyond --max-regression exits 98', defaultDescription: 'none' },
   'max-regression': { group: GATES, type: 'string', array: true, describe: "Tolerated change for the worse: '10%' for every metric, or per metric 'e2e.p99=20%'", defaultDescription: '10%' },
+  'baseline-stat': {
+    group: GATES, type: 'string',
+    describe: 'What --baseline judges: mean (Welch\'s t-test and --max-regression) or min (the best run of each side beyond --max-regression, no test: for server cost on a busy machine, whose noise only adds time)',
+    defaultDescription: 'mean',
+  },
   repeat: { group: GATES, type: 'string', describe: 'Run the scenario N times (fresh connections each time) so a baseline comparison can test significance, e.g. --repeat 5', defaultDescription: '1' },
   junit: { group: GATES, type: 'string', describe: 'Write JUnit XML (one testcase per threshold and baseline check) to this file', defaultDescription: 'none' },
 };
@@ -41,6 +47,7 @@ export interface GateArgs {
   abortGrace?: unknown;
   baseline?: unknown;
   maxRegression?: unknown;
+  baselineStat?: unknown;
   repeat?: unknown;
   junit?: unknown;
 }
@@ -51,6 +58,8 @@ export interface GatePlan {
   abortGraceMs: number;
   baselines: RunResult[];
   tolerance: RegressionTolerance;
+  /** `--baseline-stat`: the statistic each side is judged by. */
+  baselineStat: BaselineStat;
   repeat: number;
   junitPath?: string;
 }
@@ -84,6 +93,16 @@ export async function readGates(args: GateArgs, scenarioThresholds: string[] | u
     if (!(err instanceof UsageError)) throw err;
     problems.push(...err.problems);
   }
+  let baselineStat: BaselineStat = 'mean';
+  try {
+    baselineStat = parseBaselineStat(args.baselineStat);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (args.baselineStat !== undefined && list(args.baseline).length === 0) {
+    problems.push({ field: '--baseline-stat', message: 'only applies with --baseline', hint: 'add --baseline OLD.json (repeatable), or drop --baseline-stat' });
+  }
   const baselines: RunResult[] = [];
   for (const path of list(args.baseline)) {
     try {
@@ -95,7 +114,7 @@ export async function readGates(args: GateArgs, scenarioThresholds: string[] | u
   }
   const junitPath = args.junit === undefined ? undefined : String(args.junit);
   if (junitPath !== undefined && junitPath.trim() === '') problems.push({ field: '--junit', message: 'needs a file name', hint: 'e.g. --junit reports/junit.xml' });
-  return { thresholds: [...fromScenario.thresholds, ...flagged.thresholds], abortGraceMs, baselines, tolerance, repeat, junitPath };
+  return { thresholds: [...fromScenario.thresholds, ...flagged.thresholds], abortGraceMs, baselines, tolerance, baselineStat, repeat, junitPath };
 }
 
 /** The runs of one variant: a plain run and its repeats, or one variant of a matrix (`label` names it). */
@@ -122,7 +141,7 @@ export async function judgeRuns(groups: readonly RunGroup[], plan: GatePlan, env
     // A series of repeats records its noise in every run; a baseline comparison is judged on the complete runs.
     const noise = complete.length >= 2 ? seriesNoise(complete.map((r) => r.result)) : undefined;
     const comparison = plan.baselines.length > 0 && complete.length > 0
-      ? compareWithBaseline(complete.map((r) => r.result), plan.baselines, plan.tolerance) : undefined;
+      ? compareWithBaseline(complete.map((r) => r.result), plan.baselines, plan.tolerance, undefined, plan.baselineStat) : undefined;
     if (noise === undefined && comparison === undefined) continue;
     for (const r of complete) {
       if (comparison !== undefined) r.result.baseline = comparison;

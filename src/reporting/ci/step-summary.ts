@@ -7,7 +7,7 @@ import { appendFile } from 'node:fs/promises';
 import type { BaselineComparison, RunResult, ThresholdOutcome } from '../../core/index.js';
 import { describeScenario, describeTarget, noDataReason } from '../describe.js';
 import { formatCount, formatLatencyUs, formatPercent, formatRate } from '../format.js';
-import { describeMeasured, formatChange, formatMetricValue } from './values.js';
+import { describeMeasured, formatChange, formatMetricValue, judgedValues } from './values.js';
 import { NOISE_HEADER, noiseClause, noiseLegend, noiseRows, noiseTitle } from '../noise-table.js';
 
 /** Escapes text for Markdown table cells and paragraphs: no HTML, no emphasis, no table breaks, one line. */
@@ -53,10 +53,11 @@ export function renderStepSummary(result: RunResult, outcomes: readonly Threshol
     ])));
   }
   if (baseline) {
-    lines.push('', `### Baseline (${baseline.currentRuns} current vs ${baseline.baselineRuns} baseline run(s))`, '');
+    const rule = baseline.stat === 'min' ? ', best run of each side' : '';
+    lines.push('', `### Baseline (${baseline.currentRuns} current vs ${baseline.baselineRuns} baseline run(s)${rule})`, '');
     lines.push(...table(['', 'metric', 'baseline', 'current', 'change', 'p', 'verdict'], baseline.checks.map((c) => [
       c.verdict === 'regression' ? '❌' : c.verdict === 'improvement' ? '🟢' : c.verdict === 'skipped' ? '–' : '✅',
-      code(c.metric), formatMetricValue(c.baselineMean, c.unit), formatMetricValue(c.currentMean, c.unit), formatChange(c.change),
+      code(c.metric), formatMetricValue(judgedValues(c).baseline, c.unit), formatMetricValue(judgedValues(c).current, c.unit), formatChange(c.change),
       c.pValue === null ? 'n/a' : c.pValue.toPrecision(2), `${c.verdict}${c.inconclusive && c.verdict !== 'skipped' ? ' (inconclusive)' : ''}${markdownText(noiseClause(c))}`,
     ])));
     lines.push(...baseline.warnings.map((w) => `\n> ${markdownText(w)}`));

@@ -30,7 +30,19 @@ export function formatChange(change: number | null): string {
   return `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)}%`;
 }
 
-/** "baseline 1.00 ms → current 1.50 ms (+50.0%)". */
+/**
+ * The two values a check judged: the means, or with `--baseline-stat min` the best run of each side (min or max), so
+ * every table shows the values its change was computed from.
+ */
+export function judgedValues(c: BaselineCheck): { baseline: number | null; current: number | null } {
+  if (c.statistic !== 'min' && c.statistic !== 'max') return { baseline: c.baselineMean, current: c.currentMean };
+  const pick = (values: number[]): number | null => (values.length === 0 ? null : c.statistic === 'min' ? Math.min(...values) : Math.max(...values));
+  return { baseline: pick(c.baselineValues), current: pick(c.currentValues) };
+}
+
+/** "baseline 1.00 ms → current 1.50 ms (+50.0%)"; "baseline min 1.00 ms → current min …" for the best-run rule. */
 export function describeBaselineCheck(c: BaselineCheck): string {
-  return `baseline ${formatMetricValue(c.baselineMean, c.unit)} → current ${formatMetricValue(c.currentMean, c.unit)} (${formatChange(c.change)})`;
+  const v = judgedValues(c);
+  const stat = c.statistic === 'min' || c.statistic === 'max' ? ` ${c.statistic}` : '';
+  return `baseline${stat} ${formatMetricValue(v.baseline, c.unit)} → current${stat} ${formatMetricValue(v.current, c.unit)} (${formatChange(c.change)})`;
 }

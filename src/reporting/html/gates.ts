@@ -3,7 +3,7 @@
  * Each is present only when result.json holds the (optional) field.
  */
 import type { RunResult } from '../../core/index.js';
-import { describeMeasured, formatChange, formatMetricValue } from '../ci/values.js';
+import { describeMeasured, formatChange, formatMetricValue, judgedValues } from '../ci/values.js';
 import { NONE, formatShare } from '../format.js';
 import { html, type Html } from './escape.js';
 import { table, textCell as t } from './page.js';
@@ -24,17 +24,17 @@ ${table(['', t('threshold'), 'measured', 'limit'], th.outcomes.map((o) => [
   ]))}`;
 }
 
-/** Baseline comparison: each key metric's baseline and current means, change, tolerance, significance, verdict. */
+/** Baseline comparison: each key metric's baseline and current means (or best runs), change, tolerance, significance, verdict. */
 export function baselineSection(result: RunResult): Html {
   const b = result.baseline;
   if (!b) return html``;
   const intro = `${b.currentRuns} current run(s) against ${b.baselineRuns} baseline run(s)`
-    + (b.inconclusive ? '; too few runs to test significance, so changes are judged by the tolerance alone.' : `, significance level ${b.alpha}.`);
+    + (b.stat === 'min' ? ': the best run of each side (min, or max where higher is better) beyond the tolerance, no significance test.' : b.inconclusive ? '; too few runs to test significance, so changes are judged by the tolerance alone.' : `, significance level ${b.alpha}.`);
   return html`<h2>Baseline</h2>
 <p>${intro}</p>
 ${b.warnings.map((w) => html`<div class="warning">${w}</div>`)}
 ${table(['metric', 'baseline', 'current', 'change', 'tolerance', 'p-value', t('verdict'), t('why')], b.checks.map((c) => [
-    c.metric, formatMetricValue(c.baselineMean, c.unit), formatMetricValue(c.currentMean, c.unit), formatChange(c.change),
+    c.metric, formatMetricValue(judgedValues(c).baseline, c.unit), formatMetricValue(judgedValues(c).current, c.unit), formatChange(c.change),
     `±${formatShare(c.tolerance)}`, c.pValue === null ? NONE : c.pValue.toPrecision(2),
     { text: c.verdict, cls: c.verdict === 'regression' ? 'text bad' : c.verdict === 'improvement' ? 'text better' : 'text' },
     t(c.note),
