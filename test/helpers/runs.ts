@@ -11,6 +11,7 @@ import { after, before } from 'node:test';
 import { runBenchmark, type RunOutcome } from '../../src/coordinator/index.js';
 import type { RunRequest } from '../../src/core/run.js';
 import type { RunResult } from '../../src/core/result.js';
+import { decodeHistogram } from '../../src/metrics/histogram.js';
 import type { TargetSpec } from '../../src/core/target.js';
 import { resolveScenario } from '../../src/scenarios/validate.js';
 import type { LocalRedisOptions, LocalTargetDetails } from '../../src/targets/local.js';
@@ -70,4 +71,24 @@ export function useServer(
     if (bench.outDir) rmSync(bench.outDir, { recursive: true, force: true });
   });
   return bench;
+}
+
+/**
+ * A merged run of `segments` segments that adds up like a one-machine run: every segment present, delivered + lost =
+ * expected with nothing lost, the whole-run e2e histogram holding one latency per delivery, the target rate the
+ * scenario's `rate` and the publish rate within 10% of it.
+ */
+export function assertMergedWhole(r: RunResult, segments: number, rate: number): void {
+  assert.deepEqual(r.segments?.map((s) => s.index), Array.from({ length: segments }, (_, i) => i));
+  assertAccounting(r);
+  assert.equal(r.summary.lost, 0);
+  assert.ok(r.summary.delivered > 0);
+  const h = decodeHistogram(r.histograms.endToEnd);
+  try {
+    assert.equal(h.totalCount, r.summary.delivered, 'merged e2e histogram count = delivered');
+  } finally {
+    h.destroy();
+  }
+  assert.equal(r.summary.targetRate, rate);
+  assert.ok(Math.abs(r.summary.publishRate - rate) / rate < 0.1, `merged publish rate ${r.summary.publishRate} ≈ ${rate}`);
 }
