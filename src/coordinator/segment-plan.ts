@@ -32,7 +32,14 @@ export function segmentPlan(global: FleetPlan, index: number, count: number, wor
   const publishers = all.publishers.filter((p) => segmentOf(p.publisherId, count) === index);
   const subscribers = all.subscribers.filter((s) => segmentOf(s.subscriberId, count) === index);
   const { workers, perWorker } = assignWorkers(publishers, subscribers, workersRequested, rateMax);
-  const subscriptions = subscribers.reduce((n, s) => n + s.channels.length + s.patterns.length, 0);
+  let subscriptions = subscribers.reduce((n, s) => n + s.channels.length + s.patterns.length, 0);
+  // Background patterns (one idle connection holding them all) are the server's load, not a member's: segment 0
+  // holds them, so the server sees each once, as in the one-machine run.
+  const background = global.perWorker.flatMap((w) => w.backgroundPatterns ?? []);
+  if (index === 0 && background.length > 0) {
+    perWorker[0].backgroundPatterns = background;
+    subscriptions += background.length;
+  }
   return { ...global, workers, perWorker, subscriptions };
 }
 

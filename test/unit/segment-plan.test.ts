@@ -120,3 +120,18 @@ test('--segment syntax and the segment count limit', () => {
   assert.equal(segmentCountProblem(5, 2, 3), null);
   assert.match(segmentCountProblem(6, 2, 3) ?? '', /6 segments but only 2 publishers \+ 3 subscribers/);
 });
+
+test('background patterns are held once, by segment 0, and counted in its subscriptions only', () => {
+  const scenario = resolveScenario({
+    name: 'bg', duration: '1s', channels: { count: 4, naming: 'bench.{i}' }, publishers: { count: 2 },
+    subscribers: [{ count: 4 }], backgroundPatterns: 25,
+  }, 'test');
+  const global = planFleet(scenario, 2);
+  const globalBackground = global.perWorker.flatMap((w) => w.backgroundPatterns ?? []);
+  assert.equal(globalBackground.length, 25);
+  const held = [0, 1, 2].map((i) => segmentPlan(global, i, 3, 2, false).perWorker.flatMap((w) => w.backgroundPatterns ?? []));
+  assert.deepEqual(held.map((b) => b.length), [25, 0, 0]);
+  assert.deepEqual(held[0], globalBackground);
+  const own = (i: number): number => segmentPlan(global, i, 3, 2, false).subscriptions;
+  assert.equal(own(0) + own(1) + own(2), global.subscriptions, 'the segments confirm exactly the global subscriptions');
+});
