@@ -7,7 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ExitCode, type RunResult } from '../../src/core/index.js';
+import { ExitCode, segmentKeys, type RunResult } from '../../src/core/index.js';
+import type { LocalTargetDetails } from '../../src/targets/local.js';
+import { redisCli } from './redis.js';
 
 /** bin/pubsub-bench.js of this checkout (dist/test/helpers/… → the package root). */
 export const CLI = fileURLToPath(new URL('../../../bin/pubsub-bench.js', import.meta.url));
@@ -55,4 +57,18 @@ export async function mergeWithCli(args: readonly string[], out: string, ms = 60
   const merge = await runCli(['merge', ...args, '--out', out, '-q'], ms);
   assert.equal(merge.code, ExitCode.ok, `merge ${args.join(' ')}:\n${merge.stdout}${merge.stderr}`);
   return JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
+}
+
+/**
+ * Polls the server at `port` until run `runId`'s start key is set (every segment passed the start barrier); returns
+ * the common start, epoch µs. Fails after `ms`.
+ */
+export async function barrierStartOf(server: LocalTargetDetails, port: number, runId: string, ms: number): Promise<number> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const start = (await redisCli(server, port, 'GET', segmentKeys.start(runId))).trim();
+    if (start !== '') return Number(start);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return assert.fail(`run ${runId} never passed its start barrier`);
 }

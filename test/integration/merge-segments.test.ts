@@ -7,47 +7,32 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ExitCode, UsageError, segmentKeys, type RunResult } from '../../src/core/index.js';
+import { ExitCode, UsageError, type RunResult } from '../../src/core/index.js';
 import { runMerge } from '../../src/cli/commands/merge.js';
 import { decodeHistogram } from '../../src/metrics/histogram.js';
 import { captureIo } from '../helpers/cli-io.js';
 import { assertAccounting, useServer } from '../helpers/runs.js';
-import { redisCli } from '../helpers/redis.js';
+import { barrierStartOf, spawnCli, type CliProcess } from '../helpers/cli-procs.js';
 
-const CLI = fileURLToPath(new URL('../../../bin/pubsub-bench.js', import.meta.url));
 const bench = useServer('pb-merge-segments');
 const N = 3;
 const RATE = 3000;
 const RUN_ID = `merge-it-${process.pid}`;
 
-/** Starts one segment's CLI; `ended` resolves with its exit code and stderr. */
-function startSegment(index: number, out: string, runId = RUN_ID, duration = '3s'): { kill: () => void; ended: Promise<{ code: number | null; stderr: string }> } {
+/** Starts one segment's CLI; `ended` resolves with its exit code and output. */
+function startSegment(index: number, out: string, runId = RUN_ID, duration = '3s'): CliProcess {
   const node = bench.server.spec.nodes[0];
-  const child = spawn(process.execPath, [
-    CLI, 'run', 'fan-out', '--publishers', '3', '--subscribers', '6', '--rate', String(RATE), '--duration', duration, '--warmup', '500ms',
+  return spawnCli([
+    'run', 'fan-out', '--publishers', '3', '--subscribers', '6', '--rate', String(RATE), '--duration', duration, '--warmup', '500ms',
     '--workers', '1', '--target', `redis://${node.host}:${node.port}`, '--segment', `${index}/${N}`, '--run-id', runId, '--out', out, '--quiet',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return { kill: () => child.kill('SIGKILL'), ended: new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr }))) };
+  ]);
 }
 
 const segment = (index: number, out: string) => startSegment(index, out).ended;
 
-/** Polls until every segment passed the start barrier (the run's start key is set); returns the start, epoch µs. */
-async function startOf(runId: string, ms: number): Promise<number> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const start = (await redisCli(bench.server, bench.server.spec.nodes[0].port, 'GET', segmentKeys.start(runId))).trim();
-    if (start !== '') return Number(start);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return assert.fail(`run ${runId} never passed its start barrier`);
-}
+const startOf = (runId: string, ms: number): Promise<number> => barrierStartOf(bench.server, bench.server.spec.nodes[0].port, runId, ms);
 
 test('3 segment processes merged: the whole run adds up exactly', { timeout: 120_000 }, async () => {
   const out = path.join(bench.outDir, 'segments');
@@ -91,7 +76,7 @@ test('a segment killed mid-run: merge names it (exit 2); --allow-partial merges 
   // Into the measure phase (past the common start and 500 ms of warmup), then a kill that leaves no chance to say goodbye.
   const startUs = await startOf(runId, 90_000);
   await new Promise((r) => setTimeout(r, Math.max(0, startUs / 1000 - Date.now()) + 2500));
-  segs[2].kill();
+  segs[2].child.kill('SIGKILL');
   const ends = await Promise.all(segs.map((s) => s.ended));
   assert.equal(ends[2].code, null, 'segment 2 was killed');
   await assert.rejects(runMerge({ files: [out], out: path.join(bench.outDir, 'killed-merged') }, captureIo().io), (err: unknown) => {

@@ -6,18 +6,16 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RunResult } from '../../src/core/result.js';
 import { segmentKeys } from '../../src/core/segment.js';
 import type { LocalTargetDetails } from '../../src/targets/local.js';
 import { decodeHistogram, initHistogramEngine, summarizeHistogram } from '../../src/metrics/histogram.js';
+import { allEnded, barrierStartOf, spawnCli, type CliProcess } from '../helpers/cli-procs.js';
 import { redisCli, startServer } from '../helpers/redis.js';
 
-const CLI = fileURLToPath(new URL('../../../bin/pubsub-bench.js', import.meta.url));
 let server: LocalTargetDetails;
 let dir: string;
 let port: number;
@@ -45,30 +43,12 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Segment {
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; stderr: string }>;
-}
-
 /** Starts segment `index` of `count` of run `runId` as its own CLI process. */
-function startSegment(index: number, count: number, runId: string, extra: string[] = [], env: Record<string, string> = {}, scenario = 'split.json'): Segment {
-  const child = spawn(process.execPath, [
-    CLI, 'run', join(dir, scenario), '--target', `redis://127.0.0.1:${port}`, '--segment', `${index}/${count}`, '--run-id', runId,
+function startSegment(index: number, count: number, runId: string, extra: string[] = [], env: Record<string, string> = {}, scenario = 'split.json'): CliProcess {
+  return spawnCli([
+    'run', join(dir, scenario), '--target', `redis://127.0.0.1:${port}`, '--segment', `${index}/${count}`, '--run-id', runId,
     '--workers', '1', '--interval', '500ms', '--out', join(dir, 'out'), '-q', ...extra,
-  ], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return { child, exited: new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr }))) };
-}
-
-/** Waits for every segment, killing any still running after `ms` (then failing). */
-async function allExited(segments: Segment[], ms: number): Promise<Array<{ code: number | null; stderr: string }>> {
-  const timer = setTimeout(() => segments.forEach((s) => s.child.kill('SIGKILL')), ms);
-  try {
-    return await Promise.all(segments.map((s) => s.exited));
-  } finally {
-    clearTimeout(timer);
-  }
+  ], env);
 }
 
 function resultOf(runId: string, index: number, count: number): RunResult {
@@ -78,20 +58,11 @@ function resultOf(runId: string, index: number, count: number): RunResult {
 const p50 = (encoded: string): number => summarizeHistogram(decodeHistogram(encoded)).p50;
 const countOf = (encoded: string): number => decodeHistogram(encoded).totalCount;
 
-/** Polls until the run's start key is set (every segment passed the barrier); returns the start, epoch µs. */
-async function startOf(runId: string, ms: number): Promise<number> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const start = (await redisCli(server, port, 'GET', segmentKeys.start(runId))).trim();
-    if (start !== '') return Number(start);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return assert.fail(`run ${runId} never passed its start barrier`);
-}
+const startOf = (runId: string, ms: number): Promise<number> => barrierStartOf(server, port, runId, ms);
 
 test('three segments add up to the whole run: no loss, Σ rate = R, every delivery counted by publisher segment', { timeout: 180_000 }, async () => {
   const runId = 'sum-1';
-  const ended = await allExited([0, 1, 2].map((i) => startSegment(i, 3, runId, ['--duration', '4s'])), 150_000);
+  const ended = await allEnded([0, 1, 2].map((i) => startSegment(i, 3, runId, ['--duration', '4s'])), 150_000);
   ended.forEach((e, i) => assert.equal(e.code, 0, `segment ${i}: ${e.stderr}`));
   const results = [0, 1, 2].map((i) => resultOf(runId, i, 3));
   const expected = results.reduce((n, r) => n + r.summary.expectedDeliveries, 0);
@@ -131,7 +102,7 @@ test('three segments add up to the whole run: no loss, Σ rate = R, every delive
 
 test('segments with only publishers, or nothing at all, still run and add up', { timeout: 180_000 }, async () => {
   const runId = 'lopsided-1';
-  const ended = await allExited([0, 1, 2].map((i) => startSegment(i, 3, runId, ['--duration', '2s'], {}, 'lopsided.json')), 150_000);
+  const ended = await allEnded([0, 1, 2].map((i) => startSegment(i, 3, runId, ['--duration', '2s'], {}, 'lopsided.json')), 150_000);
   ended.forEach((e, i) => assert.equal(e.code, 0, `segment ${i}: ${e.stderr}`));
   const [both, pubOnly, empty] = [0, 1, 2].map((i) => resultOf(runId, i, 3));
   assert.deepEqual([pubOnly.segment!.publisherIds, pubOnly.segment!.subscriberIds], [[1], []]);
@@ -148,7 +119,7 @@ test('segments with only publishers, or nothing at all, still run and add up', {
 test('a segment that never comes: the others exit 3 at --barrier-timeout naming it', { timeout: 120_000 }, async () => {
   const runId = 'missing-1';
   const t0 = Date.now();
-  const ended = await allExited([0, 1].map((i) => startSegment(i, 3, runId, ['--duration', '2s', '--barrier-timeout', '6s'])), 90_000);
+  const ended = await allEnded([0, 1].map((i) => startSegment(i, 3, runId, ['--duration', '2s', '--barrier-timeout', '6s'])), 90_000);
   for (const e of ended) {
     assert.equal(e.code, 3, e.stderr);
     assert.match(e.stderr, /missing segment\(s\): 2\b/);
@@ -166,7 +137,7 @@ test('a segment killed mid-run: the others stop and write results marked interru
   await new Promise((r) => setTimeout(r, waitMs));
   segments[2].child.kill('SIGKILL');
   const killedAt = Date.now();
-  const ended = await allExited(segments, 90_000);
+  const ended = await allEnded(segments, 90_000);
   assert.equal(ended[2].code, null, 'segment 2 was killed');
   for (const i of [0, 1]) {
     assert.equal(ended[i].code, 1, ended[i].stderr);
@@ -183,7 +154,7 @@ test('a skewed clock (test hook): the offset shows it and the corrected latency 
   const runId = 'skew-1';
   const skewUs = 250_000;
   const env = { PUBSUB_BENCH_TEST_HOOKS: 'distort-this-run', PUBSUB_BENCH_TEST_SKEW_CLOCK: `1:${skewUs}` };
-  const ended = await allExited([0, 1, 2].map((i) => startSegment(i, 3, runId, ['--duration', '3s'], env)), 150_000);
+  const ended = await allEnded([0, 1, 2].map((i) => startSegment(i, 3, runId, ['--duration', '3s'], env)), 150_000);
   ended.forEach((e, i) => assert.equal(e.code, 0, `segment ${i}: ${e.stderr}`));
   const results = [0, 1, 2].map((i) => resultOf(runId, i, 3));
   const skewed = results[1].segment!;
