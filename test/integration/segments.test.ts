@@ -83,7 +83,9 @@ test('three segments add up to the whole run: no loss, Σ rate = R, every delive
     assert.equal(r.summary.latencyUs.endToEnd.count, r.summary.delivered);
     assert.equal(countOf(seg.histograms.same) + countOf(seg.histograms.cross), r.summary.delivered);
     assert.equal(seg.deliveredFromSegment.reduce((a, b) => a + b, 0), r.summary.delivered);
-    assert.equal(seg.negativeLatencies, 0);
+    // Left uncorrected, every delivery from the skewed segment's publishers would come out 250 ms negative. Corrected,
+    // only a latency shorter than the offsets' error (± tens of µs on one host) can, now and then.
+    assert.ok(seg.negativeLatencies <= r.summary.delivered * 0.01, `segment ${seg.index}: ${seg.negativeLatencies} negative of ${r.summary.delivered}`);
     assert.ok(seg.clockUncertaintyUs > 0 && Math.abs(seg.clockOffsetUs) < 20_000, `one host: offset ${seg.clockOffsetUs} µs`);
     assert.ok(seg.host.length > 0);
   });
@@ -162,7 +164,9 @@ test('a skewed clock (test hook): the offset shows it and the corrected latency 
   assert.ok(results[1].warnings.some((w) => /PUBSUB_BENCH_TEST_SKEW_CLOCK.*in force/.test(w)), 'the hook is named');
   for (const r of results) {
     const seg = r.segment!;
-    assert.equal(seg.negativeLatencies, 0);
+    // Left uncorrected, every delivery from the skewed segment's publishers would come out 250 ms negative. Corrected,
+    // only a latency shorter than the offsets' error (± tens of µs on one host) can, now and then.
+    assert.ok(seg.negativeLatencies <= r.summary.delivered * 0.01, `segment ${seg.index}: ${seg.negativeLatencies} negative of ${r.summary.delivered}`);
     // Uncorrected, cross-segment latencies would be off by 250 ms (or negative); corrected they stay near same-segment ones.
     const cross = p50(seg.histograms.cross);
     const same = p50(seg.histograms.same);
