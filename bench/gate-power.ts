@@ -15,13 +15,14 @@ import { bestRunRule } from '../src/metrics/best-run.js';
  * - `mean`: the mean of B is above the mean of A by more than `tolerance` (a threshold relative to A, no test).
  * - `min`: the fastest run of B is slower than the fastest run of A by more than `tolerance`. Noise from a busy
  *   machine only ever adds time, so the minimum of a few runs sits near the true cost. This is the CLI's
- *   `--baseline-stat min` gate: both call `bestRunRule` (src/metrics/best-run.ts).
+ *   `--baseline-stat min` gate: both call `bestRunRule` (src/metrics/best-run.ts). `firstRuns`: judge only the first
+ *   that many runs of each side (what a pair would have said without the runs added to confirm a best run).
  * - `median`: the median of B is above the median of A by more than `tolerance`.
  */
 export type GateRule =
   | { kind: 'welch'; tolerance: number; alpha: number }
   | { kind: 'mean'; tolerance: number }
-  | { kind: 'min'; tolerance: number }
+  | { kind: 'min'; tolerance: number; firstRuns?: number }
   | { kind: 'median'; tolerance: number };
 
 /** The rule in words, as the table prints it. */
@@ -30,7 +31,7 @@ export function ruleText(rule: GateRule): string {
   switch (rule.kind) {
     case 'welch': return `mean +${t} and Welch p < ${rule.alpha}`;
     case 'mean': return `mean +${t}`;
-    case 'min': return `min +${t}`;
+    case 'min': return rule.firstRuns === undefined ? `min +${t}` : `min +${t}, first ${rule.firstRuns} runs`;
     case 'median': return `median +${t}`;
   }
 }
@@ -52,7 +53,8 @@ export function judgePair(rule: GateRule, a: readonly number[], b: readonly numb
   if (fa.length === 0 || fb.length === 0) return { flagged: false, change: null };
   if (rule.kind === 'min') {
     // The shipped gate itself (no floor: these bench metrics are judged relative to A alone).
-    const j = bestRunRule(fb, fa, 'lower', rule.tolerance)!;
+    const n = rule.firstRuns ?? Infinity;
+    const j = bestRunRule(fb.slice(0, n), fa.slice(0, n), 'lower', rule.tolerance)!;
     return { flagged: j.regressed, change: j.change };
   }
   if (rule.kind === 'median') {

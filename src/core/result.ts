@@ -230,6 +230,11 @@ export interface BaselineCheck {
    * t-test at 95% confidence would tell from the noise of both sides. Absent with a single run on a side.
    */
   mdc?: number;
+  /**
+   * `--baseline-stat min` only: whether each side's best run is confirmed by a second run of that side within 5% of
+   * it (a minimum one run alone reaches may be a lucky run, and one that no run confirms may be disturbed).
+   */
+  confirmed?: { current: boolean; baseline: boolean };
 }
 
 /** The comparison of N current runs with M baseline runs. */

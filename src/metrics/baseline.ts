@@ -13,7 +13,7 @@ import type { Scenario } from '../core/scenario.js';
 import { mean, welchTTest } from './stats.js';
 import { minDetectableChange, noiseReport, type NoiseMetricDef } from './noise.js';
 import { METRICS } from './thresholds.js';
-import { bestRunRule, type BaselineStat } from './best-run.js';
+import { bestRunConfirmed, bestRunRule, CONFIRM_SHARE, type BaselineStat } from './best-run.js';
 
 /** Significance level of the t-test. */
 export const ALPHA = 0.05;
@@ -150,8 +150,36 @@ function checkBestRun(def: (typeof BASELINE_METRICS)[number], base: CheckBase): 
   const compared = `${def.metric} ${j.statistic} of ${base.currentValues.length} current run(s) ${j.current.toPrecision(4)} vs ` +
     `${j.statistic} of ${base.baselineValues.length} baseline run(s) ${j.baseline.toPrecision(4)}: ${percent(j.change ?? 0)} ` +
     `(${def.better} is better; tolerance ${(base.tolerance * 100).toFixed(0)}%, best run of each side, no significance test)`;
-  const note = `${compared}: ${verdict}` + (inconclusive && verdict !== 'within-tolerance' ? '; a single run on a side may itself be disturbed.' : '.');
-  return { ...base, change: j.change, pValue: null, verdict, inconclusive, passed: verdict !== 'regression', note };
+  const open = [j.confirmed.current ? '' : 'current', j.confirmed.baseline ? '' : 'baseline'].filter(Boolean);
+  const confirmation = open.length === 0
+    ? ` Both best runs are confirmed by a second run within ${CONFIRM_SHARE * 100}%.`
+    : ` The ${open.join(' and ')} side's best run is not confirmed by a second run within ${CONFIRM_SHARE * 100}%: it may be a lucky run, or the others disturbed` +
+      (open.includes('current') ? ' (--repeat-max runs more until it is).' : ' (give more --baseline files).');
+  const note = `${compared}: ${verdict}` + (inconclusive && verdict !== 'within-tolerance' ? '; a single run on a side may itself be disturbed.' : '.') + confirmation;
+  return { ...base, change: j.change, pValue: null, verdict, inconclusive, passed: verdict !== 'regression', note, confirmed: j.confirmed };
+}
+
+/**
+ * The metrics `--repeat-max` waits on: those given a tolerance of their own in `--max-regression` (the ones a gate
+ * is tuned for), or every compared metric when none is named.
+ */
+export function metricsToConfirm(tolerance: RegressionTolerance): string[] {
+  const named = Object.keys(tolerance.perMetric);
+  return named.length > 0 ? named : BASELINE_METRICS.map((d) => d.metric);
+}
+
+/**
+ * Of `metrics`, those whose best run over `runs` is not yet confirmed (bestRunConfirmed); a metric no run could
+ * measure is left out (more runs would not measure it either).
+ */
+export function unconfirmedMetrics(runs: ReadonlyArray<{ summary: RunSummary }>, metrics: readonly string[]): string[] {
+  return metrics.filter((name) => {
+    const def = BASELINE_METRICS.find((d) => d.metric === name);
+    if (def === undefined) return false;
+    const read = METRICS.get(name)!;
+    const values = runs.map((r) => read.read(r.summary)).filter((v): v is number => v !== null && Number.isFinite(v));
+    return values.length > 0 && !bestRunConfirmed(values, def.better, CONFIRM_SHARE, def.floor);
+  });
 }
 
 /** Scenario fields that make two runs comparable (the seed may differ between repeats); `compare` uses it too. */

@@ -25,6 +25,26 @@ export interface BestRunJudgement {
   worseBy: number | null;
   /** True when the best current run is worse than the best baseline run by more than the tolerance. */
   regressed: boolean;
+  /** Whether each side's best run is confirmed by a second run within CONFIRM_SHARE of it (bestRunConfirmed). */
+  confirmed: { current: boolean; baseline: boolean };
+}
+
+/**
+ * A side's best run is trusted when a second run of the same side lies within this share of it. Measured here
+ * (docs/ci): a disturbance of a minute or more lifts every run of a short series, so the least disturbed of three
+ * may still sit 15–40% above the floor; two runs that agree within 5% are rarely both lifted alike. A single run
+ * is never confirmed.
+ */
+export const CONFIRM_SHARE = 0.05;
+
+/**
+ * True when the best value of `values` (the minimum when lower is better, the maximum otherwise) is confirmed: the
+ * second best is within `share` of it, measured against max(|best|, floor). Non-finite values are left out.
+ */
+export function bestRunConfirmed(values: readonly number[], better: 'lower' | 'higher', share = CONFIRM_SHARE, floor = 0): boolean {
+  const v = values.filter(Number.isFinite).sort((x, y) => (better === 'lower' ? x - y : y - x));
+  if (v.length < 2) return false;
+  return Math.abs(v[1] - v[0]) <= share * Math.max(Math.abs(v[0]), floor);
 }
 
 /**
@@ -46,6 +66,7 @@ export function bestRunRule(
   return {
     statistic: better === 'lower' ? 'min' : 'max', current: cur, baseline: base, change, worseBy,
     regressed: worseBy !== null && worseBy > tolerance,
+    confirmed: { current: bestRunConfirmed(c, better, CONFIRM_SHARE, floor), baseline: bestRunConfirmed(b, better, CONFIRM_SHARE, floor) },
   };
 }
 

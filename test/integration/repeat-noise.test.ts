@@ -65,4 +65,19 @@ test('--repeat 3: the noise table in the terminal, every result.json and JUnit; 
   assert.equal(p50.pValue, null);
   assert.equal(p50.verdict, 'within-tolerance', p50.note);
   assert.match(p50.note, /min of 3 current run\(s\) .* vs min of 3 baseline run\(s\)/);
+  assert.equal(typeof p50.confirmed?.current, 'boolean', 'the min rule says whether each best run is confirmed');
+
+  // --repeat-max: one run leaves the gated metric's best run unconfirmed, so a second run is made; bytes per delivery
+  // are fixed by the scenario (two runs agree within 0.1%), so the second confirms it and no third follows.
+  const more = captureIo();
+  const moreOut = join(bench.outDir, 'repeat-max');
+  const code4 = await main(['run', 'fan-out', '--target', target(), ...SHORT, '--repeat', '1', '--repeat-max', '4', ...files, '--baseline-stat', 'min',
+    '--max-regression', '1000%,server.bytesPerDelivery=5%', '--out', moreOut], more.io);
+  assert.equal(code4, 0, more.stderr());
+  assert.match(more.stderr(), /run 2 \(up to 4\): the best run of server\.bytesPerDelivery is not yet confirmed within 5%/);
+  const extended = results(moreOut);
+  assert.equal(extended.length, 2, more.stderr());
+  const bytes = extended[0].baseline!.checks.find((c) => c.metric === 'server.bytesPerDelivery')!;
+  assert.deepEqual(bytes.confirmed, { current: true, baseline: true }, bytes.note);
+  assert.match(bytes.note, /Both best runs are confirmed by a second run within 5%/);
 });

@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../src/core/errors.js';
-import { compareWithBaseline, parseMaxRegression, type ComparableRun } from '../../src/metrics/baseline.js';
-import { bestRunRule, parseBaselineStat } from '../../src/metrics/best-run.js';
+import { compareWithBaseline, metricsToConfirm, parseMaxRegression, unconfirmedMetrics, type ComparableRun } from '../../src/metrics/baseline.js';
+import { bestRunConfirmed, bestRunRule, CONFIRM_SHARE, parseBaselineStat } from '../../src/metrics/best-run.js';
 import { judgePair } from '../../bench/gate-power.js';
 import { describeBaselineCheck } from '../../src/reporting/ci/values.js';
 import { makeSummary } from '../helpers/summary.js';
@@ -88,4 +88,45 @@ test('bench and CLI judge with one function; bad --baseline-stat names the flag 
   assert.equal(parseBaselineStat(' min '), 'min');
   assert.throws(() => parseBaselineStat('median2'), (e: unknown) =>
     e instanceof UsageError && e.problems[0].field === '--baseline-stat' && /median2/.test(e.problems[0].message) && /mean or min/.test(e.problems[0].hint ?? ''));
+});
+
+test('bestRunConfirmed: a second run within 5% of the best confirms it; one run, or a lone best, does not', () => {
+  assert.equal(bestRunConfirmed([3.0, 3.14, 9], 'lower'), true, '3.14 is 4.7% above 3.0');
+  assert.equal(bestRunConfirmed([3.0, 3.16, 9], 'lower'), false, '3.16 is 5.3% above 3.0');
+  assert.equal(bestRunConfirmed([3.0], 'lower'), false, 'one run confirms nothing');
+  assert.equal(bestRunConfirmed([3.0, NaN, Infinity], 'lower'), false, 'non-finite values do not count');
+  assert.equal(bestRunConfirmed([5000, 4800, 3000], 'higher'), true, 'the max of a higher-is-better metric: 4800 is 4% below');
+  assert.equal(bestRunConfirmed([5000, 4700], 'higher'), false);
+  assert.equal(bestRunConfirmed([0, 0.000004], 'lower', CONFIRM_SHARE, 1e-4), true, 'measured against the floor near zero');
+  assert.equal(bestRunConfirmed([0, 0.000004], 'lower'), false, 'without a floor, any gap above a zero best is too much');
+});
+
+test('min rule: each check says whether each side\'s best run is confirmed, and its note says what to do', () => {
+  // Current: a disturbed series whose lone best may be lucky; baseline: a floor reached twice.
+  const c = compareWithBaseline(runs('c', [3.2, 3.9, 4.4]), runs('b', [3.0, 3.05, 7]), FIVE, undefined, 'min');
+  const us = check(c, 'server.usPerPublish');
+  assert.deepEqual(us.confirmed, { current: false, baseline: true });
+  assert.match(us.note, /The current side's best run is not confirmed by a second run within 5%.*--repeat-max/);
+  const both = check(compareWithBaseline(runs('c', [3.0, 3.1]), runs('b', [3.0, 3.05]), FIVE, undefined, 'min'), 'server.usPerPublish');
+  assert.deepEqual(both.confirmed, { current: true, baseline: true });
+  assert.match(both.note, /Both best runs are confirmed/);
+  assert.equal(check(compareWithBaseline(runs('c', [3.0, 3.1]), runs('b', [3.0, 3.05]), FIVE), 'server.usPerPublish').confirmed, undefined, 'not with the mean rule');
+});
+
+test('--repeat-max waits on the metrics named in --max-regression (else all), and only on unconfirmed ones it can read', () => {
+  assert.deepEqual(metricsToConfirm(parseMaxRegression(['100%,server.usPerPublish=5%'])), ['server.usPerPublish']);
+  assert.ok(metricsToConfirm(parseMaxRegression(['10%'])).includes('e2e.p99'), 'none named: every compared metric');
+  const series = runs('c', [3.2, 3.9]);
+  assert.deepEqual(unconfirmedMetrics(series, ['server.usPerPublish', 'server.bytesPerDelivery']), ['server.usPerPublish'], 'bytes per delivery are equal: confirmed');
+  assert.deepEqual(unconfirmedMetrics(runs('c', [3.2, 3.3]), ['server.usPerPublish']), []);
+  const unread = runs('c', [3.2]).map((r) => ({ summary: { ...r.summary, serverCost: undefined } }));
+  assert.deepEqual(unconfirmedMetrics(unread, ['server.usPerPublish']), [], 'a metric no run measured is not waited on');
+});
+
+test('gate-power: the min rule on the first N runs ignores the runs added to confirm a best run', () => {
+  // The first three runs of A were disturbed; the two added afterwards reach the floor.
+  const a = [3.9, 4.0, 4.1, 3.0, 3.02];
+  const b = [3.4, 3.45, 3.5, 3.42, 3.44];
+  assert.equal(judgePair({ kind: 'min', tolerance: 0.05 }, a, b).flagged, true, 'all runs: +13% over the floor');
+  assert.equal(judgePair({ kind: 'min', tolerance: 0.05, firstRuns: 3 }, a, b).flagged, false, 'first three: B looks faster');
 });

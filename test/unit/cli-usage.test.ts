@@ -43,6 +43,8 @@ describe('CLI usage errors (exit 2, no stack trace)', { timeout: 30_000 }, () =>
     [['run', '--rate', '5', '--rate', '6'], [/--rate/, /given 2 times/]],
     [['run', '--baseline-stat', 'median2', '--baseline', 'x.json'], [/--baseline-stat: "median2" is not a statistic/, /choose mean or min/]],
     [['run', '--baseline-stat', 'min'], [/--baseline-stat: only applies with --baseline/]],
+    [['run', '--repeat-max', '5', '--baseline', 'x.json'], [/--repeat-max: only applies with --baseline-stat min/]],
+    [['run', '--repeat', '4', '--repeat-max', '3', '--baseline-stat', 'min', '--baseline', 'x.json'], [/--repeat-max: expected a whole number from the --repeat count \(4\) to 100/]],
     [['run', 'a', 'b'], [/Unknown argument/]],
     [[], [/Name a command/]],
     [['frob'], [/frob/]],

@@ -37,6 +37,11 @@ export const GATE_OPTIONS: Record<string, Options> = {
     defaultDescription: 'mean',
   },
   repeat: { group: GATES, type: 'string', describe: 'Run the scenario N times (fresh connections each time) so a baseline comparison can test significance, e.g. --repeat 5', defaultDescription: '1' },
+  'repeat-max': {
+    group: GATES, type: 'string',
+    describe: 'With --baseline-stat min: after the --repeat runs, run more (up to this many in all) until the best run of each gated metric (those named in --max-regression) is confirmed by a second run within 5%, e.g. --repeat 3 --repeat-max 10',
+    defaultDescription: 'the --repeat count',
+  },
   junit: { group: GATES, type: 'string', describe: 'Write JUnit XML (one testcase per threshold and baseline check) to this file', defaultDescription: 'none' },
 };
 
@@ -49,6 +54,7 @@ export interface GateArgs {
   maxRegression?: unknown;
   baselineStat?: unknown;
   repeat?: unknown;
+  repeatMax?: unknown;
   junit?: unknown;
 }
 
@@ -61,6 +67,8 @@ export interface GatePlan {
   /** `--baseline-stat`: the statistic each side is judged by. */
   baselineStat: BaselineStat;
   repeat: number;
+  /** `--repeat-max`: the most runs in all while a gated metric's best run is unconfirmed (= repeat: never more). */
+  repeatMax: number;
   junitPath?: string;
 }
 
@@ -103,6 +111,7 @@ export async function readGates(args: GateArgs, scenarioThresholds: string[] | u
   if (args.baselineStat !== undefined && list(args.baseline).length === 0) {
     problems.push({ field: '--baseline-stat', message: 'only applies with --baseline', hint: 'add --baseline OLD.json (repeatable), or drop --baseline-stat' });
   }
+  const repeatMax = readRepeatMax(args, repeat, baselineStat, problems);
   const baselines: RunResult[] = [];
   for (const path of list(args.baseline)) {
     try {
@@ -114,7 +123,22 @@ export async function readGates(args: GateArgs, scenarioThresholds: string[] | u
   }
   const junitPath = args.junit === undefined ? undefined : String(args.junit);
   if (junitPath !== undefined && junitPath.trim() === '') problems.push({ field: '--junit', message: 'needs a file name', hint: 'e.g. --junit reports/junit.xml' });
-  return { thresholds: [...fromScenario.thresholds, ...flagged.thresholds], abortGraceMs, baselines, tolerance, baselineStat, repeat, junitPath };
+  return { thresholds: [...fromScenario.thresholds, ...flagged.thresholds], abortGraceMs, baselines, tolerance, baselineStat, repeat, repeatMax, junitPath };
+}
+
+/** `--repeat-max M`: a whole number from --repeat to MAX_REPEAT, only with --baseline-stat min (problems otherwise). */
+function readRepeatMax(args: GateArgs, repeat: number, stat: BaselineStat, problems: Problem[]): number {
+  if (args.repeatMax === undefined) return repeat;
+  const n = Number(String(args.repeatMax).trim());
+  if (!Number.isInteger(n) || n < repeat || n > MAX_REPEAT) {
+    problems.push({ field: '--repeat-max', message: `expected a whole number from the --repeat count (${repeat}) to ${MAX_REPEAT}, got ${JSON.stringify(args.repeatMax)}`, hint: 'e.g. --repeat 3 --repeat-max 10' });
+    return repeat;
+  }
+  if (stat !== 'min') {
+    problems.push({ field: '--repeat-max', message: 'only applies with --baseline-stat min (it runs until a best run is confirmed)', hint: 'add --baseline-stat min, or use --repeat alone' });
+    return repeat;
+  }
+  return n;
 }
 
 /** The runs of one variant: a plain run and its repeats, or one variant of a matrix (`label` names it). */

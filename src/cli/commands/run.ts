@@ -25,6 +25,7 @@ import { reportWorkerErrors, reportWriteFailures } from './run-errors.js';
 import { probeRunOutputs } from '../../reporting/output-probe.js';
 import { withSignals } from '../signals.js';
 import { runEntries, withSeries } from '../../coordinator/series.js';
+import { metricsToConfirm, unconfirmedMetrics } from '../../metrics/baseline.js';
 import { matrixSpecs, runMatrixCommand } from './run-matrix.js';
 import { openLive, readLiveFlags, type LivePlan } from './run-live.js';
 import { readSegmentFlags, segmentVerdict } from './run-segment.js';
@@ -191,11 +192,24 @@ async function runRepeats(
   const { gates } = built;
   const base = { ...built.request, ...shared, thresholds: gates.thresholds, abortGraceMs: gates.abortGraceMs };
   const entries = Array.from({ length: gates.repeat }, (_, i) => ({ label: `run ${i + 1} of ${gates.repeat}`, scenario: built.request.scenario }));
-  const runs = await withSeries({ kind: null, base }, (series) => runEntries(series, entries, (i, e) => {
-    if (gates.repeat === 1 || io.quiet) return;
+  const announce = (label: string): void => {
+    if (io.quiet) return;
     endProgress();
-    io.stderr(`pubsub-bench: ${e.label}\n`);
-  }));
+    io.stderr(`pubsub-bench: ${label}\n`);
+  };
+  const runs = await withSeries({ kind: null, base }, async (series) => {
+    const made = await runEntries(series, entries, (i, e) => { if (gates.repeat > 1) announce(e.label); });
+    // --repeat-max: more runs while a gated metric's best run has no second run within 5% of it (best-run.ts).
+    const gated = metricsToConfirm(gates.tolerance);
+    while (made.length < gates.repeatMax && !series.interrupted) {
+      const open = unconfirmedMetrics(made.filter((r) => !r.result.interrupted).map((r) => r.result), gated);
+      if (open.length === 0) break;
+      const label = `run ${made.length + 1} (up to ${gates.repeatMax}): the best run of ${open.join(', ')} is not yet confirmed within 5%`;
+      announce(label);
+      made.push(await series.run({ label, scenario: built.request.scenario }));
+    }
+    return made;
+  });
   endProgress();
   if (runs.length === 0) return ExitCode.sigint;
   const segment = built.request.segment ? segmentVerdict(runs[0].result) : undefined;
