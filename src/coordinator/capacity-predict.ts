@@ -16,7 +16,8 @@ import { predictCapacity } from '../metrics/capacity-model.js';
 import { formatPrediction } from '../reporting/capacity-prediction.js';
 import { ensureDir } from '../reporting/output-probe.js';
 import { writeCapacityOutputs, type WriteFailure } from '../reporting/write.js';
-import { shapeOf } from './capacity-shape.js';
+import { calibrate, type CalibrationShape, type CalibrationStep } from './capacity-calibrate.js';
+import { publishModeOf, shapeOf } from './capacity-shape.js';
 import { loadCostPoints, pointFromRun } from './capacity-points.js';
 import { withSeries } from './series.js';
 
@@ -55,25 +56,28 @@ export interface PredictRunOutcome {
 }
 
 /**
- * The calibration runs for `scenario`: the shape at half, once and twice its rate (idle vs per-message cost, and a
- * residual to put error bars on), without subscribers (per-publish cost alone) and with 4× larger messages (per-byte
- * vs per-delivery cost). Each is short (CALIBRATION).
+ * The scenario of one calibration run (capacity-calibrate.ts plans them): the shape at `step.rate`, as it is, without
+ * subscribers (per-publish cost alone) or with 4× larger messages (per-byte vs per-delivery cost); short (CALIBRATION),
+ * without its rate profile.
  */
-export function calibrationScenarios(scenario: Scenario, lengths: { warmupMs: number; durationMs: number } = CALIBRATION): Array<{ label: string; scenario: Scenario }> {
+export function calibrationScenario(scenario: Scenario, step: Pick<CalibrationStep, 'rate' | 'variant'>, lengths: { warmupMs: number; durationMs: number } = CALIBRATION): Scenario {
   const { stages: _profile, ...s } = scenario;
-  const base = typeof s.publishers.rate === 'number' ? s.publishers.rate : 1000;
-  const at = (label: string, rate: number, change: Partial<Scenario> = {}, messageBytes = s.publishers.messageBytes) => ({
-    label,
-    scenario: { ...s, warmupMs: lengths.warmupMs, durationMs: lengths.durationMs, ...change, publishers: { ...s.publishers, rate, messageBytes } },
-  });
-  const half = Math.max(1, Math.round(base / 2));
-  const runs = [at(`calibrate ${half}/s`, half), at(`calibrate ${base}/s`, base), at(`calibrate ${2 * base}/s`, 2 * base)];
-  const subscribers = s.subscribers.reduce((n, g) => n + g.count, 0);
-  if (subscribers > 0) {
-    runs.push(at(`calibrate ${base}/s, no subscribers`, base, { subscribers: s.subscribers.map((g) => ({ ...g, count: 0 })) }));
-    runs.push(at(`calibrate ${base}/s, ${4 * s.publishers.messageBytes} B messages`, base, {}, 4 * s.publishers.messageBytes));
-  }
-  return runs;
+  const messageBytes = step.variant === 'large-messages' ? 4 * s.publishers.messageBytes : s.publishers.messageBytes;
+  return {
+    ...s, warmupMs: lengths.warmupMs, durationMs: lengths.durationMs,
+    ...(step.variant === 'no-subscribers' ? { subscribers: s.subscribers.map((g) => ({ ...g, count: 0 })) } : {}),
+    publishers: { ...s.publishers, rate: step.rate, messageBytes },
+  };
+}
+
+/** What calibrate() needs of a scenario: its rate ('max' publishers: 1000/s to start from), mode, fan-out, size. */
+export function calibrationShapeOf(scenario: Scenario): CalibrationShape {
+  return {
+    rate: typeof scenario.publishers.rate === 'number' ? scenario.publishers.rate : 1000,
+    publishMode: publishModeOf(scenario),
+    subscribers: scenario.subscribers.reduce((n, g) => n + g.count, 0),
+    messageBytes: scenario.publishers.messageBytes,
+  };
 }
 
 /** The prediction for a search's shape from its own held steps (null when they carry too little server cost). */
@@ -131,19 +135,17 @@ export async function runPrediction(opts: PredictRunOptions): Promise<PredictRun
     await ensureDir(dir);
   } else {
     const calibrated = await withSeries({ kind: 'capacity', base: opts.base }, async (series) => {
-      const points: CostPoint[] = [];
-      const skipped: string[] = [];
-      for (const entry of calibrationScenarios(opts.scenario, opts.calibration)) {
-        if (series.interrupted) break;
-        const run = await series.run(entry, join(series.dir, 'calibration'));
+      const outcome = await calibrate(calibrationShapeOf(opts.scenario), async (step) => {
+        const run = await series.run({ label: step.label, scenario: calibrationScenario(opts.scenario, step, opts.calibration) }, join(series.dir, 'calibration'));
         target ??= run.result.target;
         writeFailures.push(...run.writeFailures);
-        const p = pointFromRun(run.result, run.runDir);
-        opts.onRun?.(entry.label, p);
-        if (typeof p === 'string') skipped.push(`${entry.label}: ${p}`);
-        else points.push(p);
-      }
-      return { dir: series.dir, points, skipped, interrupted: series.interrupted };
+        const point = pointFromRun(run.result, run.runDir);
+        opts.onRun?.(step.label, point);
+        const cost = run.result.summary.serverCost;
+        const cpuShare = cost?.nodes.length === 1 && cost.cpuUs !== undefined && cost.windowMs > 0 ? cost.cpuUs / (cost.windowMs * 1000) : null;
+        return { point, achievedRate: run.result.summary.publishRate, cpuShare };
+      }, () => series.interrupted);
+      return { ...outcome, dir: series.dir, interrupted: series.interrupted };
     });
     dir = calibrated.dir;
     interrupted = calibrated.interrupted;
@@ -151,6 +153,7 @@ export async function runPrediction(opts: PredictRunOptions): Promise<PredictRun
       throw new TargetError(`Capacity model: the calibration runs gave no server cost (${calibrated.skipped[0] ?? 'interrupted'}); it needs a single Redis server whose INFO it can read, or give saved runs with --model`);
     }
     prediction = predictCapacity(fitOrExplain(calibrated.points, `calibration: ${calibrated.points.length} short runs of this shape`), shape, predictOpts);
+    if (calibrated.note) prediction.notes.push(calibrated.note);
   }
   const report = reportOf(startedAt, target, prediction);
   const written = await writeCapacityOutputs(report, dir);

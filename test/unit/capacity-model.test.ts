@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CapacityShape, CostPoint } from '../../src/core/capacity-model.js';
-import { calibrationScenarios } from '../../src/coordinator/capacity-predict.js';
+import { calibrationScenario, calibrationShapeOf } from '../../src/coordinator/capacity-predict.js';
 import { pushBytes, shapeOf } from '../../src/coordinator/capacity-shape.js';
 import { fitCostModel, predictCpu } from '../../src/metrics/capacity-fit.js';
 import { classicLoads, predictCapacity, saturationRate, shardOfSlot, shardedLoads, singleNodeLoad } from '../../src/metrics/capacity-model.js';
@@ -155,13 +155,20 @@ test('shapes of the built-ins: deliveries, RESP-framed output bytes and patterns
   assert.equal(eventBus.patterns, 3);
 });
 
-test('calibration: the shape at half, once and twice its rate, without subscribers, and with 4× messages', () => {
-  const runs = calibrationScenarios(builtin('chat'));
-  assert.equal(runs.length, 5);
-  assert.deepEqual(runs.map((r) => r.scenario.publishers.rate), [1000, 2000, 4000, 2000, 2000]);
-  assert.equal(runs[3].scenario.subscribers.reduce((n, g) => n + g.count, 0), 0);
-  assert.equal(runs[4].scenario.publishers.messageBytes, 512);
-  assert.ok(runs.every((r) => r.scenario.durationMs === 3000 && r.scenario.warmupMs === 1000));
+test('calibration runs: the shape at a planned rate, without subscribers, and with 4× messages, each short', () => {
+  const chat = builtin('chat');
+  const shape = calibrationShapeOf(chat);
+  assert.deepEqual(shape, { rate: 2000, publishMode: 'await', subscribers: chat.subscribers.reduce((n, g) => n + g.count, 0), messageBytes: 128 });
+  const plain = calibrationScenario(chat, { rate: 700, variant: 'shape' });
+  assert.equal(plain.publishers.rate, 700);
+  assert.deepEqual(plain.subscribers, chat.subscribers);
+  const alone = calibrationScenario(chat, { rate: 700, variant: 'no-subscribers' });
+  assert.equal(alone.subscribers.reduce((n, g) => n + g.count, 0), 0);
+  assert.equal(alone.publishers.messageBytes, 128);
+  const large = calibrationScenario(chat, { rate: 700, variant: 'large-messages' });
+  assert.equal(large.publishers.messageBytes, 512);
+  assert.ok([plain, alone, large].every((r) => r.durationMs === 3000 && r.warmupMs === 1000 && r.stages === undefined));
+  assert.equal(calibrationScenario(chat, { rate: 5, variant: 'shape' }, { warmupMs: 200, durationMs: 500 }).durationMs, 500);
   // Calibration data of this kind separates the terms (the delivery cost is fitted, not folded).
   const pts = [point(2000, 4, 160, 0), point(4000, 4, 160, 0), point(4000, 0, 0, 0), point(2000, 4, 544, 0)];
   assert.ok(fitCostModel(pts, 'calibration').fitted.includes('delivery'));
