@@ -5,12 +5,19 @@
  *
  * When the harness, not Redis, saturated at the boundary (health.harnessBottleneck), the result says so: the knee
  * then is a lower bound for the target, not its limit. That is the trap OMB's max-rate search falls into (OMB#163).
+ * Unless Redis itself used ≥ 85% of a core there (a backlog also keeps the harness busy): then the target set it.
  */
 import type { CostPoint } from '../core/capacity-model.js';
 import type { CapacityLimit, CapacityResult, CapacityStep, HarnessHealth, RunSummary } from '../core/result.js';
 import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
 import { describeMeasured } from '../reporting/ci/values.js';
 import { formatRate } from '../reporting/format.js';
+
+/**
+ * Redis CPU (µs/s, 85% of a core) at the boundary from which the target, not a harness that looked busy, set the knee
+ * (the Redis-bound knees measured sat at 88–97%; docs/capacity.md).
+ */
+export const REDIS_SATURATED_CPU_US_PER_S = 0.85e6;
 
 /** Defaults of the search settings. */
 export const CAPACITY_DEFAULTS = { resolution: 0.05, minAchievedShare: 0.95, maxSteps: 20 } as const;
@@ -145,17 +152,23 @@ function conclude(
   const lastAt = (rate: number | null): CapacityStep | undefined => [...steps].reverse().find((s) => s.offeredRate === rate);
   const kneeStep = lastAt(lo);
   const failStep = lastAt(hi);
+  // Once Redis falls behind, the backlog it writes keeps the subscriber threads busy, which the harness-health rule
+  // reads as the harness's limit; Redis's own CPU at the boundary (single server only) says whose limit it was.
+  const boundaryCpuUsPerS = (failStep ?? kneeStep)?.costPoint?.cpuUsPerS;
+  const redisSaturated = boundaryCpuUsPerS !== undefined && boundaryCpuUsPerS >= REDIS_SATURATED_CPU_US_PER_S;
+  const harnessBlamed = failStep?.harnessBottleneck === true || kneeStep?.harnessBottleneck === true;
   let limitedBy: CapacityLimit;
   if (interrupted) limitedBy = 'interrupted';
   else if (lo === null) limitedBy = 'none-held';
-  else if (failStep?.harnessBottleneck || kneeStep?.harnessBottleneck) limitedBy = 'harness';
+  else if (harnessBlamed && !redisSaturated) limitedBy = 'harness';
   else if (hi === null) limitedBy = 'max-rate';
   else if (!budgetLeft && hi - lo > Math.max(1, lo * resolution)) limitedBy = 'step-limit';
   else limitedBy = 'target';
   const knee = lo === null ? 'no rate held the SLO' : `the knee is ${formatRate(lo)}`;
   const why = failStep ? ` (at ${formatRate(hi)}: ${failStep.reasons[0] ?? 'failed'})` : '';
   const conclusion = {
-    target: `${knee}: the target held the SLO there and failed above it${why}.`,
+    target: `${knee}: the target held the SLO there and failed above it${why}${harnessBlamed
+      ? `; Redis used ${Math.round(boundaryCpuUsPerS! / 1e4)}% of a core there, so the target, not the harness, set the knee` : ''}.`,
     harness: `${knee}, but the harness itself saturated ${failStep ? `at the boundary${why}` : 'at the top rate'}: this is a lower bound for the target, not its limit. Use more --workers or a faster client machine.`,
     'max-rate': `${knee}: every step up to --max-rate held; the target's limit is higher.`,
     'none-held': `No rate held the SLO, down to ${formatRate(steps.at(-1)?.offeredRate ?? null)}${why}.`,

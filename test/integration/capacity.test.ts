@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { runCapacityCommand } from '../../src/cli/commands/capacity.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { runBenchmark } from '../../src/coordinator/index.js';
+import { REDIS_SATURATED_CPU_US_PER_S } from '../../src/coordinator/capacity.js';
 import type { CapacityReport } from '../../src/core/result.js';
 import { resolveScenario } from '../../src/scenarios/validate.js';
 import { startLocalRedis } from '../../src/targets/local.js';
@@ -108,7 +109,10 @@ test('the search finds the knee where latency breaks on a deliberately loaded se
   assert.ok((broke.e2eP99Us ?? Infinity) >= SLO_P99_MS * 1000 || broke.achievedRate < 0.95 * broke.offeredRate || broke.reasons.some((x) => x.startsWith('lost')), diag);
   // Every step at half the knee or less held; the harness verdict agrees with what the boundary steps reported.
   for (const s of r.steps.filter((x) => x.offeredRate <= r.kneeRate! / 2)) assert.ok(s.held, `${s.offeredRate}/s should hold: ${diag}`);
-  assert.equal(r.limitedBy === 'harness', knee.harnessBottleneck || broke.harnessBottleneck, `harness verdict: ${diag}`);
+  // (unless Redis itself used ≥ 85% of a core at the failing step: then its backlog kept the harness busy, and the
+  // target set the knee).
+  const redisSaturated = (broke.costPoint?.cpuUsPerS ?? 0) >= REDIS_SATURATED_CPU_US_PER_S;
+  assert.equal(r.limitedBy === 'harness', (knee.harnessBottleneck || broke.harnessBottleneck) && !redisSaturated, `harness verdict: ${diag}`);
   for (const s of r.steps) assert.ok(s.runDir && existsSync(join(s.runDir, 'result.json')), `step ${s.index} wrote its run`);
 
   const capacityDir = readdirCapacity(join(dir, 'out'));

@@ -104,3 +104,29 @@ test('an interrupted step stops the search', async () => {
   assert.equal(r.limitedBy, 'interrupted');
   assert.equal(r.kneeRate, 2000);
 });
+
+test('a harness that looks busy at the boundary while Redis used ≥ 85% of a core there: the target set the knee', async () => {
+  // Redis saturates at 10k/s; from 9k/s on, the backlog it writes keeps the subscriber threads busy, which the health
+  // rule flags as the harness's limit. Redis's CPU at the failing step decides whose limit it was.
+  const withCpu = (cpuOf: (rate: number) => number) => async (rate: number): Promise<StepResult> => {
+    const r = await model(10_000).measure(rate);
+    const busy = rate >= 9000;
+    return {
+      ...r, health: { harnessBottleneck: busy, reasons: busy ? ['a subscriber thread was 97% busy'] : [] },
+      costPoint: { source: 'synthetic', cpuUsPerS: cpuOf(rate), publishesPerS: rate, deliveriesPerS: rate, outputBytesPerS: rate * 100, patternChecksPerS: 0, publishMode: 'auto/100', windowMs: 1000 },
+    };
+  };
+  const search = (cpuOf: (rate: number) => number) => searchCapacity({ measure: withCpu(cpuOf), slo: SLO, startRate: 1000, maxRate: 1e6 });
+  const redisBound = await search((rate) => Math.min(1, rate / 10_000) * 1e6);
+  assert.equal(redisBound.limitedBy, 'target');
+  const fail = redisBound.steps.find((s) => s.offeredRate === redisBound.failedRate)!;
+  assert.ok(fail.harnessBottleneck, 'the failing step still carries the harness flag');
+  assert.match(redisBound.conclusion, /^the knee is 9\.\d+k\/s: the target held the SLO there and failed above it \(at 9\.\d+k\/s: .*\); Redis used 9\d% of a core there, so the target, not the harness, set the knee\.$/);
+  // Redis at half a core where the harness gave out: the knee is the harness's, a lower bound.
+  const harnessBound = await search((rate) => Math.min(1, rate / 10_000) * 0.5e6);
+  assert.equal(harnessBound.limitedBy, 'harness');
+  assert.match(harnessBound.conclusion, /harness itself saturated.*lower bound/);
+  // The line is 85% of a core.
+  assert.equal((await search(() => 0.849e6)).limitedBy, 'harness');
+  assert.equal((await search(() => 0.85e6)).limitedBy, 'target');
+});
