@@ -19,7 +19,7 @@ const MODEL = 'Capacity model:';
 /** The model's flags (they belong to `capacity`). */
 export const PREDICT_OPTIONS: Record<string, Options> = {
   predict: { group: MODEL, type: 'string', describe: "Predict the saturation rate of this shape (a built-in or scenario file; run's flags override it) instead of searching, e.g. --predict fan-out --subscribers 100", defaultDescription: 'search instead' },
-  model: { group: MODEL, type: 'string', array: true, describe: 'Fit the model from these capacity.json / result.json files or folders (repeatable); without it --predict calibrates with 5 short runs against the target', defaultDescription: 'calibrate' },
+  model: { group: MODEL, type: 'string', array: true, describe: 'Fit the model from these capacity.json / result.json files or folders (repeatable); without it --predict calibrates with short runs against the target (a probe, halved while it saturates Redis, then rates aimed at 25/50/75% of a core)', defaultDescription: 'calibrate' },
   cores: { group: MODEL, type: 'string', describe: "Also predict for a server with K cores' worth of CPU (comma list), e.g. --cores 2,4", defaultDescription: '2' },
   shards: { group: MODEL, type: 'string', describe: 'Also predict for N-shard clusters, sharded and classic pub/sub (comma list), e.g. --shards 3,6', defaultDescription: '3' },
   headroom: { group: MODEL, type: 'string', describe: 'Share of each core the prediction keeps free, e.g. --headroom 20%', defaultDescription: `${DEFAULT_HEADROOM * 100}%` },
