@@ -13,9 +13,12 @@ import type { Scenario } from '../core/scenario.js';
 import { readReportInput } from '../reporting/read-input.js';
 import { publishModeOf } from './capacity-shape.js';
 
-/** Distinct patterns the scenario subscribes (groups with subscribers only). */
-export function distinctPatterns(scenario: Pick<Scenario, 'subscribers'>): number {
-  return new Set(scenario.subscribers.filter((g) => g.count > 0).flatMap((g) => g.patterns)).size;
+/**
+ * Distinct patterns the scenario subscribes (groups with subscribers only), plus its background patterns: Redis
+ * tries every one against each PUBLISH, matching or not, so each is a pattern check (the shape counts them alike).
+ */
+export function distinctPatterns(scenario: Pick<Scenario, 'subscribers' | 'backgroundPatterns'>): number {
+  return new Set(scenario.subscribers.filter((g) => g.count > 0).flatMap((g) => g.patterns)).size + (scenario.backgroundPatterns ?? 0);
 }
 
 /** The cost point of one run, or why it has none. */

@@ -8,6 +8,8 @@ import { classicLoads, predictCapacity, saturationRate, shardOfSlot, shardedLoad
 import { resolveScenario } from '../../src/scenarios/validate.js';
 import { findBuiltin } from '../../src/scenarios/builtins/index.js';
 import { seededRandom } from '../helpers/histograms.js';
+import { makeSummary } from '../helpers/summary.js';
+import { pointFromRun } from '../../src/coordinator/capacity-points.js';
 
 /** A server whose CPU follows known costs: idle 20 ms/s, 8 µs per publish, 3 µs per delivery, 2 ns per byte, 15 ns per pattern check. */
 const TRUE = { idle: 20_000, publish: 8, delivery: 3, byte: 0.002, patternCheck: 0.015 };
@@ -153,6 +155,19 @@ test('shapes of the built-ins: deliveries, RESP-framed output bytes and patterns
   const eventBus = shapeOf(builtin('event-bus'));
   assert.equal(eventBus.publishMode, 'auto/100');
   assert.equal(eventBus.patterns, 3);
+});
+
+test('background patterns count as pattern checks alike in the shape and in a run\'s cost point', () => {
+  const scenario = { ...builtin('notifications'), backgroundPatterns: 8000 };
+  assert.equal(shapeOf(scenario).patterns, 8001, 'user.* plus the 8000 that match nothing');
+  const summary = makeSummary();
+  summary.published = 4000;
+  summary.delivered = 8000;
+  summary.serverCost = { cpuUs: 800_000, netOutputBytes: 800_000, windowMs: 2000, nodes: [{ node: 'n', cpuUs: 800_000 }], notes: [] };
+  const p = pointFromRun({ summary, scenario }, 'run');
+  assert.ok(typeof p !== 'string', String(p));
+  assert.equal(p.publishesPerS, 2000);
+  assert.equal(p.patternChecksPerS, 2000 * 8001, 'every PUBLISH is tried against all 8001 patterns');
 });
 
 test('calibration runs: the shape at a planned rate, without subscribers, and with 4× messages, each short', () => {
