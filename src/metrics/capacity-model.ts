@@ -158,7 +158,12 @@ export function predictCapacity(model: CostModel, shape: CapacityShape, opts: Pr
   const { channelLoads: _loads, ...summary } = shape;
   const notes = shapeNotes(model, shape);
   if (opts.shards.length > 0 && !model.fitted.includes('delivery') && shape.deliveriesPerPublish > 0) {
-    notes.push("The cluster predictions need the per-publish / per-delivery split, which this model's data (one shape) cannot give: they count every delivery as per-publish cost, which understates classic pub/sub on clusters. Calibrate (leave --model out) or fit from runs of several shapes.");
+    // Two reasons a delivery term is missing, with different remedies: the data never varied deliveries per publish
+    // (one shape), or it did and the term still could not be told from noise (small beside the per-publish cost).
+    const ratios = new Set(model.points.map((p) => (p.publishesPerS > 0 ? (p.deliveriesPerS / p.publishesPerS).toFixed(2) : '')));
+    notes.push(ratios.size > 1
+      ? 'The cluster predictions count every delivery as per-publish cost: the data varied deliveries per publish, but their cost could not be told from noise (it is small beside the per-publish cost here), so the error this leaves in the classic pub/sub predictions is small too.'
+      : "The cluster predictions need the per-publish / per-delivery split, which this model's data (one shape) cannot give: they count every delivery as per-publish cost, which understates classic pub/sub on clusters. Calibrate (leave --model out) or fit from runs of several shapes.");
   }
   return { shape: summary, headroom: opts.headroom, predictions, model, notes };
 }

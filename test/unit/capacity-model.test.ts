@@ -212,3 +212,21 @@ test('awaited publishers: the round trip bounds the rate before the CPU does; th
   assert.notEqual(auto.predictions[0].limit, 'round-trip');
   assert.ok(auto.notes.some((n) => n.includes('published with await; this shape uses auto/100')), auto.notes.join('\n'));
 });
+
+test('a missing per-delivery cost is explained by its cause: one shape, or a cost too small to tell from noise', () => {
+  const opts = { headroom: 0.1, cores: [], shards: [3] };
+  // One shape at three rates: deliveries are 20 per publish throughout, so their cost cannot be split off.
+  const oneShape = fitCostModel([1000, 2000, 4000].map((r) => point(r, 20, 300, 0)), 'one shape');
+  assert.ok(!oneShape.fitted.includes('delivery'));
+  assert.match(predictCapacity(oneShape, evenShape(8), opts).notes.join(' '), /one shape\) cannot give/);
+  // Deliveries varied (with and without subscribers), but they cost nothing measurable: the term comes out ≤ 0 and folds.
+  const tiny = [1000, 2000, 4000].flatMap((r) => [0, 4].map((d) => {
+    const p = point(r, d, 0, 0);
+    return { ...p, outputBytesPerS: 0, cpuUsPerS: 20_000 + 300 * r - 0.5 * p.deliveriesPerS };
+  }));
+  const folded = fitCostModel(tiny, 'varied');
+  assert.ok(!folded.fitted.includes('delivery'), `delivery folded: ${folded.fitted.join(', ')}`);
+  const notes = predictCapacity(folded, evenShape(8), opts).notes.join(' ');
+  assert.match(notes, /the data varied deliveries per publish, but their cost could not be told from noise/);
+  assert.doesNotMatch(notes, /one shape/);
+});
