@@ -8,13 +8,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { ExitCode, UsageError, segmentKeys, type RunResult } from '../../src/core/index.js';
+import { ExitCode, TargetError, UsageError, segmentKeys, type RunResult } from '../../src/core/index.js';
 import { runMerge } from '../../src/cli/commands/merge.js';
 import { LOSSLESS, buildSegments } from '../helpers/fixtures-segments.js';
 import { captureIo } from '../helpers/cli-io.js';
 import { useServer } from '../helpers/runs.js';
 import { startServer } from '../helpers/redis.js';
 import { openSegmentStore } from '../../src/targets/segment-store.js';
+import type { TargetSpec } from '../../src/core/target.js';
 
 const bench = useServer('pb-merge-redis');
 const T = { timeout: 60_000 };
@@ -27,6 +28,16 @@ async function withClient<T>(fn: (r: Redis) => Promise<T>): Promise<T> {
     return await fn(r);
   } finally {
     r.disconnect();
+  }
+}
+
+/** Stores each segment's result as a segment does when it finishes (through the same store, so TLS and clusters alike). */
+async function storeResults(spec: TargetSpec, runId: string, segs: readonly RunResult[]): Promise<void> {
+  const store = await openSegmentStore(spec, runId, 5000);
+  try {
+    for (const [i, s] of segs.entries()) await store.set(segmentKeys.result(runId, i), JSON.stringify(s));
+  } finally {
+    await store.close();
   }
 }
 
@@ -88,12 +99,7 @@ test('on a cluster, any node\'s URL will do: the keys are read from the master o
   try {
     const runId = 'cluster-run-1';
     const segs = buildSegments({ ...LOSSLESS, runId });
-    const store = await openSegmentStore(cluster.spec, runId, 5000);
-    try {
-      for (const [i, s] of segs.entries()) await store.set(segmentKeys.result(runId, i), JSON.stringify(s));
-    } finally {
-      await store.close();
-    }
+    await storeResults(cluster.spec, runId, segs);
     // Every master's URL, so the nodes that do not own the slot (and answer MOVED) are among them.
     for (const node of cluster.spec.nodes) {
       const out = path.join(bench.outDir, `cluster-${node.port}`);
@@ -105,4 +111,43 @@ test('on a cluster, any node\'s URL will do: the keys are read from the master o
   } finally {
     await cluster.stop();
   }
+});
+
+test('over mutual TLS: rediss:// with --tls-ca/--tls-cert/--tls-key reads the results; without the client certificate the server refuses (exit 3)', T, async () => {
+  const tlsServer = await startServer({ kind: 'tls' });
+  try {
+    const tls = tlsServer.spec.tls!;
+    const runId = 'tls-run-1';
+    const segs = buildSegments({ ...LOSSLESS, runId });
+    await storeResults(tlsServer.spec, runId, segs);
+    const node = tlsServer.spec.nodes[0];
+    const url = `rediss://${node.host}:${node.port}`;
+    const out = path.join(bench.outDir, 'tls-merged');
+    const c = captureIo();
+    const code = await runMerge({ fromRedis: url, runId, segments: '3', out, tlsCa: tls.caFile, tlsCert: tls.certFile, tlsKey: tls.keyFile }, c.io);
+    assert.equal(code, ExitCode.ok, c.stderr());
+    const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as RunResult;
+    assert.deepEqual(result.segments?.map((s) => s.index), [0, 1, 2]);
+    // The CA alone: the server asks for a client certificate (tls-auth-clients yes) and the handshake fails.
+    await assert.rejects(runMerge({ fromRedis: url, runId, segments: '3', out: path.join(bench.outDir, 'tls-no-cert'), tlsCa: tls.caFile }, captureIo().io), (err: unknown) => {
+      assert.ok(err instanceof TargetError, String(err));
+      return true;
+    });
+  } finally {
+    await tlsServer.stop();
+  }
+});
+
+test('the connection flags only apply with --from-redis, and a bad one is named before anything connects', T, async () => {
+  await assert.rejects(runMerge({ files: ['x.json'], tlsCa: 'ca.pem', user: 'bench' }, captureIo().io), (err: unknown) => {
+    assert.ok(err instanceof UsageError);
+    assert.match(err.message, /--tls-ca: only applies with --from-redis/);
+    assert.match(err.message, /--user: only applies with --from-redis/);
+    return true;
+  });
+  await assert.rejects(runMerge({ fromRedis: 'http://x:1', runId: 'r' }, captureIo().io), (err: unknown) => {
+    assert.ok(err instanceof UsageError);
+    assert.match(err.message, /--from-redis/);
+    return true;
+  });
 });

@@ -12,6 +12,7 @@ import { verdictLines } from '../../reporting/ci/verdict-lines.js';
 import { probeOutputs } from '../../reporting/output-probe.js';
 import { writeRunOutputs } from '../../reporting/write.js';
 import { checkDurationMs } from '../../scenarios/duration.js';
+import type { TargetSpec } from '../../core/target.js';
 import { parseTargetSpec } from '../../targets/url.js';
 import { colorEnabled, type CliIo } from '../io.js';
 import { GATE_OPTIONS, judgeRuns, readGates } from './run-gates.js';
@@ -34,19 +35,28 @@ export interface MergeArgs {
   segments?: unknown;
   wait?: unknown;
   passwordEnv?: unknown;
+  user?: unknown;
+  tlsCa?: unknown;
+  tlsCert?: unknown;
+  tlsKey?: unknown;
+  tlsServername?: unknown;
+  tlsInsecure?: unknown;
 }
+
+/** The flags that only mean something with --from-redis (the connection to the Redis the segments stored into). */
+const FROM_REDIS_FLAGS = ['runId', 'segments', 'wait', 'passwordEnv', 'user', 'tlsCa', 'tlsCert', 'tlsKey', 'tlsServername', 'tlsInsecure'] as const;
 
 const DEFAULT_WAIT_MS = 0;
 const CONNECT_TIMEOUT_MS = 5000;
 const MAX_SEGMENTS = 10_000;
 
 /** Where the segments are to be read from, after the flags were checked. */
-type Source = { kind: 'files'; paths: string[] } | { kind: 'redis'; url: string; runId: string; count?: number; waitMs: number; password?: string };
+type Source = { kind: 'files'; paths: string[] } | { kind: 'redis'; url: string; spec: TargetSpec | null; runId: string; count?: number; waitMs: number };
 
 function readSource(args: MergeArgs, env: NodeJS.ProcessEnv, problems: Problem[]): Source | null {
   const files = args.files ?? [];
   if (args.fromRedis === undefined) {
-    for (const flag of ['runId', 'segments', 'wait', 'passwordEnv'] as const) {
+    for (const flag of FROM_REDIS_FLAGS) {
       if (args[flag] !== undefined) problems.push({ field: `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, message: 'only applies with --from-redis', hint: 'pubsub-bench merge --from-redis redis://host:6379 --run-id ID' });
     }
     if (files.length === 0) problems.push({ field: 'FILES', message: 'no segment results given', hint: 'pubsub-bench merge seg-0/result.json seg-1/result.json …, a folder holding them, or --from-redis URL --run-id ID' });
@@ -68,12 +78,24 @@ function readSource(args: MergeArgs, env: NodeJS.ProcessEnv, problems: Problem[]
     else problems.push(ms);
   }
   const password = readPassword(args.passwordEnv, env, problems);
-  return { kind: 'redis', url: args.fromRedis, runId: String(args.runId ?? ''), count, waitMs, password };
+  const text = (v: unknown): string | undefined => (v === undefined ? undefined : String(v));
+  let spec: TargetSpec | null = null;
+  try {
+    // The same URL and TLS rules as run's --target: a rediss:// URL or any --tls-* flag means TLS (mutual with a cert).
+    spec = parseTargetSpec({
+      targets: [args.fromRedis], password, user: text(args.user), tlsCa: text(args.tlsCa), tlsCert: text(args.tlsCert), tlsKey: text(args.tlsKey),
+      tlsServername: text(args.tlsServername), tlsInsecure: args.tlsInsecure === true,
+    });
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    problems.push(...err.problems.map((p) => ({ ...p, field: p.field === '--target' ? '--from-redis' : p.field })));
+  }
+  return { kind: 'redis', url: args.fromRedis, spec, runId: String(args.runId ?? ''), count, waitMs };
 }
 
 async function readInputs(source: Source, io: CliIo): Promise<SegmentInput[]> {
   if (source.kind === 'files') return readSegmentFiles(source.paths);
-  const spec = parseTargetSpec({ targets: [source.url], password: source.password });
+  const spec = source.spec!;
   const shown = source.url.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
   let said = '';
   return readSegmentsFromRedis({
@@ -143,10 +165,17 @@ export function mergeCommand(io: CliIo, setExitCode: (code: number) => void): Co
         .option('segments', { type: 'string', describe: 'With --from-redis: N, the number of segments (default: from the first result found)' })
         .option('wait', { type: 'string', describe: 'With --from-redis: wait this long for missing segments, e.g. --wait 10m', defaultDescription: '0 (read once)' })
         .option('password-env', { type: 'string', describe: 'With --from-redis: name of the environment variable holding the password' })
+        .option('user', { type: 'string', describe: 'With --from-redis: ACL user name (or give it in the URL)' })
+        .option('tls-ca', { type: 'string', describe: 'With --from-redis: CA bundle (PEM) to verify the server certificate', defaultDescription: 'system CAs' })
+        .option('tls-cert', { type: 'string', describe: 'With --from-redis: client certificate (PEM) for mutual TLS' })
+        .option('tls-key', { type: 'string', describe: 'With --from-redis: client private key (PEM) for mutual TLS' })
+        .option('tls-servername', { type: 'string', describe: 'With --from-redis: name to verify the server certificate against (SNI)', defaultDescription: 'the host' })
+        .option('tls-insecure', { type: 'boolean', describe: 'With --from-redis: skip TLS certificate verification' })
         .example([
           ['$0 merge reports/seg-0 reports/seg-1 reports/seg-2', 'three segment folders → reports/<run id>-merged/'],
           ['$0 merge segments/ --out merged --threshold "e2e.p99 < 10ms" --junit junit.xml', 'every result.json below segments/, gated'],
           ['$0 merge --from-redis redis://redis:6379 --run-id nightly-42 --segments 3 --wait 10m', 'the results the segments stored in Redis'],
+          ['$0 merge --from-redis rediss://redis:6380 --tls-ca ca.pem --run-id nightly-42', 'the same over TLS with a private CA'],
         ])
         .epilogue(`A missing or doubled segment, segments of different runs or plans, and a result that is not a segment are exit 2 (each named). ${exitCodesLine({ [ExitCode.target]: 'Redis of --from-redis unreachable', [ExitCode.missingTool]: null })}`) as never,
     handler: async (args) => {
