@@ -29,16 +29,27 @@ export interface SegmentStore {
   close(): Promise<void>;
 }
 
+/** True when the node runs in cluster mode (INFO cluster); false when it does not or will not say (an ACL). */
+async function clusterEnabled(handle: NodeHandle): Promise<boolean> {
+  try {
+    return /^cluster_enabled:1\s*$/m.test(await handle.redis.info('cluster'));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Connects to the node that owns the run's keys: the single server, or on a cluster the master of the run id's hash
- * slot (read once from CLUSTER NODES; the keys of a run never move during it in the cases we support).
+ * slot (read once from CLUSTER NODES; the keys of a run never move during it in the cases we support). A URL given
+ * as one server (`--control-target redis://node:7000`) that turns out to be a cluster node is treated as a cluster
+ * too: its MOVED replies would otherwise abort the MULTI of hset.
  */
 export async function openSegmentStore(spec: TargetSpec, runId: string, connectTimeoutMs: number): Promise<SegmentStore> {
   const ctx = nodeContext(spec);
   const opts = { clientName: 'pb-segment', connectTimeoutMs };
   let handle = await connectNode(ctx, spec.nodes[0], opts, quietEvents);
   let node = `${spec.nodes[0].host}:${spec.nodes[0].port}`;
-  if (spec.kind === 'cluster') {
+  if (spec.kind === 'cluster' || (await clusterEnabled(handle))) {
     try {
       const topology = await readTopology(handle.redis);
       const owner = topology.masters[topology.slotOwner[keySlot(segmentKeyPrefix(runId))]];

@@ -101,3 +101,37 @@ test('3 sharded segments on a 3-master cluster, merged from files and from Redis
   assert.deepEqual(r2.summary, r.summary);
   assert.deepEqual(r2.shards, r.shards);
 });
+
+test('--control-target on a cluster node: segments of a run on a plain server meet on the cluster, on the master owning the run\'s keys', { timeout: 240_000 }, async () => {
+  const seed = cluster.spec.nodes[0];
+  let runId = '';
+  let ownerPort: number | undefined;
+  for (let k = 0; k < 50 && ownerPort === undefined; k++) {
+    runId = `control-${process.pid}-${k}`;
+    ownerPort = await ownerSeenFrom(seed.port, segmentKeys.digests(runId));
+  }
+  assert.ok(ownerPort !== undefined && ownerPort !== seed.port, 'found a run id owned by another master');
+  const plain = await startServer({ kind: 'single' });
+  try {
+    const scenarioFile = path.join(dir, 'control.json');
+    writeFileSync(scenarioFile, JSON.stringify({
+      name: 'control-split', channels: { count: 4 }, warmup: '300ms', drainTimeout: '5s',
+      publishers: { count: 2, rate: 600, channelsEach: 'all' }, subscribers: [{ count: 2, channelsEach: 'all' }],
+    }));
+    const node = plain.spec.nodes[0];
+    const out = path.join(dir, 'control-segments');
+    const ends = await allEnded([0, 1].map((i) => spawnCli([
+      'run', scenarioFile, '--target', `redis://${node.host}:${node.port}`, '--control-target', `redis://${seed.host}:${seed.port}`,
+      '--segment', `${i}/2`, '--run-id', runId, '--duration', '2s', '--workers', '1', '--interval', '500ms', '--out', out, '-q',
+    ])), 150_000);
+    ends.forEach((e, i) => assert.equal(e.code, ExitCode.ok, `segment ${i}:\n${e.stderr}`));
+    // The rendezvous and the results went to the cluster's owner of the run's hash tag, none to the server under test.
+    for (let i = 0; i < 2; i++) assert.equal((await redisCli(cluster, ownerPort, 'EXISTS', segmentKeys.result(runId, i))).trim(), '1', `result ${i} on the owner`);
+    assert.equal((await redisCli(plain, node.port, 'EXISTS', segmentKeys.digests(runId), segmentKeys.result(runId, 0))).trim(), '0', 'no rendezvous key on the server under test');
+    const r = await mergeWithCli(['--from-redis', `redis://${seed.host}:${seed.port}`, '--run-id', runId], path.join(dir, 'control-merged'));
+    assertMergedWhole(r, 2, 600);
+    assert.equal(r.target.kind, 'single');
+  } finally {
+    await plain.stop();
+  }
+});
