@@ -47,18 +47,21 @@ async function ownerSeenFrom(seedPort: number, key: string): Promise<number | un
   return moved ? Number(moved[1]) : undefined;
 }
 
+/** A run id whose keys the seed node does not own, and the port of the master that does (about 2 in 3 names qualify). */
+async function runIdOwnedElsewhere(seedPort: number, prefix: string): Promise<{ runId: string; ownerPort: number }> {
+  for (let k = 0; k < 50; k++) {
+    const runId = `${prefix}-${process.pid}-${k}`;
+    const ownerPort = await ownerSeenFrom(seedPort, segmentKeys.digests(runId));
+    if (ownerPort !== undefined && ownerPort !== seedPort) return { runId, ownerPort };
+  }
+  return assert.fail('no run id owned by another master in 50 tries');
+}
+
 test('3 sharded segments on a 3-master cluster, merged from files and from Redis: exact accounting per shard, keys on their owner node', { timeout: 300_000 }, async () => {
   const seed = cluster.spec.nodes[0];
   const masters = cluster.nodes.filter((n) => n.role === 'master').map((n) => n.port);
   assert.equal(masters.length, 3);
-  // A run id whose keys the seed node does not own (bounded: about 2 in 3 names qualify).
-  let runId = '';
-  let ownerPort: number | undefined;
-  for (let k = 0; k < 50 && ownerPort === undefined; k++) {
-    runId = `sharded-${process.pid}-${k}`;
-    ownerPort = await ownerSeenFrom(seed.port, segmentKeys.digests(runId));
-  }
-  assert.ok(ownerPort !== undefined && ownerPort !== seed.port, 'found a run id owned by another master');
+  const { runId, ownerPort } = await runIdOwnedElsewhere(seed.port, 'sharded');
 
   const scenarioFile = path.join(dir, 'sharded.json');
   writeFileSync(scenarioFile, JSON.stringify(SCENARIO));
@@ -104,13 +107,7 @@ test('3 sharded segments on a 3-master cluster, merged from files and from Redis
 
 test('--control-target on a cluster node: segments of a run on a plain server meet on the cluster, on the master owning the run\'s keys', { timeout: 240_000 }, async () => {
   const seed = cluster.spec.nodes[0];
-  let runId = '';
-  let ownerPort: number | undefined;
-  for (let k = 0; k < 50 && ownerPort === undefined; k++) {
-    runId = `control-${process.pid}-${k}`;
-    ownerPort = await ownerSeenFrom(seed.port, segmentKeys.digests(runId));
-  }
-  assert.ok(ownerPort !== undefined && ownerPort !== seed.port, 'found a run id owned by another master');
+  const { runId, ownerPort } = await runIdOwnedElsewhere(seed.port, 'control');
   const plain = await startServer({ kind: 'single' });
   try {
     const scenarioFile = path.join(dir, 'control.json');
