@@ -175,3 +175,19 @@ test('a skewed clock (test hook): the offset shows it and the corrected latency 
   const delivered = results.reduce((n, r) => n + r.summary.delivered, 0);
   assert.equal(delivered, results.reduce((n, r) => n + r.summary.expectedDeliveries, 0));
 });
+
+test('--control-target with --control-password-env: the rendezvous and the result go to a password-protected server of their own', { timeout: 120_000 }, async () => {
+  const control = await startServer({ kind: 'single', requirePassword: 'ctl-Secret-1' });
+  try {
+    const runId = 'control-pw-1';
+    const ctl = control.spec.nodes[0];
+    const ended = await allEnded([startSegment(0, 1, runId, ['--duration', '1s', '--control-target', `redis://${ctl.host}:${ctl.port}`, '--control-password-env', 'PB_CTL_PW'],
+      { PB_CTL_PW: 'ctl-Secret-1' }, 'lopsided.json')], 90_000);
+    assert.equal(ended[0].code, 0, ended[0].stderr);
+    assert.equal((await redisCli(control, ctl.port, 'EXISTS', segmentKeys.result(runId, 0))).trim(), '1', 'the result is stored on the control server');
+    assert.equal((await redisCli(server, port, 'EXISTS', segmentKeys.result(runId, 0))).trim(), '0', 'not on the server under test');
+    assert.doesNotMatch(ended[0].stdout + ended[0].stderr, /ctl-Secret-1/, 'the password is never printed');
+  } finally {
+    await control.stop();
+  }
+});

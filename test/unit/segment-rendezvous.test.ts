@@ -5,6 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Problem } from '../../src/core/errors.js';
 import { digestMismatches, driftUsPerS, judgeProgress, measureClock, missingSegments } from '../../src/coordinator/segment-progress.js';
 import { readSegmentFlags, type SegmentConflicts } from '../../src/cli/commands/run-segment.js';
@@ -93,4 +96,21 @@ test('segment flags: every problem names its flag or variable', () => {
   assert.deepEqual(read({ segment: '0/3', runId: 'r' }, {}, { matrix: true, repeat: 3, baselines: 1, flagThresholds: true, junit: true, chaos: true }).fields,
     ['--matrix', '--repeat', '--baseline', '--threshold', '--junit', '--chaos']);
   assert.deepEqual(read({ segment: '0/1', runId: 'r' }, {}, { chaos: true }).fields, [], 'chaos on a single segment is a plain run');
+});
+
+test('--control-target has credentials of its own: a password from --control-password-env, a CA from --control-tls-ca', () => {
+  const ca = join(mkdtempSync(join(tmpdir(), 'pb-ctl-ca-')), 'ca.pem');
+  writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n');
+  const withCreds = read({ segment: '0/2', runId: 'r', controlTarget: 'rediss://ctl:6380', controlPasswordEnv: 'CTL_PW', controlTlsCa: ca }, { CTL_PW: 'ctl-secret' });
+  assert.deepEqual(withCreds.problems, []);
+  assert.equal(withCreds.segment?.controlTarget?.password, 'ctl-secret');
+  assert.equal(withCreds.segment?.controlTarget?.tls?.caFile, ca);
+  assert.deepEqual(read({ segment: '0/2', runId: 'r', controlTarget: 'rediss://ctl:6380', controlTlsCa: join(tmpdir(), 'pb-no-such-ca.pem') }).fields, ['--control-tls-ca'], 'an unreadable CA names the control flag');
+  // Neither leaks from the target's own flags: without them the control target has no password and no CA file.
+  const bare = read({ segment: '0/2', runId: 'r', controlTarget: 'redis://ctl:6380', passwordEnv: 'CTL_PW' }, { CTL_PW: 'x' }).segment;
+  assert.equal(bare?.controlTarget?.password, undefined);
+  assert.equal(bare?.controlTarget?.tls, undefined);
+  assert.deepEqual(read({ segment: '0/2', runId: 'r', controlTarget: 'redis://ctl:6380', controlPasswordEnv: 'UNSET_PW' }).fields, ['--control-password-env']);
+  assert.deepEqual(read({ segment: '0/2', runId: 'r', controlTlsCa: 'ca.pem' }).fields, ['--control-tls-ca'], 'only with --control-target');
+  assert.deepEqual(read({ controlPasswordEnv: 'X' }).fields, ['--control-password-env'], 'only in a segment');
 });

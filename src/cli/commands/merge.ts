@@ -17,7 +17,7 @@ import { parseTargetSpec } from '../../targets/url.js';
 import { colorEnabled, type CliIo } from '../io.js';
 import { GATE_OPTIONS, judgeRuns, readGates } from './run-gates.js';
 import { reportWriteFailures } from './run-errors.js';
-import { readPassword } from './run.js';
+import { readPassword } from './password.js';
 import { readSegmentFiles, readSegmentsFromRedis } from './merge-inputs.js';
 
 /** The flags of `merge` as yargs parsed them. */

@@ -27,6 +27,16 @@ export const SEGMENT_OPTIONS: Record<string, Options> = {
     describe: 'Where the segments meet (start barrier, clock, progress, results), when not on the Redis under test, e.g. --control-target redis://10.0.0.5:6379',
     defaultDescription: 'the --target',
   },
+  'control-password-env': {
+    group: SEGMENTS, type: 'string',
+    describe: 'With --control-target: name of the environment variable holding its password (the --password-env of the Redis under test is not sent there)',
+    defaultDescription: 'the password in its URL, if any',
+  },
+  'control-tls-ca': {
+    group: SEGMENTS, type: 'string',
+    describe: 'With --control-target: CA bundle (PEM) to verify its certificate (TLS: a rediss:// URL, or this flag)',
+    defaultDescription: 'system CAs',
+  },
   'barrier-timeout': {
     group: SEGMENTS, type: 'string',
     describe: 'Longest wait at the start barrier for every segment to be subscribed; the missing ones are named (exit 3), e.g. --barrier-timeout 5m',
@@ -39,6 +49,8 @@ export interface SegmentArgs {
   segment?: unknown;
   runId?: unknown;
   controlTarget?: unknown;
+  controlPasswordEnv?: unknown;
+  controlTlsCa?: unknown;
   barrierTimeout?: unknown;
 }
 

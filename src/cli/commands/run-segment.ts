@@ -13,6 +13,7 @@ import { parseSegmentFlag, RUN_ID_RE, segmentCountProblem } from '../../coordina
 import { checkDurationMs } from '../../scenarios/duration.js';
 import { ABORTED_BY_OTHER } from '../../coordinator/segment-result.js';
 import { parseTargetSpec } from '../../targets/url.js';
+import { readPassword } from './password.js';
 import { DEFAULT_BARRIER_TIMEOUT_MS, type SegmentArgs } from './run-segment-options.js';
 
 /** What the segment flags leave out for the rest of `run` to check (incompatible flags). */
@@ -33,7 +34,7 @@ export function readSegmentFlags(args: SegmentArgs, env: NodeJS.ProcessEnv, scen
   const countEnv = env[SEGMENT_ENV.count];
   const active = args.segment !== undefined || (countEnv !== undefined && countEnv !== '');
   if (!active) {
-    for (const [key, flag] of [['runId', '--run-id'], ['controlTarget', '--control-target'], ['barrierTimeout', '--barrier-timeout']] as const) {
+    for (const [key, flag] of [['runId', '--run-id'], ['controlTarget', '--control-target'], ['controlPasswordEnv', '--control-password-env'], ['controlTlsCa', '--control-tls-ca'], ['barrierTimeout', '--barrier-timeout']] as const) {
       if (args[key] !== undefined) problems.push({ field: flag, message: 'only applies to a segment of a distributed run', hint: `add --segment I/N (or set $${SEGMENT_ENV.count}), or drop ${flag}` });
     }
     return undefined;
@@ -53,7 +54,7 @@ export function readSegmentFlags(args: SegmentArgs, env: NodeJS.ProcessEnv, scen
     else if (ms < 100 || ms > 24 * 3600_000) problems.push({ field: '--barrier-timeout', message: `${ms} ms is out of range (100 ms to 24 h)`, hint: 'e.g. --barrier-timeout 2m' });
     else barrierTimeoutMs = ms;
   }
-  const controlTarget = readControlTarget(args.controlTarget, problems);
+  const controlTarget = readControlTarget(args, env, problems);
   if (spec && scenario) {
     const subscribers = scenario.subscribers.reduce((n, g) => n + g.count, 0);
     const why = segmentCountProblem(spec.count, scenario.publishers.count, subscribers);
@@ -91,14 +92,26 @@ function readIndexCount(flag: unknown, env: NodeJS.ProcessEnv, problems: Problem
   return { index, count };
 }
 
-function readControlTarget(value: unknown, problems: Problem[]) {
-  const url = single(value);
-  if (url === undefined) return undefined;
+/**
+ * `--control-target` with its own credentials: `--control-password-env` and `--control-tls-ca` (the Redis under
+ * test's --password-env and --tls-* are never sent to another server).
+ */
+function readControlTarget(args: SegmentArgs, env: NodeJS.ProcessEnv, problems: Problem[]) {
+  const url = single(args.controlTarget);
+  if (url === undefined) {
+    for (const [key, flag] of [['controlPasswordEnv', '--control-password-env'], ['controlTlsCa', '--control-tls-ca']] as const) {
+      if (args[key] !== undefined) problems.push({ field: flag, message: 'only applies with --control-target', hint: 'add --control-target URL, or drop it: the segments then meet on the Redis under test' });
+    }
+    return undefined;
+  }
+  const password = readPassword(single(args.controlPasswordEnv), env, problems, '--control-password-env');
+  const tlsCa = single(args.controlTlsCa);
   try {
-    return parseTargetSpec({ targets: [url], cluster: false });
+    return parseTargetSpec({ targets: [url], cluster: false, ...(password !== undefined ? { password } : {}), ...(tlsCa !== undefined ? { tlsCa } : {}) });
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    problems.push(...err.problems.map((p) => ({ ...p, field: p.field === '--target' ? '--control-target' : p.field })));
+    const renamed: Record<string, string> = { '--target': '--control-target', '--tls-ca': '--control-tls-ca', '--password-env': '--control-password-env' };
+    problems.push(...err.problems.map((p) => ({ ...p, field: renamed[p.field] ?? p.field })));
     return undefined;
   }
 }

@@ -29,6 +29,7 @@ import { metricsToConfirm, unconfirmedMetrics } from '../../metrics/baseline.js'
 import { matrixSpecs, runMatrixCommand } from './run-matrix.js';
 import { openLive, readLiveFlags, type LivePlan } from './run-live.js';
 import { readSegmentFlags, segmentVerdict } from './run-segment.js';
+import { readPassword } from './password.js';
 import { updateRunHistory } from '../../reporting/history/index.js';
 
 /** Most worker threads accepted: beyond this, threads only compete for the same cores. */
@@ -292,20 +293,6 @@ function readDuration(value: unknown, flag: string, minMs: number, maxMs: number
   if (ms >= minMs && ms <= maxMs) return ms;
   problems.push({ field: flag, message: `${ms} ms is out of range: must be between ${minMs} ms and ${maxMs} ms`, hint: `e.g. ${flag} ${fallback / 1000}s` });
   return undefined;
-}
-
-export function readPassword(varName: unknown, env: NodeJS.ProcessEnv, problems: Problem[], flag = '--password-env'): string | undefined {
-  if (varName === undefined) return undefined;
-  if (typeof varName !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(varName)) {
-    problems.push({ field: flag, message: 'needs the NAME of an environment variable', hint: `e.g. ${flag} REDIS_PASSWORD (the password itself never goes on the command line)` });
-    return undefined;
-  }
-  const password = env[varName];
-  if (password === undefined || password === '') {
-    problems.push({ field: flag, message: `environment variable ${varName} is not set`, hint: `export ${varName}=... before running, or drop ${flag}` });
-    return undefined;
-  }
-  return password;
 }
 
 /** The fleet credential flags (camel-cased as yargs gives them). */
