@@ -29,7 +29,8 @@ export interface StoredSegments {
 
 /** Reads the results of run `runId`, waiting for the missing ones up to `waitMs`. */
 export async function readStoredSegments(spec: TargetSpec, opts: SegmentReadOptions): Promise<StoredSegments> {
-  const store = await openStore(spec, opts);
+  // Any node's URL will do: the store finds the master owning the run's keys (segment-store.ts).
+  const store = await openSegmentStore(spec, opts.runId, opts.connectTimeoutMs);
   const found = new Map<number, string>();
   let count = opts.count ?? null;
   const deadline = Date.now() + opts.waitMs;
@@ -48,23 +49,6 @@ export async function readStoredSegments(spec: TargetSpec, opts: SegmentReadOpti
     }
   } finally {
     await store.close();
-  }
-}
-
-/**
- * The store of the run's keys. A merge is given one URL, often of any cluster node (and no --cluster): when that node
- * answers MOVED, the keys live on another master, and the store is opened again as a cluster's, which finds it.
- */
-async function openStore(spec: TargetSpec, opts: SegmentReadOptions): Promise<SegmentStore> {
-  const store = await openSegmentStore(spec, opts.runId, opts.connectTimeoutMs);
-  if (spec.kind === 'cluster') return store;
-  try {
-    await store.get(segmentKeys.result(opts.runId, 0));
-    return store;
-  } catch (err) {
-    await store.close();
-    if (!/^MOVED /.test(err instanceof Error ? err.message : '')) throw err;
-    return openSegmentStore({ ...spec, kind: 'cluster' }, opts.runId, opts.connectTimeoutMs);
   }
 }
 

@@ -29,28 +29,34 @@ export interface SegmentStore {
   close(): Promise<void>;
 }
 
-/** True when the node runs in cluster mode (INFO cluster); false when it does not or will not say (an ACL). */
-async function clusterEnabled(handle: NodeHandle): Promise<boolean> {
+/**
+ * True when the node answers for the run's keys with MOVED: a cluster node that does not own them. A cluster node
+ * that does own them is as good as a single server for a store whose keys share one hash tag. (INFO cluster would
+ * need a permission the store does not otherwise; this needs only the key access it needs anyway.)
+ */
+async function ownedElsewhere(handle: NodeHandle, runId: string): Promise<boolean> {
   try {
-    return /^cluster_enabled:1\s*$/m.test(await handle.redis.info('cluster'));
-  } catch {
+    await handle.redis.exists(segmentKeyPrefix(runId));
     return false;
+  } catch (err) {
+    if (/^MOVED /.test(err instanceof Error ? err.message : '')) return true;
+    throw err;
   }
 }
 
 /**
  * Connects to the node that owns the run's keys: the single server, or on a cluster the master of the run id's hash
  * slot (read once from CLUSTER NODES; the keys of a run never move during it in the cases we support). A URL given
- * as one server (`--control-target redis://node:7000`) that turns out to be a cluster node is treated as a cluster
- * too: its MOVED replies would otherwise abort the MULTI of hset.
+ * as one server (`--control-target redis://node:7000`, `merge --from-redis`) that turns out to be a cluster node not
+ * owning the keys is treated as a cluster too: its MOVED replies would otherwise abort the MULTI of hset.
  */
 export async function openSegmentStore(spec: TargetSpec, runId: string, connectTimeoutMs: number): Promise<SegmentStore> {
   const ctx = nodeContext(spec);
   const opts = { clientName: 'pb-segment', connectTimeoutMs };
   let handle = await connectNode(ctx, spec.nodes[0], opts, quietEvents);
   let node = `${spec.nodes[0].host}:${spec.nodes[0].port}`;
-  if (spec.kind === 'cluster' || (await clusterEnabled(handle))) {
-    try {
+  try {
+    if (spec.kind === 'cluster' || (await ownedElsewhere(handle, runId))) {
       const topology = await readTopology(handle.redis);
       const owner = topology.masters[topology.slotOwner[keySlot(segmentKeyPrefix(runId))]];
       if (owner !== undefined && owner !== node) {
@@ -59,10 +65,10 @@ export async function openSegmentStore(spec: TargetSpec, runId: string, connectT
         node = owner;
         await seed.close();
       }
-    } catch (err) {
-      await handle.close();
-      throw err;
     }
+  } catch (err) {
+    await handle.close();
+    throw err;
   }
   return new RedisSegmentStore(handle, node);
 }
