@@ -17,7 +17,7 @@ import { parseTargetSpec } from '../../targets/url.js';
 import { colorEnabled, type CliIo } from '../io.js';
 import { GATE_OPTIONS, judgeRuns, readGates } from './run-gates.js';
 import { reportWriteFailures } from './run-errors.js';
-import { readPassword } from './password.js';
+import { lastString, readPassword } from './flag-values.js';
 import { readSegmentFiles, readSegmentsFromRedis } from './merge-inputs.js';
 
 /** The flags of `merge` as yargs parsed them. */
@@ -78,13 +78,12 @@ function readSource(args: MergeArgs, env: NodeJS.ProcessEnv, problems: Problem[]
     else problems.push(ms);
   }
   const password = readPassword(args.passwordEnv, env, problems);
-  const text = (v: unknown): string | undefined => (v === undefined ? undefined : String(v));
   let spec: TargetSpec | null = null;
   try {
     // The same URL and TLS rules as run's --target: a rediss:// URL or any --tls-* flag means TLS (mutual with a cert).
     spec = parseTargetSpec({
-      targets: [args.fromRedis], password, user: text(args.user), tlsCa: text(args.tlsCa), tlsCert: text(args.tlsCert), tlsKey: text(args.tlsKey),
-      tlsServername: text(args.tlsServername), tlsInsecure: args.tlsInsecure === true,
+      targets: [args.fromRedis], password, user: lastString(args.user), tlsCa: lastString(args.tlsCa), tlsCert: lastString(args.tlsCert), tlsKey: lastString(args.tlsKey),
+      tlsServername: lastString(args.tlsServername), tlsInsecure: args.tlsInsecure === true,
     });
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;

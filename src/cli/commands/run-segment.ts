@@ -13,7 +13,7 @@ import { parseSegmentFlag, RUN_ID_RE, segmentCountProblem } from '../../coordina
 import { checkDurationMs } from '../../scenarios/duration.js';
 import { ABORTED_BY_OTHER } from '../../coordinator/segment-result.js';
 import { parseTargetSpec } from '../../targets/url.js';
-import { readPassword } from './password.js';
+import { lastString, readPassword } from './flag-values.js';
 import { DEFAULT_BARRIER_TIMEOUT_MS, type SegmentArgs } from './run-segment-options.js';
 
 /** What the segment flags leave out for the rest of `run` to check (incompatible flags). */
@@ -40,7 +40,7 @@ export function readSegmentFlags(args: SegmentArgs, env: NodeJS.ProcessEnv, scen
     return undefined;
   }
   const spec = readIndexCount(args.segment, env, problems);
-  const runId = single(args.runId) ?? env[SEGMENT_ENV.runId];
+  const runId = lastString(args.runId) ?? env[SEGMENT_ENV.runId];
   const runIdField = args.runId !== undefined ? '--run-id' : `$${SEGMENT_ENV.runId}`;
   if (runId === undefined || runId === '') {
     problems.push({ field: '--run-id', message: 'a segment needs the run id every segment of the run shares', hint: `e.g. --run-id nightly-42 (or set $${SEGMENT_ENV.runId}); the same on every segment` });
@@ -49,7 +49,7 @@ export function readSegmentFlags(args: SegmentArgs, env: NodeJS.ProcessEnv, scen
   }
   let barrierTimeoutMs = DEFAULT_BARRIER_TIMEOUT_MS;
   if (args.barrierTimeout !== undefined) {
-    const ms = checkDurationMs(single(args.barrierTimeout), '--barrier-timeout');
+    const ms = checkDurationMs(lastString(args.barrierTimeout), '--barrier-timeout');
     if (typeof ms !== 'number') problems.push(ms);
     else if (ms < 100 || ms > 24 * 3600_000) problems.push({ field: '--barrier-timeout', message: `${ms} ms is out of range (100 ms to 24 h)`, hint: 'e.g. --barrier-timeout 2m' });
     else barrierTimeoutMs = ms;
@@ -73,7 +73,7 @@ export function readSegmentFlags(args: SegmentArgs, env: NodeJS.ProcessEnv, scen
 
 function readIndexCount(flag: unknown, env: NodeJS.ProcessEnv, problems: Problem[]): { index: number; count: number } | undefined {
   if (flag !== undefined) {
-    const text = single(flag);
+    const text = lastString(flag);
     const parsed = text === undefined ? null : parseSegmentFlag(text);
     if (!parsed) problems.push({ field: '--segment', message: `expected I/N with 0 ≤ I < N, got ${JSON.stringify(flag)}`, hint: 'e.g. --segment 0/3 for the first of three segments' });
     return parsed ?? undefined;
@@ -97,15 +97,15 @@ function readIndexCount(flag: unknown, env: NodeJS.ProcessEnv, problems: Problem
  * test's --password-env and --tls-* are never sent to another server).
  */
 function readControlTarget(args: SegmentArgs, env: NodeJS.ProcessEnv, problems: Problem[]) {
-  const url = single(args.controlTarget);
+  const url = lastString(args.controlTarget);
   if (url === undefined) {
     for (const [key, flag] of [['controlPasswordEnv', '--control-password-env'], ['controlTlsCa', '--control-tls-ca']] as const) {
       if (args[key] !== undefined) problems.push({ field: flag, message: 'only applies with --control-target', hint: 'add --control-target URL, or drop it: the segments then meet on the Redis under test' });
     }
     return undefined;
   }
-  const password = readPassword(single(args.controlPasswordEnv), env, problems, '--control-password-env');
-  const tlsCa = single(args.controlTlsCa);
+  const password = readPassword(lastString(args.controlPasswordEnv), env, problems, '--control-password-env');
+  const tlsCa = lastString(args.controlTlsCa);
   try {
     return parseTargetSpec({ targets: [url], cluster: false, ...(password !== undefined ? { password } : {}), ...(tlsCa !== undefined ? { tlsCa } : {}) });
   } catch (err) {
@@ -114,11 +114,6 @@ function readControlTarget(args: SegmentArgs, env: NodeJS.ProcessEnv, problems: 
     problems.push(...err.problems.map((p) => ({ ...p, field: renamed[p.field] ?? p.field })));
     return undefined;
   }
-}
-
-function single(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? String(value[value.length - 1]) : String(value);
 }
 
 /**

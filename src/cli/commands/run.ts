@@ -29,7 +29,7 @@ import { metricsToConfirm, unconfirmedMetrics } from '../../metrics/baseline.js'
 import { matrixSpecs, runMatrixCommand } from './run-matrix.js';
 import { openLive, readLiveFlags, type LivePlan } from './run-live.js';
 import { readSegmentFlags, segmentVerdict } from './run-segment.js';
-import { readPassword } from './password.js';
+import { lastString, readPassword } from './flag-values.js';
 import { updateRunHistory } from '../../reporting/history/index.js';
 
 /** Most worker threads accepted: beyond this, threads only compete for the same cores. */
@@ -95,12 +95,12 @@ export async function buildRunRequest(args: RunArgs, env: NodeJS.ProcessEnv, opt
         targets,
         cluster: args.cluster === true,
         clientSharding: args.clientSharding === true,
-        tlsCa: optionalString(args.tlsCa),
-        tlsCert: optionalString(args.tlsCert),
-        tlsKey: optionalString(args.tlsKey),
-        tlsServername: optionalString(args.tlsServername),
+        tlsCa: lastString(args.tlsCa),
+        tlsCert: lastString(args.tlsCert),
+        tlsKey: lastString(args.tlsKey),
+        tlsServername: lastString(args.tlsServername),
         tlsInsecure: args.tlsInsecure === true,
-        user: optionalString(args.user),
+        user: lastString(args.user),
         password,
         ...fleets,
       }),
@@ -301,7 +301,7 @@ const FLEET_FLAGS = ['publisherUser', 'publisherPasswordEnv', 'subscriberUser', 
 /** `--publisher-user` / `--subscriber-user` and their passwords; a password without its user is a problem. */
 function readFleetUsers(args: RunArgs, env: NodeJS.ProcessEnv, problems: Problem[]) {
   const read = (role: 'publisher' | 'subscriber', user: unknown, passwordEnv: unknown) => {
-    const name = optionalString(user);
+    const name = lastString(user);
     if (name !== undefined && name.trim() === '') problems.push({ field: `--${role}-user`, message: 'needs an ACL user name', hint: `e.g. --${role}-user bench-${role}` });
     const password = readPassword(passwordEnv, env, problems, `--${role}-password-env`);
     if (passwordEnv !== undefined && name === undefined) {
@@ -318,9 +318,4 @@ function stringList(value: unknown): string[] {
   if (value === undefined) return [];
   const list = Array.isArray(value) ? value : [value];
   return list.map((v) => String(v));
-}
-
-function optionalString(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? String(value[value.length - 1]) : String(value);
 }

@@ -1,4 +1,4 @@
-/** Reading a password from the environment variable a `--*-password-env` flag names (never from the command line). */
+/** Reading flag values the commands share: a flag's last value, and a password from the environment variable a `--*-password-env` flag names (never from the command line). */
 import type { Problem } from '../../core/errors.js';
 
 /**
@@ -17,4 +17,10 @@ export function readPassword(varName: unknown, env: NodeJS.ProcessEnv, problems:
     return undefined;
   }
   return password;
+}
+
+/** The value of a string flag, the last one when it was given several times; undefined when it was not given. */
+export function lastString(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? String(value[value.length - 1]) : String(value);
 }
