@@ -86,16 +86,20 @@ function percent(share: number): string {
   return `${share >= 0 ? '+' : ''}${(share * 100).toFixed(1)}%`;
 }
 
+/** The metric's value in each run that measured it (runs where it could not be measured are left out). */
+function measuredValues(metric: string, runs: ReadonlyArray<{ summary: RunSummary }>): number[] {
+  const read = METRICS.get(metric)!;
+  return runs.map((r) => read.read(r.summary)).filter((v): v is number => v !== null && Number.isFinite(v));
+}
+
 /** Compares one metric over the two sets of runs. */
 function checkMetric(
   def: (typeof BASELINE_METRICS)[number], current: readonly ComparableRun[], baseline: readonly ComparableRun[], tolerance: number, alpha: number,
   stat: BaselineStat,
 ): BaselineCheck {
   const read = METRICS.get(def.metric)!;
-  const values = (runs: readonly ComparableRun[]): number[] =>
-    runs.map((r) => read.read(r.summary)).filter((v): v is number => v !== null && Number.isFinite(v));
-  const currentValues = values(current);
-  const baselineValues = values(baseline);
+  const currentValues = measuredValues(def.metric, current);
+  const baselineValues = measuredValues(def.metric, baseline);
   const statistic = stat === 'mean' ? 'mean' as const : def.better === 'lower' ? 'min' as const : 'max' as const;
   const base = { metric: def.metric, unit: read.unit, better: def.better, statistic, currentValues, baselineValues, tolerance };
   if (currentValues.length === 0 || baselineValues.length === 0) {
@@ -176,8 +180,7 @@ export function unconfirmedMetrics(runs: ReadonlyArray<{ summary: RunSummary }>,
   return metrics.filter((name) => {
     const def = BASELINE_METRICS.find((d) => d.metric === name);
     if (def === undefined) return false;
-    const read = METRICS.get(name)!;
-    const values = runs.map((r) => read.read(r.summary)).filter((v): v is number => v !== null && Number.isFinite(v));
+    const values = measuredValues(name, runs);
     return values.length > 0 && !bestRunConfirmed(values, def.better, CONFIRM_SHARE, def.floor);
   });
 }
