@@ -11,9 +11,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UsageError, type RunResult } from '../../src/core/index.js';
 import { runMerge } from '../../src/cli/commands/merge.js';
-import { decodeHistogram } from '../../src/metrics/histogram.js';
 import { captureIo } from '../helpers/cli-io.js';
-import { assertAccounting, useServer } from '../helpers/runs.js';
+import { assertMergedWhole, useServer } from '../helpers/runs.js';
 import { barrierStartOf, spawnCli, type CliProcess } from '../helpers/cli-procs.js';
 
 const bench = useServer('pb-merge-segments');
@@ -43,18 +42,8 @@ test('3 segment processes merged: the whole run adds up exactly', { timeout: 120
   const c = captureIo();
   assert.equal(await runMerge({ files: [out], out: merged, threshold: ['lost == 0'] }, c.io), ExitCode.ok, c.stdout() + c.stderr());
   const r = JSON.parse(readFileSync(path.join(merged, 'result.json'), 'utf8')) as RunResult;
-  assertAccounting(r);
-  assert.equal(r.summary.lost, 0);
-  assert.ok(r.summary.delivered > 0);
-  const h = decodeHistogram(r.histograms.endToEnd);
-  try {
-    assert.equal(h.totalCount, r.summary.delivered, 'histogram count = delivered');
-  } finally {
-    h.destroy();
-  }
-  assert.equal(r.summary.targetRate, RATE, 'Σ of the segments\' shares is the scenario\'s rate');
-  assert.ok(Math.abs(r.summary.publishRate - RATE) / RATE < 0.1, `publish rate ${r.summary.publishRate} near ${RATE}`);
-  assert.deepEqual(r.segments?.map((s) => s.index), [0, 1, 2]);
+  // Accounting, no loss, histogram count = delivered, segments 0–2, Σ of the segments' shares = the scenario's rate.
+  assertMergedWhole(r, 3, RATE);
   assert.equal(r.segment, undefined);
   const matrixSum = (r.segments ?? []).reduce((n, s) => n + s.deliveredFromSegment.reduce((a, b) => a + b, 0), 0);
   assert.equal(matrixSum, r.summary.delivered, 'the delivery matrix sums to the deliveries');
